@@ -1,0 +1,66 @@
+"""Public-health indicator calculations: frame in, frame out, vectorised.
+
+The API of DESIGN §6. Names are loaded lazily from their modules so that
+``import cdp_analysis.indicators`` stays light.
+
+>>> from cdp_analysis import indicators as ind
+>>> callable(ind.rate)
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> module (relative to this package). Each module owns one idea.
+_EXPORTS: dict[str, str] = {
+    # rates, proportions, means (crude measures with confidence limits)
+    "rate": "rates",
+    "proportion": "proportions",
+    "mean": "means",
+    # standardisation
+    "dsr": "standardised",
+    "isr": "standardised",
+    "standardised_ratio": "standardised",
+    "esp2013": "standardised",
+    # comparison with a benchmark, funnel plots, trends, quantiles
+    "compare": "compare",
+    "benchmark_comparison": "compare",
+    "recent_trend": "compare",
+    "funnel_limits": "funnels",
+    "funnel_points": "funnels",
+    "quantiles": "quantiles",
+    # tests of change and plain-English statements
+    "rate_ratio_test": "change",
+    "proportion_difference_test": "change",
+    "describe_change": "change",
+    # year-end projection and targets
+    "project_year_end": "projection",
+    "target_trajectory": "targets",
+    "target_status": "targets",
+    "probability_of_meeting_target": "targets",
+    # disclosure control
+    "suppress": "disclosure",
+    # shared confidence limits
+    "byar_limits": "_limits",
+    "exact_poisson_limits": "_limits",
+    "poisson_limits": "_limits",
+    "wilson_limits": "_limits",
+    "z_value": "_limits",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cdp_analysis.indicators' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
