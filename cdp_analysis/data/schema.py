@@ -80,6 +80,7 @@ RETURNS_COLUMNS: dict[str, str] = {
     "published_change_pct": "DOUBLE",
     "published_status": "VARCHAR",
     "note": "VARCHAR",
+    "status": "VARCHAR",
     "source_file": "VARCHAR",
     "source_row": "INTEGER",
 }
