@@ -1,0 +1,251 @@
+"""Shared input checks and grouping for the indicator functions (internal).
+
+Every check raises :class:`~cdp_analysis.errors.CdpInputError` naming the offending
+rows (index labels of the frame) and the column, or
+:class:`~cdp_analysis.errors.CdpParameterError` for a bad argument. Grouping is done
+with hash factorisation of each key column and ``np.bincount`` sums, so the indicator
+functions stay vectorised (no row-wise ``apply``).
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"n": [1, -2, 3]}, index=["a", "b", "c"])
+>>> numeric(df, "n")
+Traceback (most recent call last):
+...
+cdp_analysis.errors.CdpInputError: row b, column 'n': negative values are not allowed (found -2.0; expected a number >= 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis.errors import CdpInputError, CdpParameterError
+
+__all__ = [
+    "check_frame",
+    "numeric",
+    "confidence_levels",
+    "level_suffix",
+    "check_multiplier",
+    "as_list",
+    "Groups",
+    "group_rows",
+]
+
+
+def as_list(by: str | Sequence[str] | None) -> list[str]:
+    """``None`` -> ``[]``, a name -> ``[name]``, a sequence -> list."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def check_frame(df: Any, columns: Sequence[Hashable]) -> pd.DataFrame:
+    """Check ``df`` is a DataFrame holding every one of ``columns``."""
+    if not isinstance(df, pd.DataFrame):
+        raise CdpInputError(
+            f"expected a pandas DataFrame, got {type(df).__name__}", expected="a pandas DataFrame"
+        )
+    for col in columns:
+        if col not in df.columns:
+            raise CdpInputError(
+                "column not found",
+                column=str(col),
+                expected="one of " + ", ".join(repr(str(c)) for c in df.columns),
+            )
+    return df
+
+
+def _bad_rows(df: pd.DataFrame, mask: np.ndarray) -> list:
+    return list(df.index[np.asarray(mask, dtype=bool)])
+
+
+def numeric(
+    df: pd.DataFrame,
+    column: str,
+    *,
+    minimum: float | None = 0.0,
+    strictly_positive: bool = False,
+    allow_nan: bool = False,
+) -> np.ndarray:
+    """Return ``df[column]`` as a float array, checking it is numeric and in range.
+
+    Strings, booleans, missing values (unless ``allow_nan``), infinities and values
+    below ``minimum`` (or not above it, when ``strictly_positive``) raise
+    :class:`CdpInputError` naming every offending row.
+    """
+    s = df[column]
+    if pd.api.types.is_bool_dtype(s.dtype):
+        raise CdpInputError(
+            "true/false values are not numbers", column=column, row=list(df.index[:10]), expected="a number"
+        )
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        arr = s.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        # object / string columns: say which rows do not hold numbers
+        coerced = pd.to_numeric(s, errors="coerce")
+        bad = coerced.isna().to_numpy() & s.notna().to_numpy()
+        is_bool = s.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+        bad |= is_bool
+        if bad.any():
+            rows = _bad_rows(df, bad)
+            raise CdpInputError(
+                "not a number", row=rows, column=column, value=s[bad].iloc[0], expected="a number"
+            )
+        arr = coerced.to_numpy(dtype=float, na_value=np.nan)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        nan = np.isnan(arr)
+        if nan.any() and not allow_nan:
+            raise CdpInputError("missing value", row=_bad_rows(df, nan), column=column, expected="a number")
+        inf = ~finite & ~nan
+        if inf.any():
+            raise CdpInputError(
+                "infinite value", row=_bad_rows(df, inf), column=column, expected="a finite number"
+            )
+    if minimum is not None:
+        with np.errstate(invalid="ignore"):
+            low = arr <= minimum if strictly_positive else arr < minimum
+        if low.any():
+            rows = _bad_rows(df, low)
+            word = "negative values are not allowed" if minimum == 0 and not strictly_positive else (
+                "values must be greater than zero" if minimum == 0 else f"values below {minimum:g}"
+            )
+            sign = ">" if strictly_positive else ">="
+            raise CdpInputError(
+                word, row=rows, column=column, value=float(arr[low][0]), expected=f"a number {sign} {minimum:g}"
+            )
+    return arr
+
+
+def confidence_levels(confidence: float | Sequence[float] | None) -> tuple[float, ...]:
+    """Normalise ``confidence`` to a tuple of distinct levels strictly between 0 and 1.
+
+    >>> confidence_levels(0.95), confidence_levels((0.95, 0.998)), confidence_levels(None)
+    ((0.95,), (0.95, 0.998), ())
+    """
+    if confidence is None:
+        return ()
+    levels = (confidence,) if isinstance(confidence, (int, float, np.floating)) else tuple(confidence)
+    out = []
+    for c in levels:
+        if isinstance(c, bool) or not isinstance(c, (int, float, np.floating)) or not 0 < float(c) < 1:
+            raise CdpParameterError(
+                f"confidence levels must be numbers strictly between 0 and 1 (e.g. 0.95, 0.998), got {c!r}"
+            )
+        out.append(float(c))
+    if len({level_suffix(c) for c in out}) != len(out):
+        raise CdpParameterError(f"confidence levels repeat: {levels!r}")
+    return tuple(out)
+
+
+def level_suffix(confidence: float) -> str:
+    """Column suffix of a level: 0.95 -> ``'95'``, 0.998 -> ``'99_8'``, 0.9 -> ``'90'``.
+
+    >>> level_suffix(0.95), level_suffix(0.998), level_suffix(0.9), level_suffix(0.9999)
+    ('95', '99_8', '90', '99_99')
+    """
+    text = f"{round(confidence * 100, 8):.8f}".rstrip("0").rstrip(".")
+    return text.replace(".", "_")
+
+
+def check_multiplier(multiplier: Any) -> float:
+    """A multiplier must be a positive finite number."""
+    if isinstance(multiplier, bool) or not isinstance(multiplier, (int, float, np.integer, np.floating)):
+        raise CdpParameterError(f"multiplier must be a positive number, got {multiplier!r}")
+    if not (np.isfinite(multiplier) and multiplier > 0):
+        raise CdpParameterError(f"multiplier must be a positive number, got {multiplier!r}")
+    return float(multiplier)
+
+
+class Groups:
+    """Integer group codes of a frame's rows by key columns, and the keys of each group.
+
+    ``codes[i]`` is the group of row ``i`` (0 .. ``n - 1``), groups sorted by their keys;
+    ``keys`` is a frame of the ``by`` columns, one row per group (RangeIndex).
+    Missing key values form their own group.
+    """
+
+    def __init__(self, codes: np.ndarray, n: int, keys: pd.DataFrame) -> None:
+        self.codes = codes
+        self.n = n
+        self.keys = keys
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum ``values`` within each group."""
+        return np.bincount(self.codes, weights=values, minlength=self.n)
+
+    def min(self, values: np.ndarray) -> np.ndarray:
+        out = np.full(self.n, np.inf)
+        np.minimum.at(out, self.codes, values)
+        return out
+
+    def max(self, values: np.ndarray) -> np.ndarray:
+        out = np.full(self.n, -np.inf)
+        np.maximum.at(out, self.codes, values)
+        return out
+
+    def first_row(self) -> np.ndarray:
+        """Position of the first row of each group."""
+        first = np.full(self.n, len(self.codes), dtype=np.int64)
+        np.minimum.at(first, self.codes, np.arange(len(self.codes), dtype=np.int64))
+        return first
+
+
+def _factorize(values: Any) -> tuple[np.ndarray, Any]:
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        cats = values.cat.categories
+        if (codes < 0).any():  # missing category -> its own code at the end
+            codes = np.where(codes < 0, len(cats), codes)
+            cats = pd.Index(list(cats) + [np.nan])
+        # keep only categories that occur, in category order
+        used = np.unique(codes)
+        remap = np.full(len(cats), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        return remap[codes], pd.Index(cats).take(used)
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+    return codes.astype(np.int64, copy=False), uniques
+
+
+def group_rows(df: pd.DataFrame, by: Sequence[str]) -> Groups:
+    """Group the rows of ``df`` by the columns ``by`` (sorted by key, NaN keys kept)."""
+    by = list(by)
+    n_rows = len(df)
+    if not by:
+        keys = pd.DataFrame(index=pd.RangeIndex(1 if n_rows else 0))
+        return Groups(np.zeros(n_rows, dtype=np.int64), 1 if n_rows else 0, keys)
+    combined = None
+    size = 1
+    parts = []
+    for col in by:
+        codes, uniques = _factorize(df[col])
+        parts.append((codes, uniques))
+        k = max(len(uniques), 1)
+        if combined is None:
+            combined, size = codes, k
+        else:
+            if size * k >= 2**62:  # re-densify to avoid overflow
+                combined, u = pd.factorize(combined, sort=True)
+                size = len(u)
+            combined = combined * k + codes
+            size *= k
+    if len(by) == 1:
+        group_codes, u = parts[0]
+        keys = pd.DataFrame({by[0]: pd.Index(u)})
+        # a categorical key stays categorical with the same categories
+        if isinstance(df[by[0]].dtype, pd.CategoricalDtype):
+            keys[by[0]] = pd.Categorical(keys[by[0]], categories=df[by[0]].cat.categories)
+        return Groups(group_codes, len(u), keys)
+    group_codes, uniq = pd.factorize(combined, sort=True)
+    group_codes = group_codes.astype(np.int64, copy=False)
+    n = len(uniq)
+    first = np.full(n, n_rows, dtype=np.int64)
+    np.minimum.at(first, group_codes, np.arange(n_rows, dtype=np.int64))
+    keys = df[by].iloc[first].reset_index(drop=True)
+    return Groups(group_codes, n, keys)
