@@ -1,0 +1,162 @@
+"""The ``cdp`` command line: ``cdp ingest | run | audit | list``.
+
+Errors a user can cause (a bad file, a bad period, an unknown area) print one clear
+line and exit 2; a batch with failed runs exits 1; ``cdp audit`` exits 1 when any
+finding is an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cdp_analysis.errors import CdpError
+
+__all__ = ["main", "build_parser", "latest_period"]
+
+DEFAULT_AREA = "pan-dorset"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cdp", description="Combating Drugs Partnership analysis: ingest data, "
+                                "run the quarterly reports, audit published figures.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="build or update the DuckDB store from the data folder")
+    ing.add_argument("--data-dir", help="data folder (default: ./data)")
+    ing.add_argument("--db", help="store file (default: <data>/cdp.duckdb)")
+    ing.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    run = sub.add_parser("run", help="run the report notebooks for areas and periods into reports/")
+    run.add_argument("--period", action="append", help="reporting period, e.g. '2023/24 Q1' (default: the latest "
+                     "quarter in the returns); repeat for several")
+    run.add_argument("--area", action="append", help=f"partnership id or GSS code (default: {DEFAULT_AREA}); repeat")
+    run.add_argument("--all-areas", action="store_true", help="every English upper-tier area")
+    run.add_argument("--notebook", action="append", help="notebook name (default: progress_report); repeat")
+    run.add_argument("--out", help="output folder (default: reports/)")
+    run.add_argument("--db", help="store file (default: data/cdp.duckdb)")
+    run.add_argument("--workers", type=int, help="worker processes (default: number of CPUs)")
+    run.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786")
+    run.add_argument("--resume", action="store_true", help="skip runs already complete")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    aud = sub.add_parser("audit", help="recompute a returns file's published figures and flag disagreements")
+    aud.add_argument("file", help="returns CSV, e.g. data/returns/pan_dorset.csv")
+
+    lst = sub.add_parser("list", help="list areas, partnerships, metrics, notebooks, sources or periods")
+    lst.add_argument("what", choices=["areas", "partnerships", "metrics", "notebooks", "sources", "periods"])
+    lst.add_argument("--db", help="store file (for sources and periods)")
+    return p
+
+
+def latest_period(db: str | None = None, partnership: str | None = None) -> str:
+    """The financial quarter containing the latest period in the returns (the default run period)."""
+    from cdp_analysis.data.store import Store
+    from cdp_analysis.periods import Period
+
+    with Store(db, read_only=True) as store:
+        df = store.returns(partnership=partnership)
+    if df.empty:
+        raise CdpError("the store holds no returns: run `cdp ingest` first")
+    end = max(Period.parse(p).last for p in df["period"])
+    year, month = end // 12, end % 12 + 1
+    fy = year if month >= 4 else year - 1
+    q = ((month - 4) % 12) // 3 + 1
+    return f"{fy}/{(fy + 1) % 100:02d} Q{q}"
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from cdp_analysis.data.store import ingest
+
+    result = ingest(args.data_dir, args.db, progress=not args.quiet)
+    print(result.summary())
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from cdp_analysis import pipeline
+
+    areas = list(args.area or [])
+    if args.all_areas:
+        from cdp_analysis import areas as _areas
+
+        areas += [a for a in _areas.upper_tier_areas() if a not in areas]
+    if not areas:
+        areas = [DEFAULT_AREA]
+    periods = args.period or [latest_period(args.db)]
+    notebooks = args.notebook or list(pipeline.NOTEBOOKS)
+    runs = pipeline.plan(periods, areas, notebooks, out=args.out, db=args.db)
+    executor = None
+    client = None
+    if args.scheduler:
+        from distributed import Client
+
+        client = Client(args.scheduler)
+        executor = client.get_executor(retries=2, pure=False)
+    try:
+        results = pipeline.execute(runs, executor=executor, workers=args.workers, resume=args.resume,
+                                   progress=not args.quiet)
+    finally:
+        if client is not None:
+            client.close()
+    pipeline.write_batch_summary(results, args.out)
+    print(pipeline.format_results(results))
+    return 1 if any(r["status"] == "failed" for r in results) else 0
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from cdp_analysis import audit
+
+    return audit.run_audit_cli(Path(args.file))
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_rows", 500)
+    if args.what == "areas":
+        from cdp_analysis import areas
+
+        print(areas.areas_table().to_string(index=False))
+    elif args.what == "partnerships":
+        from cdp_analysis import areas
+
+        print(areas.partnerships_table().to_string(index=False))
+    elif args.what == "metrics":
+        from cdp_analysis import metrics
+
+        print(metrics.metrics()[["metric_id", "name", "section", "unit", "polarity"]].to_string(index=False))
+    elif args.what == "notebooks":
+        from cdp_analysis import config, pipeline
+
+        for nb in sorted(config.notebooks_dir().glob("*.ipynb")):
+            params = pipeline.notebook_parameters(nb)
+            desc = ", ".join(f"{k}: {v['type']} = {v['default']}" for k, v in params.items())
+            print(f"{nb.stem}: {desc}")
+    else:
+        from cdp_analysis.data.store import Store
+
+        with Store(args.db, read_only=True) as store:
+            if args.what == "sources":
+                print(store.ingest_log().to_string(index=False))
+            else:
+                print(store.sql("SELECT DISTINCT period FROM returns ORDER BY period").to_string(index=False))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cdp`` console script."""
+    args = build_parser().parse_args(argv)
+    handler = {"ingest": _cmd_ingest, "run": _cmd_run, "audit": _cmd_audit, "list": _cmd_list}[args.command]
+    try:
+        return handler(args)
+    except CdpError as exc:
+        print(f"cdp {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,438 @@
+"""The embedded DuckDB store: tables, idempotent and transactional ingest, and queries.
+
+Tables (DESIGN §5): ``observations`` (**contract**), ``population``, ``returns``,
+``areas``, ``partnerships``, ``metrics`` and ``ingest_log`` (one row per file loaded:
+path, SHA-256, table, source, edition, rows).
+
+Ingest is
+
+* **idempotent**: a file whose SHA-256 is already in ``ingest_log`` is not read again,
+  so a second run changes nothing;
+* **transactional**: every changed file is read and validated first; only when all of
+  them are valid are their rows replaced, in one database transaction. A file that fails
+  validation raises :class:`~cdp_analysis.errors.CdpInputError` naming the file, sheet,
+  row and column, and the store is left exactly as it was.
+
+Raw files are only ever read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cdp_analysis.data.schema import (
+    OBSERVATION_COLUMNS,
+    POPULATION_COLUMNS,
+    RETURNS_COLUMNS,
+    check_observations,
+    check_population,
+)
+from cdp_analysis.errors import CdpInputError, CdpParameterError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+__all__ = ["Store", "IngestResult", "ingest", "sha256_file", "plan_sources"]
+
+INGEST_LOG_COLUMNS = {
+    "file": "VARCHAR",
+    "sha256": "VARCHAR",
+    "table_name": "VARCHAR",
+    "source": "VARCHAR",
+    "edition": "VARCHAR",
+    "rows": "BIGINT",
+    "ingested_at": "TIMESTAMP",
+}
+REFERENCE_TABLES = ("areas", "partnerships", "metrics")
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- sources
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to ingest and how to read it."""
+
+    path: Path
+    rel: str
+    table: str
+    source: str
+    reader: Callable[[Path], pd.DataFrame]
+
+
+def _read_returns(path: Path) -> pd.DataFrame:
+    from cdp_analysis.data.returns import read_returns
+
+    return read_returns(path)
+
+
+def _read_ons_deaths(path: Path) -> pd.DataFrame:
+    from cdp_analysis.data.sources import ons_deaths_la
+
+    return ons_deaths_la.read(path)
+
+
+def _read_population(path: Path) -> pd.DataFrame:
+    from cdp_analysis.data.sources import ons_population
+
+    return ons_population.read(path)
+
+
+def _read_reference(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+# (table, source, glob relative to the data folder, reader). Later sources add lines here.
+SOURCES: list[tuple[str, str, str, Callable[[Path], Any]]] = [
+    ("areas", "reference", "reference/areas.csv", _read_reference),
+    ("partnerships", "reference", "reference/partnerships.csv", _read_reference),
+    ("metrics", "reference", "reference/metrics.csv", _read_reference),
+    ("returns", "returns", "returns/*.csv", _read_returns),
+    ("observations", "ons_drug_deaths_la", "raw/ons_drug_deaths/original/*localauthorities.xls*", _read_ons_deaths),
+    ("population", "ons_mye", "raw/population/original/*.xls*", _read_population),
+]
+
+
+def plan_sources(data: Path) -> list[SourceFile]:
+    """The files under ``data`` that ingest reads, in a stable order."""
+    out: list[SourceFile] = []
+    for table, source, pattern, reader in SOURCES:
+        for path in sorted(data.glob(pattern)):
+            if path.name.startswith((".", "~$")):
+                continue
+            out.append(SourceFile(path, path.relative_to(data).as_posix(), table, source, reader))
+    return out
+
+
+# --------------------------------------------------------------------------- results
+@dataclass
+class IngestResult:
+    """What one ``ingest`` did: one entry per file (``loaded``, ``unchanged``, ``removed``)."""
+
+    db: Path
+    files: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return any(f["action"] != "unchanged" for f in self.files)
+
+    def summary(self) -> str:
+        lines = [f"store: {self.db}"]
+        for f in self.files:
+            lines.append(f"  {f['action']:<9} {f['rows']:>9,} rows  {f['file']}")
+        lines.append(f"{'changed' if self.changed else 'nothing changed'} in {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the store
+def _ddl(name: str, columns: dict[str, str]) -> str:
+    cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+    return f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})'
+
+
+class Store:
+    """A connection to the DuckDB store with the queries notebooks need.
+
+    Open read-only from notebooks (several processes may read at once); ``ingest``
+    opens it for writing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with Store(pathlib.Path(d) / "t.duckdb") as s:
+    ...         s.tables()
+    ['areas', 'ingest_log', 'metrics', 'observations', 'partnerships', 'population', 'returns']
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False) -> None:
+        import duckdb
+
+        from cdp_analysis import config
+
+        self.path = config.db_path(path) if path is None else Path(path)
+        if read_only and not self.path.exists():
+            raise CdpParameterError(f"the store {self.path} does not exist yet: run `cdp ingest` first")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            self._init_schema()
+
+    # context manager -------------------------------------------------------------
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _init_schema(self) -> None:
+        self.con.execute(_ddl("observations", OBSERVATION_COLUMNS))
+        self.con.execute(_ddl("population", POPULATION_COLUMNS))
+        self.con.execute(_ddl("returns", RETURNS_COLUMNS))
+        self.con.execute(_ddl("ingest_log", INGEST_LOG_COLUMNS))
+        for name in REFERENCE_TABLES:
+            self.con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (placeholder VARCHAR)')
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # queries --------------------------------------------------------------------
+    def tables(self) -> list[str]:
+        return sorted(r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall())
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run a query and return a DataFrame."""
+        return self.con.execute(query, params or []).df()
+
+    def _select(self, table: str, filters: dict[str, Any], order: str) -> pd.DataFrame:
+        where, params = [], []
+        for col, val in filters.items():
+            if val is None:
+                continue
+            if isinstance(val, (list, tuple, set)):
+                vals = list(val)
+                where.append(f'"{col}" IN ({", ".join("?" * len(vals))})')
+                params.extend(vals)
+            else:
+                where.append(f'"{col}" = ?')
+                params.append(val)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        return self.sql(f'SELECT * FROM "{table}"{clause} ORDER BY {order}', params)
+
+    def observations(
+        self,
+        metric_id: str | list[str] | None = None,
+        area_code: str | list[str] | None = None,
+        period: str | list[str] | None = None,
+        sex: str | None = "persons",
+        source: str | None = None,
+    ) -> pd.DataFrame:
+        """Rows of ``observations`` matching the filters (``None`` = any)."""
+        return self._select(
+            "observations",
+            {"metric_id": metric_id, "area_code": area_code, "period": period, "sex": sex, "source": source},
+            "metric_id, area_code, period_start, period_end, sex, age",
+        )
+
+    def population(
+        self,
+        area_code: str | list[str] | None = None,
+        year: int | list[int] | None = None,
+        sex: str | None = "persons",
+    ) -> pd.DataFrame:
+        """Rows of ``population`` (single years of age) matching the filters.
+
+        Where several editions give the same year, the latest edition's estimate is kept.
+        """
+        df = self._select("population", {"area_code": area_code, "year": year, "sex": sex}, "area_code, year, sex, age")
+        if df.empty:
+            return df
+        df = df.sort_values("edition").drop_duplicates(["area_code", "year", "sex", "age"], keep="last")
+        return df.sort_values(["area_code", "year", "sex", "age"]).reset_index(drop=True)
+
+    def returns(
+        self,
+        partnership: str | None = None,
+        metric_id: str | list[str] | None = None,
+        area_code: str | list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Rows of the local ``returns`` matching the filters."""
+        return self._select(
+            "returns",
+            {"partnership": partnership, "metric_id": metric_id, "area_code": area_code},
+            "metric_id, area_code, period_start, period_end",
+        )
+
+    def reference(self, name: str) -> pd.DataFrame:
+        """A reference table: ``areas``, ``partnerships`` or ``metrics``."""
+        if name not in REFERENCE_TABLES:
+            raise CdpParameterError(f"unknown reference table {name!r}; expected one of {REFERENCE_TABLES}")
+        return self.sql(f'SELECT * FROM "{name}"')
+
+    def ingest_log(self) -> pd.DataFrame:
+        return self.sql("SELECT * FROM ingest_log ORDER BY file")
+
+    def content_digest(self) -> dict[str, str]:
+        """A digest of every table's content (order-independent), to prove a store unchanged."""
+        out = {}
+        for t in self.tables():
+            df = self.sql(f'SELECT * FROM "{t}"')
+            rows = sorted(map(repr, df.astype(str).itertuples(index=False, name=None)))
+            out[t] = hashlib.sha256("\n".join([repr(list(df.columns)), *rows]).encode()).hexdigest()
+        return out
+
+
+# --------------------------------------------------------------------------- ingest
+def _frame_key(table: str, df: pd.DataFrame, rel: str) -> tuple[str, str]:
+    """(source, edition) that identify one file's rows in its table."""
+    if table in REFERENCE_TABLES:
+        return "reference", table
+    if table == "returns":
+        parts = df["partnership"].dropna().unique() if len(df) else [Path(rel).stem]
+        if len(parts) != 1:
+            raise CdpInputError("a returns file must hold one partnership", file=rel, column="partnership")
+        return "returns", str(parts[0])
+    sources = df["source"].dropna().unique()
+    editions = df["edition"].dropna().unique()
+    if len(sources) != 1 or len(editions) != 1:
+        raise CdpInputError(
+            f"a loader returned {len(sources)} sources and {len(editions)} editions",
+            file=rel, expected="exactly one source and one edition per file",
+        )
+    return str(sources[0]), str(editions[0])
+
+
+def _delete_rows(store: Store, table: str, source: str, edition: str) -> None:
+    if table in REFERENCE_TABLES:
+        store.con.execute(f'DROP TABLE IF EXISTS "{table}"')
+        store.con.execute(f'CREATE TABLE "{table}" (placeholder VARCHAR)')
+    elif table == "returns":
+        store.con.execute('DELETE FROM "returns" WHERE partnership = ?', [edition])
+    else:
+        store.con.execute(f'DELETE FROM "{table}" WHERE source = ? AND edition = ?', [source, edition])
+
+
+def ingest(
+    data: str | os.PathLike | None = None,
+    db: str | os.PathLike | None = None,
+    *,
+    progress: bool = False,
+) -> IngestResult:
+    """Build or update the store from the data folder.
+
+    Parameters
+    ----------
+    data
+        The data folder (``raw/``, ``reference/``, ``returns/``); see :mod:`cdp_analysis.config`.
+    db
+        The DuckDB file; default ``<data>/cdp.duckdb``.
+    progress
+        Show a progress bar while reading files.
+
+    Returns
+    -------
+    IngestResult
+        One entry per file: ``loaded``, ``unchanged`` (same SHA-256 as last time) or
+        ``removed`` (in the log but no longer in the folder).
+
+    Raises
+    ------
+    CdpInputError
+        When any changed file fails validation; nothing is written.
+    """
+    import pandas as pd
+
+    from cdp_analysis import config
+
+    t0 = time.perf_counter()
+    data_path = config.data_dir(data)
+    db_file = config.db_path(db, data_path)
+    planned = plan_sources(data_path)
+    with Store(db_file) as store:
+        log = store.ingest_log().set_index("file") if store.tables() else pd.DataFrame()
+        result = IngestResult(db_file)
+        # 1. read and validate every new or changed file; nothing is written yet
+        staged: list[tuple[SourceFile, str, pd.DataFrame, str, str]] = []
+        iterator = planned
+        if progress:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(planned, desc="ingest", unit="file")
+        seen_keys: dict[tuple[str, str, str], str] = {}
+        for sf in iterator:
+            digest = sha256_file(sf.path)
+            if sf.rel in log.index and log.loc[sf.rel, "sha256"] == digest:
+                result.files.append({"file": sf.rel, "action": "unchanged", "rows": int(log.loc[sf.rel, "rows"])})
+                continue
+            try:
+                df = sf.reader(sf.path)
+            except CdpInputError:
+                raise
+            except (ValueError, KeyError, TypeError, IndexError) as exc:  # a loader bug or a file we cannot read
+                raise CdpInputError(f"could not be read: {exc}", file=sf.path) from exc
+            if sf.table == "observations":
+                df = check_observations(df, file=str(sf.path))
+            elif sf.table == "population":
+                df = check_population(df, file=str(sf.path))
+            elif sf.table in REFERENCE_TABLES:
+                pass
+            else:
+                missing = [c for c in RETURNS_COLUMNS if c not in df.columns]
+                if missing:
+                    raise CdpInputError(f"returns frame lacks {missing}", file=sf.path)
+                df = df[list(RETURNS_COLUMNS)]
+            source, edition = _frame_key(sf.table, df, sf.rel)
+            key = (sf.table, source, edition)
+            if key in seen_keys:
+                raise CdpInputError(
+                    f"holds the same {sf.table} source and edition ({source}, {edition}) as {seen_keys[key]}",
+                    file=sf.path,
+                )
+            seen_keys[key] = sf.rel
+            staged.append((sf, digest, df, source, edition))
+        present = {sf.rel for sf in planned}
+        gone = [f for f in log.index if f not in present] if len(log) else []
+        # 2. write everything in one transaction
+        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None, microsecond=0)
+        if not staged and not gone:
+            result.seconds = time.perf_counter() - t0
+            return result
+        with store.transaction():
+            for f in gone:
+                row = log.loc[f]
+                _delete_rows(store, row["table_name"], row["source"], row["edition"])
+                store.con.execute("DELETE FROM ingest_log WHERE file = ?", [f])
+                result.files.append({"file": f, "action": "removed", "rows": int(row["rows"])})
+            for sf, digest, df, source, edition in staged:
+                if sf.rel in log.index:
+                    old = log.loc[sf.rel]
+                    _delete_rows(store, old["table_name"], old["source"], old["edition"])
+                _delete_rows(store, sf.table, source, edition)
+                store.con.register("_new", df)
+                if sf.table in REFERENCE_TABLES:
+                    store.con.execute(f'DROP TABLE IF EXISTS "{sf.table}"')
+                    store.con.execute(f'CREATE TABLE "{sf.table}" AS SELECT * FROM _new')
+                else:
+                    cols = ", ".join(f'"{c}"' for c in df.columns)
+                    store.con.execute(f'INSERT INTO "{sf.table}" ({cols}) SELECT {cols} FROM _new')
+                store.con.unregister("_new")
+                store.con.execute("DELETE FROM ingest_log WHERE file = ?", [sf.rel])
+                store.con.execute(
+                    "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [sf.rel, digest, sf.table, source, edition, len(df), now],
+                )
+                result.files.append({"file": sf.rel, "action": "loaded", "rows": len(df)})
+        store.con.execute("CHECKPOINT")
+    result.seconds = time.perf_counter() - t0
+    return result

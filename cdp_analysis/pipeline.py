@@ -1,0 +1,537 @@
+"""The batch: plan notebook runs, validate their parameters, execute them, render outputs.
+
+One *run* is one notebook for one area and one period. Runs are planned as
+notebooks x periods x areas, their parameters are checked against each notebook's
+parameters cell and the library's validators **before any kernel starts**, and each run
+executes in its own process (papermill starts a fresh kernel) through any
+:class:`concurrent.futures.Executor`: a process pool by default, or a Dask cluster via
+``Client.get_executor()``.
+
+A run writes into a temporary folder beside its destination and is renamed into place
+only when the notebook and its rendered outputs are complete, so
+``reports/<period>/<area>/`` appears whole or not at all. A failed run leaves its
+executed notebook (with papermill's error banner) under ``reports/<period>/_failed/``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cdp_analysis.errors import CdpParameterError, CdpRunError
+from cdp_analysis.periods import Period
+
+__all__ = [
+    "KERNEL_NAME",
+    "Run",
+    "plan",
+    "validate_parameters",
+    "notebook_parameters",
+    "run_one",
+    "execute",
+    "ensure_kernel",
+    "set_single_thread_blas",
+]
+
+KERNEL_NAME = "cdp-analysis"
+BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+NOTEBOOKS = ("progress_report",)
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def set_single_thread_blas() -> None:
+    """Set BLAS/OpenMP threads to 1 in this process and in kernels it starts.
+
+    Two processes sharing two cores each running multi-threaded OpenBLAS slow
+    statsmodels 2-10x (research/forecasting.md §5.5).
+    """
+    for var in BLAS_ENV:
+        os.environ[var] = "1"
+
+
+# --------------------------------------------------------------------------- kernel
+def ensure_kernel(name: str = KERNEL_NAME) -> str:
+    """Make sure a Jupyter kernel named ``name`` runs *this* Python; install it if missing.
+
+    The kernel spec is installed into ``sys.prefix`` (the virtual environment), never
+    the user's home, so it always points at the interpreter that has cdp-analysis.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    ksm = KernelSpecManager()
+    try:
+        spec = ksm.get_kernel_spec(name)
+        exe = Path(spec.argv[0])
+        if exe.exists() and exe.resolve() == Path(sys.executable).resolve():
+            return name
+        if exe.name.startswith("python") and not exe.is_absolute():
+            return name
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=name, display_name="Python (cdp-analysis)", prefix=sys.prefix)
+    return name
+
+
+# --------------------------------------------------------------------------- parameters
+def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares: ``{name: {type, default, help}}``.
+
+    Read by papermill from the cell tagged ``parameters``; the types come from the
+    annotations (``area: str = "pan-dorset"  # partnership or GSS code``).
+    """
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook))
+    out = {}
+    for name, info in found.items():
+        out[name] = {
+            "type": (info.get("inferred_type_name") or "None").strip(),
+            "default": info.get("default"),
+            "help": info.get("help", ""),
+        }
+    return out
+
+
+def validate_parameters(notebook: Path, params: dict[str, Any], declared: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Refuse unknown or mistyped parameters and check values through the library.
+
+    Raises
+    ------
+    CdpParameterError
+        Naming the notebook, the parameter and what was expected.
+    """
+    declared = notebook_parameters(notebook) if declared is None else declared
+    name = Path(notebook).name
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise CdpParameterError(f"{name}: unknown parameter(s) {unknown}; it takes {sorted(declared)}")
+    clean: dict[str, Any] = {}
+    for key, value in params.items():
+        tname = declared[key]["type"]
+        expected = _TYPES.get(tname)
+        if expected is not None:
+            ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                ok, value = True, float(value)
+            if not ok:
+                raise CdpParameterError(
+                    f"{name}: parameter {key!r} must be {tname}, got {type(value).__name__} {value!r}"
+                )
+        clean[key] = value
+    if "period" in clean:
+        clean["period"] = Period.parse(clean["period"]).label
+    if "area" in clean:
+        from cdp_analysis import areas
+
+        areas.validate_area(clean["area"])
+    return clean
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass(frozen=True)
+class Run:
+    """One notebook for one area and period."""
+
+    notebook: str
+    period: str
+    area: str
+    out_dir: str
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.period} / {self.area} / {self.notebook}"
+
+
+def _notebook_path(name: str) -> Path:
+    from cdp_analysis import config
+
+    path = Path(name)
+    if path.suffix != ".ipynb":
+        path = config.notebooks_dir() / f"{name}.ipynb"
+    if not path.exists():
+        raise CdpParameterError(f"no notebook {path}")
+    return path.resolve()
+
+
+def safe_component(text: str) -> str:
+    """A path component for an area id: letters, digits, '-', '_' only; refuses anything else."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", text):
+        raise CdpParameterError(f"{text!r} cannot be used in a path: expected letters, digits, '-' or '_'")
+    return text
+
+
+def plan(
+    periods: Iterable[str],
+    areas: Iterable[str],
+    notebooks: Sequence[str] = NOTEBOOKS,
+    out: str | os.PathLike | None = None,
+    extra: dict[str, Any] | None = None,
+    db: str | os.PathLike | None = None,
+) -> list[Run]:
+    """Plan notebooks x periods x areas and validate every parameter set before running.
+
+    Raises
+    ------
+    CdpParameterError
+        For the first invalid period, area or parameter (nothing has started).
+    """
+    from cdp_analysis import config
+
+    out_root = config.reports_dir(out)
+    runs = []
+    for nb in notebooks:
+        path = _notebook_path(nb)
+        declared = notebook_parameters(path)
+        for period in periods:
+            p = Period.parse(period)
+            for area in areas:
+                params: dict[str, Any] = {"area": area, "period": p.label}
+                if db is not None and "db" in declared:
+                    params["db"] = str(Path(db).resolve())
+                params.update(extra or {})
+                clean = validate_parameters(path, params, declared)
+                folder = out_root / p.slug / safe_component(area)
+                if not folder.resolve().is_relative_to(out_root.resolve()):
+                    raise CdpParameterError(f"output for {area!r} would escape {out_root}")
+                runs.append(Run(str(path), p.label, area, str(folder), clean))
+    return runs
+
+
+# --------------------------------------------------------------------------- one run
+def _git_commit() -> str | None:
+    from cdp_analysis import config
+
+    root = config.project_root()
+    if root is None:
+        return None
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("cdp-analysis", "pandas", "numpy", "scipy", "statsmodels", "duckdb", "papermill", "nbconvert", "matplotlib"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _inputs(db: str | None) -> list[dict[str, Any]]:
+    """The store file and the files it was built from, with their SHA-256."""
+    from cdp_analysis import config
+    from cdp_analysis.data.store import Store
+
+    try:
+        path = config.db_path(db)
+        with Store(path, read_only=True) as store:
+            log = store.ingest_log()
+    except Exception:
+        return []
+    return [{"file": r.file, "sha256": r.sha256, "rows": int(r.rows), "source": r.source, "edition": r.edition}
+            for r in log.itertuples()]
+
+
+def _is_kernel_start_failure(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}"
+    return any(s in text for s in ("Kernel didn't respond", "Address already in use", "DeadKernelError", "Kernel died before replying"))
+
+
+def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, render: bool = True,
+            execution_timeout: int = 1800) -> dict[str, Any]:
+    """Execute one run: papermill into a temporary folder, render, then rename into place.
+
+    Returns a small, picklable summary: ``status`` (``ok`` | ``failed``), paths, timings
+    and, on failure, the cell index, the error and the path of the executed notebook.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    set_single_thread_blas()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    final = Path(run.out_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    nb_name = Path(run.notebook).stem
+    executed = tmp / "notebooks" / f"{nb_name}.ipynb"
+    executed.parent.mkdir(parents=True)
+    summary: dict[str, Any] = {"key": run.key, "notebook": nb_name, "period": run.period, "area": run.area,
+                               "out_dir": str(final), "status": "failed"}
+    started = _dt.datetime.now(_dt.UTC)
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    try:
+        for attempt in range(retries + 1):
+            try:
+                papermill.execute_notebook(
+                    run.notebook, str(executed), parameters=dict(run.parameters), kernel_name=kernel_name,
+                    language="python", cwd=str(tmp), progress_bar=False, execution_timeout=execution_timeout,
+                    start_timeout=120, log_output=False,
+                )
+                break
+            except PapermillExecutionError:
+                raise
+            except Exception as exc:  # kernel failed to start: retry
+                if attempt < retries and _is_kernel_start_failure(exc):
+                    time.sleep(1 + attempt)
+                    continue
+                raise
+        timings["execute_s"] = round(time.perf_counter() - t0, 3)
+        if render:
+            from cdp_analysis.report import render as _render
+
+            t1 = time.perf_counter()
+            outputs = _render.render_all(executed, tmp, title_stem=nb_name)
+            timings["render_s"] = round(time.perf_counter() - t1, 3)
+        else:
+            outputs = []
+        manifest = {
+            "notebook": nb_name,
+            "template": str(run.notebook),
+            "period": run.period,
+            "area": run.area,
+            "parameters": run.parameters,
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "timings_s": timings,
+            "inputs": _inputs(run.parameters.get("db") or None),
+            "outputs": sorted(str(Path(o).relative_to(tmp)) for o in outputs) + [f"notebooks/{nb_name}.ipynb"],
+            "versions": _versions(),
+            "git_commit": _git_commit(),
+            "kernel": kernel_name,
+        }
+        # merge with what other notebooks already wrote for this area and period
+        manifest_path = tmp / "manifest.json"
+        previous = final / "manifest.json"
+        runs_meta = {}
+        if previous.exists():
+            try:
+                runs_meta = json.loads(previous.read_text(encoding="utf-8")).get("runs", {})
+            except (OSError, ValueError):
+                runs_meta = {}
+        runs_meta[nb_name] = manifest
+        manifest_path.write_text(json.dumps({"period": run.period, "area": run.area, "runs": runs_meta}, indent=2,
+                                            default=str), encoding="utf-8")
+        _swap_into_place(tmp, final, keep_from_old=[k for k in runs_meta if k != nb_name])
+        summary.update(status="ok", seconds=round(time.perf_counter() - t0, 3), manifest=str(final / "manifest.json"),
+                       outputs=manifest["outputs"])
+    except PapermillExecutionError as exc:
+        summary.update(_failure(run, tmp, executed, exc, cell=exc.cell_index, error=f"{exc.ename}: {exc.evalue}"))
+    except Exception as exc:
+        summary.update(_failure(run, tmp, executed, exc, cell=None,
+                                error=f"{type(exc).__name__}: {exc}", tb=traceback.format_exc(limit=5)))
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    summary.setdefault("seconds", round(time.perf_counter() - t0, 3))
+    return summary
+
+
+def _failure(run: Run, tmp: Path, executed: Path, exc: BaseException, *, cell: int | None, error: str,
+             tb: str | None = None) -> dict[str, Any]:
+    failed_dir = Path(run.out_dir).parent / "_failed" / Path(run.out_dir).name
+    kept = None
+    if executed.exists():
+        failed_dir.mkdir(parents=True, exist_ok=True)
+        kept = failed_dir / executed.name
+        shutil.copy2(executed, kept)
+    out = {"status": "failed", "cell": cell, "error": error, "executed_notebook": str(kept) if kept else None}
+    if tb:
+        out["traceback"] = tb
+    return out
+
+
+def _swap_into_place(tmp: Path, final: Path, keep_from_old: list[str]) -> None:
+    """Rename ``tmp`` to ``final`` atomically, carrying over other notebooks' outputs."""
+    if final.exists():
+        for name in keep_from_old:
+            for item in final.rglob(f"{name}*"):
+                rel = item.relative_to(final)
+                target = tmp / rel
+                if item.is_file() and not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(item, target)
+        figs = final / "figures"
+        if figs.is_dir():
+            for item in figs.iterdir():
+                target = tmp / "figures" / item.name
+                if not target.exists() and any(item.name.startswith(k) for k in keep_from_old):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(item, target)
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, final)
+
+
+def is_complete(run: Run) -> bool:
+    """Whether a run's outputs already exist (used by ``--resume``)."""
+    manifest = Path(run.out_dir) / "manifest.json"
+    if not manifest.exists():
+        return False
+    try:
+        runs = json.loads(manifest.read_text(encoding="utf-8")).get("runs", {})
+    except (OSError, ValueError):
+        return False
+    return Path(run.notebook).stem in runs
+
+
+# --------------------------------------------------------------------------- the batch
+def _init_worker() -> None:
+    set_single_thread_blas()
+
+
+def execute(
+    runs: Sequence[Run],
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    kernel_name: str | None = None,
+    render: bool = True,
+) -> list[dict[str, Any]]:
+    """Execute runs, each in its own process; keep going when one fails.
+
+    Parameters
+    ----------
+    runs
+        From :func:`plan`.
+    executor
+        Any :class:`concurrent.futures.Executor` (e.g. Dask's ``client.get_executor()``).
+        Default: a process pool of ``workers`` processes (default: the number of CPUs).
+    resume
+        Skip runs whose outputs are already complete.
+
+    Returns
+    -------
+    list of dict
+        One summary per run (``status`` ``ok`` | ``failed`` | ``skipped``), in plan order.
+    """
+    kernel = kernel_name or ensure_kernel()
+    todo = [r for r in runs if not (resume and is_complete(r))]
+    skipped = [{"key": r.key, "notebook": Path(r.notebook).stem, "period": r.period, "area": r.area,
+                "out_dir": r.out_dir, "status": "skipped"} for r in runs if r not in todo]
+    results: dict[str, dict[str, Any]] = {s["key"]: s for s in skipped}
+    # runs writing into the same folder (several notebooks for one area) go one after another
+    groups: dict[str, list[Run]] = {}
+    for r in todo:
+        groups.setdefault(r.out_dir, []).append(r)
+    own_pool = executor is None
+    if own_pool:
+        n = workers or os.cpu_count() or 1
+        executor = ProcessPoolExecutor(max_workers=max(1, min(n, len(groups) or 1)), initializer=_init_worker)
+    bar = None
+    if progress and todo:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), desc="reports", unit="run")
+    try:
+        futures: dict[Future, list[Run]] = {
+            executor.submit(run_group, group, kernel, render): group for group in groups.values()
+        }
+        for fut in as_completed(futures):
+            group = futures[fut]
+            try:
+                outs = fut.result()
+            except Exception as exc:
+                outs = [{"key": r.key, "notebook": Path(r.notebook).stem, "period": r.period, "area": r.area,
+                         "out_dir": r.out_dir, "status": "failed", "cell": None,
+                         "error": f"{type(exc).__name__}: {exc}", "executed_notebook": None} for r in group]
+            for o in outs:
+                results[o["key"]] = o
+            if bar is not None:
+                bar.update(len(group))
+    finally:
+        if bar is not None:
+            bar.close()
+        if own_pool:
+            executor.shutdown(wait=True)
+    return [results[r.key] for r in runs]
+
+
+def run_group(group: Sequence[Run], kernel_name: str, render: bool = True) -> list[dict[str, Any]]:
+    """Run several runs that share an output folder, in order (module level: picklable)."""
+    return [run_one(r, kernel_name=kernel_name, render=render) for r in group]
+
+
+def write_batch_summary(results: Sequence[dict[str, Any]], out: str | os.PathLike | None = None) -> list[Path]:
+    """Write ``<out>/<period>/batch_summary.json`` for each period in the results."""
+    from cdp_analysis import config
+
+    root = config.reports_dir(out)
+    written = []
+    by_period: dict[str, list[dict[str, Any]]] = {}
+    for r in results:
+        by_period.setdefault(r["period"], []).append(r)
+    for period, rows in by_period.items():
+        path = root / Period.parse(period).slug / "batch_summary.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = {
+            "period": period,
+            "written_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "ok": sum(r["status"] == "ok" for r in rows),
+            "failed": sum(r["status"] == "failed" for r in rows),
+            "skipped": sum(r["status"] == "skipped" for r in rows),
+            "runs": rows,
+        }
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(body, indent=2, default=str), encoding="utf-8")
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+def format_results(results: Sequence[dict[str, Any]]) -> str:
+    """A plain-text summary of a batch for the terminal."""
+    lines = []
+    ok = [r for r in results if r["status"] == "ok"]
+    failed = [r for r in results if r["status"] == "failed"]
+    skipped = [r for r in results if r["status"] == "skipped"]
+    for r in ok:
+        lines.append(f"ok      {r['key']}  ->  {r['out_dir']}  ({r.get('seconds', 0):.1f} s)")
+    for r in skipped:
+        lines.append(f"skipped {r['key']}  (already complete)")
+    for r in failed:
+        where = f"cell {r['cell']}" if r.get("cell") is not None else "before any cell"
+        lines.append(f"FAILED  {r['key']}: {where}: {r['error']}")
+        if r.get("executed_notebook"):
+            lines.append(f"        executed notebook: {r['executed_notebook']}")
+    lines.append(f"{len(ok)} ok, {len(failed)} failed, {len(skipped)} skipped")
+    return "\n".join(lines)
+
+
+def runs_to_dicts(runs: Sequence[Run]) -> list[dict[str, Any]]:
+    return [asdict(r) for r in runs]
+
+
+def raise_if_failed(results: Sequence[dict[str, Any]]) -> None:
+    failed = [r for r in results if r["status"] == "failed"]
+    if failed:
+        raise CdpRunError(f"{len(failed)} of {len(results)} runs failed")

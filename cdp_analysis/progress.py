@@ -1,0 +1,258 @@
+"""The quarterly progress report's figures, computed from the returns instead of typed.
+
+Pure functions over the returns frame (DESIGN §4) and the metric catalogue: the national
+outcomes table (value to date, year-end projection with its interval, last year, change
+and whether it is statistically significant), the treatment targets table, the drug
+deaths statement, and the comparison of every printed figure with its recomputation.
+The progress-report notebook calls these and only formats.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis.periods import Period
+
+__all__ = [
+    "ProgressContext",
+    "load_context",
+    "outcomes_table",
+    "targets_table",
+    "deaths_statement",
+    "printed_precision",
+    "agrees_with_print",
+    "fmt",
+]
+
+
+# --------------------------------------------------------------------------- formatting
+def printed_precision(value: float) -> int:
+    """Decimal places a printed figure shows (``7.4`` -> 1, ``90`` -> 0).
+
+    >>> printed_precision(7.4), printed_precision(94304.0), printed_precision(45.25)
+    (1, 0, 2)
+    """
+    text = repr(float(value))
+    if "e" in text:
+        return 0
+    decimals = text.split(".")[1].rstrip("0")
+    return len(decimals)
+
+
+def agrees_with_print(published: float, recomputed: float) -> bool:
+    """Whether a printed figure equals the recomputed one rounded to the printed precision.
+
+    >>> agrees_with_print(7.4, 7.4689), agrees_with_print(7.5, 7.4689), agrees_with_print(152, 152.0)
+    (False, True, True)
+    """
+    if published is None or recomputed is None or pd.isna(published) or pd.isna(recomputed):
+        return False
+    d = printed_precision(published)
+    # round half away from zero, as people round when they print
+    scaled = abs(recomputed) * 10**d
+    rounded = math.copysign(math.floor(scaled + 0.5 + 1e-9), recomputed) / 10**d
+    return abs(rounded - published) < 0.5 * 10**-d
+
+
+def fmt(value: Any, unit: str = "count", decimals: int | None = None) -> str:
+    """Format a figure for readers: thousands separators, £ for money, % for percentages.
+
+    >>> fmt(95024, "currency"), fmt(1036.0), fmt(45.2, "percent"), fmt(float("nan"))
+    ('£95,024', '1,036', '45.2%', '[x]')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "[x]"
+    v = float(value)
+    if decimals is None:
+        decimals = 1 if unit in ("percent", "rate") else (0 if abs(v - round(v)) < 1e-9 or abs(v) >= 100 else 1)
+    text = f"{v:,.{decimals}f}"
+    if unit == "currency":
+        return "£" + text
+    if unit == "percent":
+        return text + "%"
+    return text
+
+
+# --------------------------------------------------------------------------- context
+@dataclass
+class ProgressContext:
+    """What the progress report works from, validated once."""
+
+    area: str
+    area_name: str
+    period: Period
+    codes: list[str]
+    returns: pd.DataFrame
+    metrics: pd.DataFrame
+
+    @property
+    def title(self) -> str:
+        return f"{self.area_name} Combating Drugs Partnership: progress report, {self.period}"
+
+
+def load_context(area: str = "pan-dorset", period: str = "2023/24 Q1", db: str | None = None) -> ProgressContext:
+    """Validate the parameters and read the returns that concern ``area`` from the store.
+
+    The rows kept are the area's own, its members' (for a partnership), its police force
+    area's (enforcement figures are police management information) and England's (for
+    comparison).
+    """
+    from cdp_analysis import areas
+    from cdp_analysis.data.store import Store
+
+    p = Period.parse(period)
+    areas.validate_area(area)
+    codes = list(dict.fromkeys([area, *areas.members(area)]))
+    forces = [f for f in (areas.police_force(c) for c in codes) if f]
+    scope = list(dict.fromkeys([*codes, *forces, "E92000001"]))
+    with Store(db or None, read_only=True) as store:
+        returns = store.returns(area_code=scope)
+        metrics = store.reference("metrics")
+    return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics)
+
+
+def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:
+    row = metrics.loc[metrics["metric_id"] == metric_id]
+    if row.empty:
+        return {"metric_id": metric_id, "name": metric_id, "unit": "count", "polarity": "neutral",
+                "year_basis": "financial", "projection": "run_rate", "section": "context"}
+    return row.iloc[0].to_dict()
+
+
+# --------------------------------------------------------------------------- outcomes
+def outcomes_table(returns: pd.DataFrame, period: str | Period, metrics: pd.DataFrame,
+                   confidence: float = 0.95) -> pd.DataFrame:
+    """Each part-year figure ending with ``period``: projection, last year, change, significance.
+
+    Columns: ``metric_id, name, area_code, unit, period, value, fraction_elapsed, projection,
+    lower, upper, projection_method, last_year_period, last_year, change_pct, significance,
+    published_projection, projection_agrees, published_change_pct, change_agrees``.
+    The projection is the run rate (``value / fraction of the year elapsed``) with a
+    Poisson predictive interval for counts (:func:`cdp_analysis.indicators.project_year_end`);
+    the change compares the projection with last year's value; the significance tests the
+    year-to-date rate against last year's rate (exact conditional rate-ratio test, counts
+    only).
+    """
+    from cdp_analysis import indicators as ind
+
+    run = Period.parse(period)
+    rows = []
+    for r in returns.itertuples(index=False):
+        p = Period.parse(r.period)
+        if p.is_year or p.is_pooled or p.last != run.last or pd.isna(r.value):
+            continue
+        m = _metric(metrics, r.metric_id)
+        if m.get("projection", "none") == "none":
+            continue
+        basis = m["year_basis"]
+        try:
+            year = p.containing_year(basis)
+        except Exception:
+            continue
+        frac = p.fraction_elapsed(basis)
+        unit = "count" if m["unit"] == "count" else m["unit"]
+        proj = ind.project_year_end(float(r.value), period=p.label, unit=unit, confidence=confidence,
+                                    year_basis=basis).iloc[0]
+        prev_label = year.previous_year().label
+        prev = returns[(returns["metric_id"] == r.metric_id) & (returns["area_code"] == r.area_code)
+                       & (returns["period"] == prev_label)]
+        last = float(prev["value"].iloc[0]) if len(prev) else np.nan
+        change = (proj["projection"] - last) / last * 100 if last and not np.isnan(last) else np.nan
+        if m["unit"] == "count" and not np.isnan(last):
+            noun = str(m["name"]).lower()
+            significance = ind.describe_change(
+                float(r.value), last, p.label, prev_label, measure=noun, exposure_a=frac, exposure_b=1.0,
+                multiplier=1, rate_unit="a year", confidence=confidence,
+            )
+        elif np.isnan(last):
+            significance = "No figure for last year in the returns."
+        else:
+            significance = (f"Not tested: {m['unit']} is not a count of events, so the change cannot be "
+                            "tested without the individual figures.")
+        pub_proj = getattr(r, "published_projection", np.nan)
+        pub_change = getattr(r, "published_change_pct", np.nan)
+        rows.append({
+            "metric_id": r.metric_id, "name": m["name"], "area_code": r.area_code, "unit": m["unit"],
+            "period": p.label, "value": float(r.value), "fraction_elapsed": frac,
+            "projection": float(proj["projection"]), "lower": float(proj["lower"]), "upper": float(proj["upper"]),
+            "projection_method": str(proj["method"]), "year": year.label, "last_year_period": prev_label,
+            "last_year": last, "change_pct": change, "significance": significance,
+            "published_projection": pub_proj,
+            "projection_agrees": None if pd.isna(pub_proj) else agrees_with_print(pub_proj, float(proj["projection"])),
+            "published_change_pct": pub_change,
+            "change_agrees": None if pd.isna(pub_change) or np.isnan(change) else agrees_with_print(pub_change, change),
+        })
+    cols = ["metric_id", "name", "area_code", "unit", "period", "value", "fraction_elapsed", "projection", "lower",
+            "upper", "projection_method", "year", "last_year_period", "last_year", "change_pct", "significance",
+            "published_projection", "projection_agrees", "published_change_pct", "change_agrees"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- targets
+TARGET_RULE = (
+    "A target is judged only against a figure for the target's own year. Until one is in the returns, "
+    "the table shows the change still needed from the latest figure; a target already below (for a "
+    "higher-is-better measure) or above (lower-is-better) the latest figure is flagged as possibly mis-set."
+)
+
+
+def targets_table(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Every returns row with a target: the change still needed and an honest status.
+
+    Columns: ``metric_id, name, area_code, unit, period, value, target, target_period,
+    change_needed, change_needed_pct, status, published_status``. See ``TARGET_RULE``.
+    """
+    rows = []
+    have = returns.dropna(subset=["target"]) if "target" in returns else returns.iloc[0:0]
+    for r in have.itertuples(index=False):
+        m = _metric(metrics, r.metric_id)
+        polarity = m["polarity"]
+        needed = float(r.target) - float(r.value)
+        needed_pct = needed / float(r.value) * 100 if r.value else np.nan
+        in_year = returns[(returns["metric_id"] == r.metric_id) & (returns["area_code"] == r.area_code)
+                          & (returns["period"] == r.target_period)]
+        if len(in_year) and not pd.isna(in_year["value"].iloc[0]):
+            v = float(in_year["value"].iloc[0])
+            met = v >= r.target if polarity != "lower_is_better" else v <= r.target
+            status = f"{'met' if met else 'not met'}: {fmt(v, m['unit'])} in {r.target_period}"
+        elif (polarity == "higher_is_better" and r.value >= r.target) or (
+                polarity == "lower_is_better" and r.value <= r.target):
+            if r.value == r.target:
+                status = "level with the target already; no in-year figure yet"
+            else:
+                status = "latest figure already beyond the target: target may be mis-set"
+        else:
+            status = f"not yet measurable: no {r.target_period} figure in the returns"
+        rows.append({
+            "metric_id": r.metric_id, "name": m["name"], "area_code": r.area_code, "unit": m["unit"],
+            "period": r.period, "value": float(r.value), "target": float(r.target), "target_period": r.target_period,
+            "change_needed": needed, "change_needed_pct": needed_pct, "status": status,
+            "published_status": getattr(r, "published_status", None),
+        })
+    cols = ["metric_id", "name", "area_code", "unit", "period", "value", "target", "target_period",
+            "change_needed", "change_needed_pct", "status", "published_status"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- deaths
+def deaths_statement(returns: pd.DataFrame, metric_id: str = "drug_related_deaths_local",
+                     confidence: float = 0.95) -> str | None:
+    """The latest two years of a deaths count, compared with an exact test, in words."""
+    from cdp_analysis import indicators as ind
+
+    d = returns[returns["metric_id"] == metric_id].dropna(subset=["value"])
+    d = d[[Period.parse(p).is_year for p in d["period"]]]
+    if len(d) < 2:
+        return None
+    d = d.assign(_end=[Period.parse(p).last for p in d["period"]]).sort_values("_end")
+    a, b = d.iloc[-1], d.iloc[-2]
+    text = ind.describe_change(float(a["value"]), float(b["value"]), a["period"], b["period"], measure="deaths",
+                               confidence=confidence)
+    if "p" in str(a.get("status") or "").split():
+        text += f" The {a['period']} figure is provisional."
+    return text

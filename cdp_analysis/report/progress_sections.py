@@ -1,0 +1,143 @@
+"""Markdown for each section of the progress report, from :mod:`cdp_analysis.progress`.
+
+Every number here is computed by the library; this module only words and formats it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis.progress import (
+    TARGET_RULE,
+    ProgressContext,
+    deaths_statement,
+    fmt,
+    outcomes_table,
+    targets_table,
+)
+from cdp_analysis.report.tables import escape_md, markdown_table
+
+__all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section"]
+
+
+def _area_label(ctx: ProgressContext, code: str) -> str:
+    from cdp_analysis import areas
+
+    try:
+        return areas.area_name(code)
+    except Exception:
+        return code
+
+
+def header(ctx: ProgressContext) -> str:
+    return (f"## {escape_md(ctx.area_name)}, {ctx.period}\n\n"
+            f"Reporting period **{ctx.period}** ({ctx.period.start:%d %B %Y} to {ctx.period.end:%d %B %Y}). "
+            "Every figure below is computed from the partnership's returns by the cdp-analysis library; "
+            "where the printed report gave a different figure, the table says so beside it.")
+
+
+def _printed(pub: float, agrees: bool | None, unit: str, decimals: int | None = None) -> str:
+    if pub is None or pd.isna(pub):
+        return "not printed"
+    text = fmt(pub, unit, decimals)
+    return f"{text} (agrees)" if agrees else f"{text} (**differs**)"
+
+
+def outcomes_section(ctx: ProgressContext) -> str:
+    df = outcomes_table(ctx.returns, ctx.period, ctx.metrics)
+    if df.empty:
+        return f"No part-year figures ending in {ctx.period} are in the returns."
+    rows = []
+    for r in df.itertuples(index=False):
+        interval = (f"{fmt(r.lower, r.unit, 0)} to {fmt(r.upper, r.unit, 0)}"
+                    if not (np.isnan(r.lower) or np.isnan(r.upper)) else "no interval (not a count)")
+        rows.append({
+            "Measure": r.name,
+            "Area": _area_label(ctx, r.area_code),
+            "To date": f"{fmt(r.value, r.unit)} ({r.period})",
+            f"Projected {r.year}": fmt(r.projection, r.unit, 0),
+            "95% interval": interval,
+            "Last year": f"{fmt(r.last_year, r.unit)} ({r.last_year_period})",
+            "Change": "[x]" if np.isnan(r.change_pct) else f"{r.change_pct:+.1f}%",
+            "Printed projection": _printed(r.published_projection, r.projection_agrees, r.unit, 0),
+            "Printed change": _printed(r.published_change_pct, r.change_agrees, "percent"),
+        })
+    table = pd.DataFrame(rows)
+    right = {c: "right" for c in table.columns if c not in ("Measure", "Area", "95% interval")}
+    notes = [f"- **{escape_md(r.name)}**: {escape_md(r.significance)}" for r in df.itertuples(index=False)]
+    differs = df[(df["projection_agrees"] == False) | (df["change_agrees"] == False)]  # noqa: E712
+    lines = [markdown_table(table, align=right), "",
+             "Projections are the run rate: the figure to date divided by the fraction of the year elapsed. "
+             "For counts the 95% interval is a Poisson predictive interval for the full year; money has no "
+             "interval without monthly history.", "", *notes]
+    if len(differs):
+        lines += ["", "**Printed figures that do not match their own inputs:**", ""]
+        for r in differs.itertuples(index=False):
+            if r.projection_agrees is False:
+                lines.append(f"- {escape_md(r.name)}: printed projection {fmt(r.published_projection, r.unit, 0)}, "
+                             f"but {fmt(r.value, r.unit)} to date gives {fmt(r.projection, r.unit, 0)}.")
+            if r.change_agrees is False:
+                lines.append(f"- {escape_md(r.name)}: printed change {r.published_change_pct:g}%, but the projection "
+                             f"against last year's {fmt(r.last_year, r.unit)} is {r.change_pct:+.2f}%.")
+    return "\n".join(lines)
+
+
+def treatment_section(ctx: ProgressContext) -> str:
+    df = targets_table(ctx.returns, ctx.metrics)
+    if df.empty:
+        return "No targets are in the returns."
+    rows = []
+    for r in df.itertuples(index=False):
+        rows.append({
+            "Measure": r.name,
+            "Area": _area_label(ctx, r.area_code),
+            "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
+            "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
+            "Change needed": (f"{r.change_needed:+,.1f} points" if r.unit == "percent"
+                              else f"{r.change_needed:+,.0f} ({r.change_needed_pct:+.1f}%)"),
+            "Status": r.status,
+            "Printed status": r.published_status if isinstance(r.published_status, str) and r.published_status
+            else "none printed",
+        })
+    table = pd.DataFrame(rows)
+    return "\n".join([markdown_table(table, align={"Latest": "right", "Target": "right", "Change needed": "right"}),
+                      "", f"*Rule:* {TARGET_RULE}"])
+
+
+def deaths_section(ctx: ProgressContext) -> str:
+    text = deaths_statement(ctx.returns)
+    if text is None:
+        return "No drug-related deaths figures for two years are in the returns."
+    return (text + " These are local suspected drug-related deaths (surveillance), not ONS registrations, "
+            "and must not be mixed with ONS figures.")
+
+
+def checks_section(ctx: ProgressContext) -> str:
+    """The audit's findings on the returns (the same table ``cdp audit`` prints)."""
+    from cdp_analysis import audit
+
+    findings = audit.audit_returns(ctx.returns)
+    if findings.empty:
+        return "The audit found nothing to flag in the printed figures."
+    show = findings[["metric_id", "area_code", "period", "check", "severity", "message"]].rename(columns={
+        "metric_id": "Measure", "area_code": "Area", "period": "Period", "check": "Check", "severity": "Severity",
+        "message": "Finding"})
+    return markdown_table(show)
+
+
+def summary_section(ctx: ProgressContext) -> str:
+    out = outcomes_table(ctx.returns, ctx.period, ctx.metrics)
+    bullets = []
+    for r in out.itertuples(index=False):
+        sig = "statistically significant" in r.significance and "not a statistically" not in r.significance
+        word = ("a statistically significant " + ("rise" if r.change_pct > 0 else "fall")) if sig else (
+            "not a statistically significant change" if r.unit == "count" else "untested")
+        if np.isnan(r.change_pct):
+            continue
+        bullets.append(f"- {escape_md(r.name)}: on course for {fmt(r.projection, r.unit, 0)} in {r.year} against "
+                       f"{fmt(r.last_year, r.unit)} last year ({r.change_pct:+.1f}%; {word}).")
+    deaths = deaths_statement(ctx.returns)
+    if deaths:
+        bullets.append(f"- Drug-related deaths (local surveillance): {escape_md(deaths)}")
+    return "\n".join(bullets) if bullets else "No figures to summarise."
