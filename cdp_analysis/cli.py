@@ -120,11 +120,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if args.what == "areas":
         from cdp_analysis import areas
 
-        print(areas.areas_table().to_string(index=False))
+        print(areas.areas().to_string(index=False))
     elif args.what == "partnerships":
         from cdp_analysis import areas
 
-        print(areas.partnerships_table().to_string(index=False))
+        print(areas.partnerships().to_string(index=False))
     elif args.what == "metrics":
         from cdp_analysis import metrics
 

@@ -108,12 +108,23 @@ def load_context(area: str = "pan-dorset", period: str = "2023/24 Q1", db: str |
     p = Period.parse(period)
     areas.validate_area(area)
     codes = list(dict.fromkeys([area, *areas.members(area)]))
-    forces = [f for f in (areas.police_force(c) for c in codes) if f]
+    forces = _police_forces(codes)
     scope = list(dict.fromkeys([*codes, *forces, "E92000001"]))
     with Store(db or None, read_only=True) as store:
         returns = store.returns(area_code=scope)
         metrics = store.reference("metrics")
     return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics)
+
+
+def _police_forces(codes: list[str]) -> list[str]:
+    """Police force areas of the partnerships that hold any of ``codes``."""
+    from cdp_analysis import areas
+
+    parts = areas.partnerships()
+    hit = parts[parts["partnership_id"].isin(codes) | parts["member_area_code"].isin(codes)]
+    table = areas.areas()
+    own = table.loc[table["code"].isin(codes), "police_force"] if "police_force" in table else []
+    return sorted((set(hit["police_force"].dropna()) | set(pd.Series(own).dropna())) - {""})
 
 
 def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:
