@@ -258,7 +258,7 @@ def read_returns(
             text = cell[col]
             if not text:
                 if required:
-                    raise fail("empty period", line, col, expected="a period label like '2022/23'")
+                    raise fail("empty period", line, col, "", expected="a period label like '2022/23'")
                 periods[col] = None
                 continue
             try:
