@@ -47,7 +47,9 @@ target already beaten by the baseline for a higher- / lower-is-better metric),
 a member area above its partnership, or part of a year above the whole year) and
 ``members_not_summing`` (error: partnership counts that are not the sum of the members',
 or a partnership percentage outside its members' range). A metric missing from the
-catalogue gets a ``metric_not_in_catalogue`` note stating the defaults assumed.
+catalogue gets a ``metric_not_in_catalogue`` note stating the defaults assumed, and an area
+the reference data does not know an ``area_not_known`` note (the audit still runs: the
+returns reader's checks of metric ids and areas are relaxed, all others kept).
 
 Examples
 --------
@@ -76,7 +78,7 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -93,7 +95,9 @@ __all__ = [
     "digit_variants",
     "format_findings",
     "printed_decimals",
+    "round_half_up",
     "run_audit_cli",
+    "truncate",
 ]
 
 FINDING_COLUMNS: tuple[str, ...] = (
@@ -276,6 +280,19 @@ def _fmt(x: float, unit: str = "count", decimals: int | None = None) -> str:
 
 def _pct(x: float, decimals: int) -> str:
     return f"{x:.{decimals}f}%"
+
+
+def _beyond(x: float, decimals: int) -> int:
+    """Decimals enough to show why ``x`` truncates, not rounds, to ``decimals`` places.
+
+    >>> _beyond(7.4688, 1), _beyond(38.8976, 1)
+    (2, 3)
+    """
+    target = truncate(x, decimals)
+    for k in range(decimals + 1, decimals + 6):
+        if truncate(round_half_up(x, k), decimals) == target:
+            return k
+    return decimals + 6
 
 
 # --------------------------------------------------------------------------- metadata
@@ -562,7 +579,7 @@ def _audit_projection(row: pd.Series, info: _MetricInfo, basis: str, out: _Findi
         return published
     if verdict == "truncation":
         out.add(row, "projection_truncation", "warning",
-                f"published {_fmt(published, unit, d)} is {how} = {_fmt(recomputed, unit, d + 2)} "
+                f"published {_fmt(published, unit, d)} is {how} = {_fmt(recomputed, unit, _beyond(recomputed, d))} "
                 f"truncated, not rounded ({_fmt(round_half_up(recomputed, d), unit, d)})",
                 published=published, recomputed=recomputed)
         return published
@@ -648,7 +665,7 @@ def _audit_change(row: pd.Series, info: _MetricInfo, basis: str, start: float | 
         return
     if verdict == "truncation":
         out.add(row, "change_truncation", "warning",
-                f"published {_pct(published, d)} is {_pct(recomputed, d + 1)} ({what}) truncated, "
+                f"published {_pct(published, d)} is {_pct(recomputed, _beyond(recomputed, d))} ({what}) truncated, "
                 f"not rounded ({_pct(round_half_up(recomputed, d), d)})",
                 published=published, recomputed=recomputed)
         return
@@ -659,7 +676,7 @@ def _audit_change(row: pd.Series, info: _MetricInfo, basis: str, start: float | 
         alt_verdict = compare_printed(published, alt, d)
         if alt_verdict == "truncation":
             out.add(row, "change_truncation", "warning",
-                    f"published {_pct(published, d)} is {_pct(alt, d + 1)} (from the recomputed projection "
+                    f"published {_pct(published, d)} is {_pct(alt, _beyond(alt, d))} (from the recomputed projection "
                     f"{_fmt(own_projection, unit, 0)}, not the printed {_fmt(start, unit)}) truncated, "
                     f"not rounded ({_pct(round_half_up(alt, d), d)})",
                     published=published, recomputed=alt)
@@ -955,6 +972,19 @@ def audit_returns(
             out.add(first, "metric_not_in_catalogue", "note",
                     f"{metric_id!r} is not in the metric catalogue: assumed a count, neutral polarity, "
                     f"{basis} years (from the period labels) and a run-rate projection")
+
+    try:
+        from cdp_analysis import areas as _areas  # type: ignore[attr-defined]
+
+        is_known: Callable[[str], bool] | None = _areas.is_known
+    except (ImportError, AttributeError):
+        is_known = None
+    if is_known is not None:
+        for area, group in df.groupby("area_code", sort=False):
+            if not is_known(area):
+                out.add(group.iloc[0], "area_not_known", "note",
+                        f"area {area!r} is neither a GSS code nor a partnership id in the reference data; "
+                        "its members cannot be checked")
 
     for _, row in df.iterrows():
         info = infos[row["metric_id"]]

@@ -262,6 +262,8 @@ def test_truncated_change_is_a_warning():
     # 38.8976% printed 38.8: truncated, not rounded.
     f = audit_returns(cash(change=38.8), metrics=CAT)
     assert checks(f) == {("cash_seizures", PFA, "2023/24 Q1", "change_truncation", "warning")}
+    # Enough decimals to show the truncation: 38.898% (38.90% would look like 38.9).
+    assert "38.898%" in f.loc[0, "message"] and "(38.9%)" in f.loc[0, "message"]
 
 
 def test_truncated_projection_is_a_warning():
@@ -411,6 +413,24 @@ def test_metric_not_in_catalogue_gets_defaults_and_a_note():
     f = audit_returns(df, metrics={})
     # Q2 of a financial year: 50 / 0.5 = 100, correct under the inferred financial basis.
     assert checks(f) == {("mystery", PFA, "2023/24 Q2", "metric_not_in_catalogue", "note")}
+
+
+def test_unknown_metric_and_area_in_a_file_are_notes(tmp_path):
+    # read_returns rejects them; the audit reads on, with notes. 10 x 4 = 40 is right;
+    # "£1,250" parses as 1,250 and 1,250 x 2 = 2,500 printed "£2,500".
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        "metric_id,area_code,period,value,published_projection\n"
+        "mystery,E06000058,2023/24 Q1,10,40\n"
+        "cash_seizures,X99,2023/24 Q2,\"£1,250\",\"£2,500\"\n",
+        encoding="utf-8",
+    )
+    f = audit_returns(path)
+    assert checks(f) == {
+        ("mystery", BCP, "2023/24 Q1", "metric_not_in_catalogue", "note"),
+        ("cash_seizures", "X99", "2023/24 Q2", "area_not_known", "note"),
+    }
+    assert run_audit_cli(path, stdout=io.StringIO()) == 0
 
 
 def test_bad_input_raises_input_error():
