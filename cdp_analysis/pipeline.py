@@ -155,7 +155,7 @@ class Run:
 
     @property
     def key(self) -> str:
-        return f"{self.period} / {self.area} / {self.notebook}"
+        return f"{self.period} / {self.area} / {Path(self.notebook).stem}"
 
 
 def _notebook_path(name: str) -> Path:
@@ -337,6 +337,8 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
         manifest_path.write_text(json.dumps({"period": run.period, "area": run.area, "runs": runs_meta}, indent=2,
                                             default=str), encoding="utf-8")
         _swap_into_place(tmp, final, keep_from_old=[k for k in runs_meta if k != nb_name])
+        stale = final.parent / "_failed" / final.name / f"{nb_name}.ipynb"
+        stale.unlink(missing_ok=True)
         summary.update(status="ok", seconds=round(time.perf_counter() - t0, 3), manifest=str(final / "manifest.json"),
                        outputs=manifest["outputs"])
     except PapermillExecutionError as exc:

@@ -25,9 +25,15 @@ def _area_label(ctx: ProgressContext, code: str) -> str:
     from cdp_analysis import areas
 
     try:
-        return areas.area_name(code)
+        area = areas.get_area(code)
     except Exception:
-        return code
+        try:
+            return areas.area_name(code)
+        except Exception:
+            return code
+    if getattr(area, "type", "") == "police_force":
+        return f"{area.name} police force area"
+    return area.name
 
 
 def header(ctx: ProgressContext) -> str:
@@ -56,7 +62,7 @@ def outcomes_section(ctx: ProgressContext) -> str:
             "Measure": r.name,
             "Area": _area_label(ctx, r.area_code),
             "To date": f"{fmt(r.value, r.unit)} ({r.period})",
-            f"Projected {r.year}": fmt(r.projection, r.unit, 0),
+            "Projected year end": f"{fmt(r.projection, r.unit, 0)} ({r.year})",
             "95% interval": interval,
             "Last year": f"{fmt(r.last_year, r.unit)} ({r.last_year_period})",
             "Change": "[x]" if np.isnan(r.change_pct) else f"{r.change_pct:+.1f}%",
@@ -117,7 +123,9 @@ def checks_section(ctx: ProgressContext) -> str:
     """The audit's findings on the returns (the same table ``cdp audit`` prints)."""
     from cdp_analysis import audit
 
-    findings = audit.audit_returns(ctx.returns)
+    fields = ["metric_id", "area_code", "period", "value", "target", "target_period", "published_projection",
+              "published_change_pct", "published_status", "status", "note"]
+    findings = audit.audit_returns(ctx.returns[[c for c in fields if c in ctx.returns.columns]])
     if findings.empty:
         return "The audit found nothing to flag in the printed figures."
     show = findings[["metric_id", "area_code", "period", "check", "severity", "message"]].rename(columns={
