@@ -31,7 +31,9 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -226,7 +228,7 @@ def validate_area(area: str) -> str:
     >>> validate_area("Bournemouth, Christchurch and Pool")
     Traceback (most recent call last):
     ...
-    cdp_analysis.errors.CdpParameterError: unknown area 'Bournemouth, Christchurch and Pool' (expected a GSS code or a partnership id); did you mean 'E06000058' (Bournemouth, Christchurch and Poole)?
+    cdp_analysis.errors.CdpParameterError: unknown area 'Bournemouth, Christchurch and Pool' (expected a GSS code or a partnership id); did you mean 'E06000058' (Bournemouth, Christchurch and Poole, unitary)?
     """
     if is_known(area):
         return area
@@ -235,20 +237,35 @@ def validate_area(area: str) -> str:
     ids = list(_partnerships()["partnership_id"].unique())
     hint = suggest(text, ids + list(_areas().index))
     if not hint:
-        df = _areas()
-        names = {n.lower(): c for c, n in zip(df["code"], df["name"], strict=True)}
-        pnames = dict(zip(_partnerships()["name"].str.lower(), _partnerships()["partnership_id"], strict=False))
-        exact = names.get(text.lower().strip()) or pnames.get(text.lower().strip())
-        if exact:
-            hint = f"; did you mean {exact!r} ({area_name(exact)})?"
-        else:
-            import difflib
-
-            close = difflib.get_close_matches(text.lower(), list(names) + list(pnames), n=2, cutoff=0.75)
-            if close:
-                codes = [names.get(c) or pnames[c] for c in close]
-                hint = "; did you mean " + " or ".join(f"{c!r} ({area_name(c)})" for c in codes) + "?"
+        hint = _name_hint(text)
     raise CdpParameterError(msg + hint)
+
+
+def _norm_name(name: str) -> str:
+    words = re.sub(r"[^a-z0-9 ]+", " ", name.lower()).split()
+    return " ".join(w for w in words if w not in ("council", "county", "city", "of", "the", "and", "borough", "district"))
+
+
+def _name_hint(text: str) -> str:
+    """'; did you mean CODE (NAME)?' for names close to ``text`` (current areas first)."""
+    df = _areas()
+    p = _partnerships().drop_duplicates("partnership_id")
+    cands = pd.DataFrame({
+        "code": [*df["code"], *p["partnership_id"]],
+        "name": [*df["name"], *p["name"]],
+        "label": [*(df["name"] + ", " + df["type"].str.replace("_", " ")), *(p["name"] + ", partnership")],
+        "current": [*df["valid_to"].eq(""), *([True] * len(p))],
+    })
+    cands["key"] = cands["name"].map(_norm_name)
+    key = _norm_name(text)
+    hit = cands[cands["key"] == key]
+    if hit.empty:
+        close = difflib.get_close_matches(key, list(cands["key"].unique()), n=2, cutoff=0.75)
+        hit = cands[cands["key"].isin(close)]
+    if hit.empty:
+        return ""
+    hit = hit.sort_values(["current", "code"], ascending=[False, True]).head(3)
+    return "; did you mean " + " or ".join(f"{c!r} ({n})" for c, n in zip(hit["code"], hit["label"], strict=True)) + "?"
 
 
 def get_area(code: str) -> Area:

@@ -49,7 +49,7 @@ import pandas as pd
 
 from cdp_analysis.data.schema import RETURNS_COLUMNS, STATUS_CODES
 from cdp_analysis.errors import CdpInputError, CdpParameterError
-from cdp_analysis.periods import GRAMMAR, Period
+from cdp_analysis.periods import Period
 from cdp_analysis.reference import suggest
 
 __all__ = [

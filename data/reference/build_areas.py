@@ -285,7 +285,7 @@ def build() -> pd.DataFrame:
 
     # parent of districts missing from the deaths/MYE files (pre-2019 codes): mySociety
     # county, preferring the county of a district successor (mySociety has Forest Heath in Surrey)
-    for code, r in rec.items():
+    for r in rec.values():
         if r["type"] == "district" and "parent" not in r:
             succ = str(r.get("replaced_by", "")).split()
             cands = [rec[s].get("ms_county") for s in succ if s in rec and rec[s]["type"] == "district"]
@@ -338,7 +338,7 @@ def build() -> pd.DataFrame:
                 r["region"] = regs.pop()
                 r.setdefault("parent", r["region"])
 
-    for code, r in rec.items():
+    for r in rec.values():
         if r["type"] == "csp":
             r["region"] = rec.get(str(r.get("parent")), {}).get("region", "") or r["region"]
 
