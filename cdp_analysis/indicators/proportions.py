@@ -18,7 +18,7 @@ from cdp_analysis.indicators._validate import (
     level_suffix,
     numeric,
 )
-from cdp_analysis.indicators.rates import assemble, categorical
+from cdp_analysis.indicators.rates import assemble, categorical, like
 
 __all__ = ["proportion"]
 
@@ -112,8 +112,8 @@ def proportion(
         x = groups.sum(x)
         n = groups.sum(n)
         base = groups.keys.copy()
-        base[numerator] = x
-        base[denominator] = n
+        base[numerator] = like(x, df[numerator])
+        base[denominator] = like(n, df[denominator])
     else:
         base = df.copy()
     limits: dict[str, np.ndarray] = {}

@@ -75,6 +75,13 @@ def categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(categories))
 
 
+def like(values: np.ndarray, column: pd.Series) -> np.ndarray:
+    """Summed ``values`` as integers when the input ``column`` held integers."""
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return values.round().astype(np.int64)
+    return values
+
+
 def assemble(
     base: pd.DataFrame,
     value: np.ndarray,
@@ -198,8 +205,8 @@ def rate(
         x = groups.sum(x)
         n = groups.sum(n)
         base = groups.keys.copy()
-        base[count] = x
-        base[denominator] = n
+        base[count] = like(x, df[count])
+        base[denominator] = like(n, df[denominator])
     else:
         base = df.copy()
     scale = m / n
