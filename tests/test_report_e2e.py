@@ -1,0 +1,125 @@
+"""End to end: `cdp ingest` then `cdp run` through papermill, HTML and Word outputs, manifest.
+
+Real parts only: a real DuckDB file, real kernels started by papermill, nbconvert HTML,
+pandoc Word opened with python-docx.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cdp_analysis import pipeline
+from cdp_analysis.cli import main
+from cdp_analysis.errors import CdpParameterError
+from tests_support import DATA
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("e2e")
+    data = root / "data"
+    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
+    shutil.copytree(DATA / "returns", data / "returns")
+    db = root / "cdp.duckdb"
+    assert main(["ingest", "--data-dir", str(data), "--db", str(db), "--quiet"]) == 0
+    return db
+
+
+@pytest.fixture(scope="module")
+def report(store, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    # the defaults: latest quarter in the returns, pan-Dorset
+    assert main(["run", "--db", str(store), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    return out / "2023-24-Q1" / "pan-dorset"
+
+
+def _text(html_path: Path) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    for tag in soup(["style", "script"]):
+        tag.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+def test_html_shows_recomputed_figures_and_flags_printed_ones(report):
+    html = report / "progress_report.html"
+    text = _text(html)
+    for figure in ("152 (2023/24)", "1,036 (2023/24)", "202 (2023)", "£95,024 (2023/24)"):
+        assert figure in text
+    assert "£94,304 ( differs )" in text or "£94,304 (differs)" in text
+    assert "not a statistically significant change" in text
+    assert "projection_transposition" in text  # the audit's finding, shown in the report
+
+
+def test_html_hides_code_and_parameters(report):
+    raw = (report / "progress_report.html").read_text(encoding="utf-8")
+    assert "load_context(" not in raw and "display(Markdown" not in raw
+    assert 'area: str = "pan-dorset"' not in raw
+    assert "<th" in raw  # tables have header cells
+
+
+def test_word_has_headings_and_tables(report):
+    import docx
+
+    doc = docx.Document(str(report / "progress_report.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert any("Enforcement" in h for h in headings)
+    assert any("Treatment and recovery" in h for h in headings)
+    assert len(doc.tables) >= 3
+    first = doc.tables[0]
+    assert first.rows[0].cells[0].text == "Measure"
+    assert not any("load_context" in p.text for p in doc.paragraphs)
+
+
+def test_manifest_and_executed_notebook(report, store):
+    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    run = manifest["runs"]["progress_report"]
+    assert run["parameters"]["area"] == "pan-dorset" and run["parameters"]["period"] == "2023/24 Q1"
+    assert {i["file"] for i in run["inputs"]} >= {"returns/pan_dorset.csv", "reference/metrics.csv"}
+    assert all(len(i["sha256"]) == 64 for i in run["inputs"])
+    assert run["versions"]["pandas"] and run["timings_s"]["execute_s"] > 0
+    nb = nbformat.read(report / "notebooks" / "progress_report.ipynb", as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["area"] == "pan-dorset"
+    assert not list(report.parent.glob(".pan-dorset.*"))  # no temporary folders left behind
+
+
+def test_unknown_parameter_refused_before_any_kernel(tmp_path, store):
+    nb = pipeline._notebook_path("progress_report")
+    with pytest.raises(CdpParameterError, match="unknown parameter"):
+        pipeline.validate_parameters(nb, {"area": "pan-dorset", "perod": "2023/24 Q1"})
+    with pytest.raises(CdpParameterError, match="must be str"):
+        pipeline.validate_parameters(nb, {"area": 7})
+    with pytest.raises(CdpParameterError, match="bad period label"):
+        pipeline.plan(["2023/24 Q5"], ["pan-dorset"], out=tmp_path)
+    with pytest.raises(CdpParameterError):
+        pipeline.plan(["2023/24 Q1"], ["../../etc"], out=tmp_path)
+    assert not any(tmp_path.iterdir())  # nothing was started or written
+
+
+def test_failed_run_is_reported_and_others_complete(tmp_path, store):
+    bad = tmp_path / "boom.ipynb"
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('area: str = "pan-dorset"  # area\nperiod: str = "2023/24 Q1"  # period')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("if area == 'E06000059':\n    raise ValueError('planted failure')")]
+    nb.metadata["kernelspec"] = {"name": "cdp-analysis", "display_name": "cdp", "language": "python"}
+    nbformat.write(nb, bad)
+    out = tmp_path / "out"
+    runs = pipeline.plan(["2023/24 Q1"], ["E06000058", "E06000059"], notebooks=[str(bad)], out=out)
+    results = pipeline.execute(runs, workers=2, progress=False, render=False)
+    by_area = {r["area"]: r for r in results}
+    assert by_area["E06000058"]["status"] == "ok"
+    failed = by_area["E06000059"]
+    assert failed["status"] == "failed" and "planted failure" in failed["error"]
+    assert failed["cell"] is not None and Path(failed["executed_notebook"]).exists()
+    assert not (out / "2023-24-Q1" / "E06000059").exists()  # whole or not at all
+    again = pipeline.execute(runs, workers=2, progress=False, resume=True, render=False)
+    assert {r["area"]: r["status"] for r in again} == {"E06000058": "skipped", "E06000059": "failed"}
