@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-__all__ = ["Store", "IngestResult", "ingest", "sha256_file", "plan_sources"]
+__all__ = ["Store", "IngestResult", "SourceSpec", "ingest", "sha256_file", "plan_sources", "source_specs"]
 
 INGEST_LOG_COLUMNS = {
     "file": "VARCHAR",
@@ -66,14 +66,49 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 # --------------------------------------------------------------------------- sources
 @dataclass(frozen=True)
+class SourceSpec:
+    """How one kind of file is ingested.
+
+    A source module under :mod:`cdp_analysis.data.sources` declares ``SPECS = [SourceSpec(...)]``
+    and is found automatically. Exactly one of ``reader`` and ``loader`` is given:
+
+    ``reader(path) -> DataFrame``
+        A pandas reader returning rows of ``table`` (``observations`` or ``population``
+        schema, one source and one edition per file). Every changed file is read and
+        validated *before* anything is written.
+    ``loader(con, files) -> dict[rel, (rows, edition)]``
+        A native loader for large record-level files: it inserts the rows of the given
+        ``[(path, rel), ...]`` into its own ``table`` with DuckDB (no pandas round trip),
+        inside the ingest transaction; the table must have a ``source_file`` column (the
+        ``rel`` path), which the store uses to replace a changed file's rows. It must raise
+        :class:`CdpInputError` for an invalid file; the whole ingest is then rolled back.
+
+    ``create(con)``, when given, creates the loader's table if it does not exist, and
+    ``after(con)`` runs at the end of a transaction in which any of this spec's files changed
+    (e.g. to create views or mark revised editions).
+    """
+
+    table: str
+    source: str
+    pattern: str
+    reader: Callable[[Path], pd.DataFrame] | None = None
+    loader: Callable[[Any, list[tuple[Path, str]]], dict[str, tuple[int, str]]] | None = None
+    create: Callable[[Any], None] | None = None
+    after: Callable[[Any], None] | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class SourceFile:
-    """A file to ingest and how to read it."""
+    """A file to ingest and the spec that reads it."""
 
     path: Path
     rel: str
-    table: str
-    source: str
-    reader: Callable[[Path], pd.DataFrame]
+    spec: SourceSpec
+
+    @property
+    def table(self) -> str:
+        return self.spec.table
 
 
 def _read_returns(path: Path) -> pd.DataFrame:
@@ -100,25 +135,46 @@ def _read_reference(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-# (table, source, glob relative to the data folder, reader). Later sources add lines here.
-SOURCES: list[tuple[str, str, str, Callable[[Path], Any]]] = [
-    ("areas", "reference", "reference/areas.csv", _read_reference),
-    ("partnerships", "reference", "reference/partnerships.csv", _read_reference),
-    ("metrics", "reference", "reference/metrics.csv", _read_reference),
-    ("returns", "returns", "returns/*.csv", _read_returns),
-    ("observations", "ons_drug_deaths_la", "raw/ons_drug_deaths/original/*localauthorities.xls*", _read_ons_deaths),
-    ("population", "ons_mye", "raw/population/original/*.xls*", _read_population),
+CORE_SPECS: list[SourceSpec] = [
+    SourceSpec("areas", "reference", "reference/areas.csv", _read_reference, description="GSS areas"),
+    SourceSpec("partnerships", "reference", "reference/partnerships.csv", _read_reference,
+               description="partnership footprints"),
+    SourceSpec("metrics", "reference", "reference/metrics.csv", _read_reference, description="metric catalogue"),
+    SourceSpec("returns", "returns", "returns/*.csv", _read_returns, description="partnership returns"),
+    SourceSpec("observations", "ons_drug_deaths_la", "raw/ons_drug_deaths/original/*localauthorities.xls*",
+               _read_ons_deaths, description="ONS drug deaths by local authority"),
+    SourceSpec("population", "ons_mye", "raw/population/original/*.xls*", _read_population,
+               description="ONS mid-year population estimates, single year of age"),
 ]
 
 
-def plan_sources(data: Path) -> list[SourceFile]:
-    """The files under ``data`` that ingest reads, in a stable order."""
+def source_specs() -> list[SourceSpec]:
+    """The core specs, then every ``SPECS`` declared by a module of :mod:`cdp_analysis.data.sources`."""
+    import importlib
+    import pkgutil
+
+    from cdp_analysis.data import sources
+
+    specs = list(CORE_SPECS)
+    for info in sorted(pkgutil.iter_modules(sources.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{sources.__name__}.{info.name}")
+        specs.extend(getattr(module, "SPECS", []))
+    return specs
+
+
+def plan_sources(data: Path, specs: list[SourceSpec] | None = None) -> list[SourceFile]:
+    """The files under ``data`` that ingest reads, in a stable order (each file once)."""
     out: list[SourceFile] = []
-    for table, source, pattern, reader in SOURCES:
-        for path in sorted(data.glob(pattern)):
-            if path.name.startswith((".", "~$")):
+    claimed: set[str] = set()
+    for spec in specs if specs is not None else source_specs():
+        for path in sorted(data.glob(spec.pattern)):
+            rel = path.relative_to(data).as_posix()
+            if path.name.startswith((".", "~$")) or not path.is_file() or rel in claimed:
                 continue
-            out.append(SourceFile(path, path.relative_to(data).as_posix(), table, source, reader))
+            claimed.add(rel)
+            out.append(SourceFile(path, rel, spec))
     return out
 
 
@@ -313,7 +369,42 @@ def _frame_key(table: str, df: pd.DataFrame, rel: str) -> tuple[str, str]:
     return str(sources[0]), str(editions[0])
 
 
-def _delete_rows(store: Store, table: str, source: str, edition: str) -> None:
+def _read_and_check(sf: SourceFile) -> pd.DataFrame:
+    """Read one file with its spec's pandas reader and check it against its table's schema."""
+    try:
+        df = sf.spec.reader(sf.path)
+    except CdpInputError:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError) as exc:  # a file we cannot make sense of
+        raise CdpInputError(f"could not be read: {exc}", file=sf.path) from exc
+    if sf.table == "observations":
+        return check_observations(df, file=str(sf.path))
+    if sf.table == "population":
+        return check_population(df, file=str(sf.path))
+    if sf.table in REFERENCE_TABLES:
+        return df
+    missing = [c for c in RETURNS_COLUMNS if c not in df.columns]
+    if missing:
+        raise CdpInputError(f"returns frame lacks {missing}", file=sf.path)
+    return df[list(RETURNS_COLUMNS)]
+
+
+def _log(store: Store, sf: SourceFile, digest: str, source: str, edition: str, rows: int,
+         now: _dt.datetime) -> None:
+    store.con.execute("DELETE FROM ingest_log WHERE file = ?", [sf.rel])
+    store.con.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      [sf.rel, digest, sf.table, source, edition, rows, now])
+
+
+def _delete_rows(store: Store, table: str, source: str, edition: str, rel: str | None = None) -> None:
+    """Remove one file's rows: by (source, edition), or by ``source_file`` for native tables."""
+    core = {"observations", "population", "returns", *REFERENCE_TABLES}
+    if table not in core:
+        exists = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                   [table]).fetchone()[0]
+        if exists and rel is not None:
+            store.con.execute(f'DELETE FROM "{table}" WHERE source_file = ?', [rel])
+        return
     if table in REFERENCE_TABLES:
         store.con.execute(f'DROP TABLE IF EXISTS "{table}"')
         store.con.execute(f'CREATE TABLE "{table}" (placeholder VARCHAR)')
@@ -351,7 +442,6 @@ def ingest(
     CdpInputError
         When any changed file fails validation; nothing is written.
     """
-    import pandas as pd
 
     from cdp_analysis import config
 
@@ -360,10 +450,11 @@ def ingest(
     db_file = config.db_path(db, data_path)
     planned = plan_sources(data_path)
     with Store(db_file) as store:
-        log = store.ingest_log().set_index("file") if store.tables() else pd.DataFrame()
+        log = store.ingest_log().set_index("file")
         result = IngestResult(db_file)
-        # 1. read and validate every new or changed file; nothing is written yet
+        # 1. read and validate every new or changed file of a pandas reader; nothing is written yet
         staged: list[tuple[SourceFile, str, pd.DataFrame, str, str]] = []
+        native: list[tuple[SourceFile, str]] = []
         iterator = planned
         if progress:
             from tqdm.auto import tqdm
@@ -375,23 +466,10 @@ def ingest(
             if sf.rel in log.index and log.loc[sf.rel, "sha256"] == digest:
                 result.files.append({"file": sf.rel, "action": "unchanged", "rows": int(log.loc[sf.rel, "rows"])})
                 continue
-            try:
-                df = sf.reader(sf.path)
-            except CdpInputError:
-                raise
-            except (ValueError, KeyError, TypeError, IndexError) as exc:  # a loader bug or a file we cannot read
-                raise CdpInputError(f"could not be read: {exc}", file=sf.path) from exc
-            if sf.table == "observations":
-                df = check_observations(df, file=str(sf.path))
-            elif sf.table == "population":
-                df = check_population(df, file=str(sf.path))
-            elif sf.table in REFERENCE_TABLES:
-                pass
-            else:
-                missing = [c for c in RETURNS_COLUMNS if c not in df.columns]
-                if missing:
-                    raise CdpInputError(f"returns frame lacks {missing}", file=sf.path)
-                df = df[list(RETURNS_COLUMNS)]
+            if sf.spec.loader is not None:
+                native.append((sf, digest))
+                continue
+            df = _read_and_check(sf)
             source, edition = _frame_key(sf.table, df, sf.rel)
             key = (sf.table, source, edition)
             if key in seen_keys:
@@ -402,23 +480,24 @@ def ingest(
             seen_keys[key] = sf.rel
             staged.append((sf, digest, df, source, edition))
         present = {sf.rel for sf in planned}
-        gone = [f for f in log.index if f not in present] if len(log) else []
-        # 2. write everything in one transaction
-        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None, microsecond=0)
-        if not staged and not gone:
+        gone = [f for f in log.index if f not in present]
+        if not staged and not gone and not native:
             result.seconds = time.perf_counter() - t0
             return result
+        # 2. write everything in one transaction; any error rolls all of it back
+        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None, microsecond=0)
+        changed_specs: list[SourceSpec] = []
         with store.transaction():
             for f in gone:
                 row = log.loc[f]
-                _delete_rows(store, row["table_name"], row["source"], row["edition"])
+                _delete_rows(store, row["table_name"], row["source"], row["edition"], f)
                 store.con.execute("DELETE FROM ingest_log WHERE file = ?", [f])
                 result.files.append({"file": f, "action": "removed", "rows": int(row["rows"])})
             for sf, digest, df, source, edition in staged:
                 if sf.rel in log.index:
                     old = log.loc[sf.rel]
-                    _delete_rows(store, old["table_name"], old["source"], old["edition"])
-                _delete_rows(store, sf.table, source, edition)
+                    _delete_rows(store, old["table_name"], old["source"], old["edition"], sf.rel)
+                _delete_rows(store, sf.table, source, edition, sf.rel)
                 store.con.register("_new", df)
                 if sf.table in REFERENCE_TABLES:
                     store.con.execute(f'DROP TABLE IF EXISTS "{sf.table}"')
@@ -427,12 +506,30 @@ def ingest(
                     cols = ", ".join(f'"{c}"' for c in df.columns)
                     store.con.execute(f'INSERT INTO "{sf.table}" ({cols}) SELECT {cols} FROM _new')
                 store.con.unregister("_new")
-                store.con.execute("DELETE FROM ingest_log WHERE file = ?", [sf.rel])
-                store.con.execute(
-                    "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [sf.rel, digest, sf.table, source, edition, len(df), now],
-                )
+                _log(store, sf, digest, source, edition, len(df), now)
                 result.files.append({"file": sf.rel, "action": "loaded", "rows": len(df)})
+                if sf.spec not in changed_specs:
+                    changed_specs.append(sf.spec)
+            by_spec: dict[SourceSpec, list[tuple[SourceFile, str]]] = {}
+            for sf, digest in native:
+                by_spec.setdefault(sf.spec, []).append((sf, digest))
+            for spec, items in by_spec.items():
+                if spec.create is not None:
+                    spec.create(store.con)
+                for sf, _ in items:
+                    if sf.rel in log.index:
+                        old = log.loc[sf.rel]
+                        _delete_rows(store, old["table_name"], old["source"], old["edition"], sf.rel)
+                    store.con.execute(f'DELETE FROM "{spec.table}" WHERE source_file = ?', [sf.rel])
+                loaded = spec.loader(store.con, [(sf.path, sf.rel) for sf, _ in items])
+                for sf, digest in items:
+                    rows, edition = loaded[sf.rel]
+                    _log(store, sf, digest, spec.source, edition, rows, now)
+                    result.files.append({"file": sf.rel, "action": "loaded", "rows": rows})
+                changed_specs.append(spec)
+            for spec in changed_specs:
+                if spec.after is not None:
+                    spec.after(store.con)
         store.con.execute("CHECKPOINT")
     result.seconds = time.perf_counter() - t0
     return result
