@@ -20,6 +20,8 @@ Examples
 'lower confidence limit'
 >>> normalise_label("Area code [note 3]")
 'area code'
+>>> normalise_label("Age 1"), normalise_label("90+")
+('age 1', '90+')
 >>> normalise_label(2021.0), normalise_label("2019\\u201321")
 ('2021', '2019-21')
 >>> column_letter(0), column_letter(27)
@@ -61,6 +63,8 @@ GSS_CODE = re.compile(r"^[EWSNKL]\d{8}$")
 _FOOTNOTE_MARKERS = re.compile(r"\s*[\[(]\s*(?:note|notes|footnote)s?\s*[\d ,and]+[\])]", re.I)
 # trailing footnote numbers after a word: "Rate 1", "Limit 2", "Deaths 1,2"
 _TRAILING_FOOTNOTES = re.compile(r"(?<=[a-z)\]])\s*\d{1,2}(?:\s*,\s*\d{1,2})*$")
+# "Age 1" is an age, not the word "Age" with footnote 1
+_AGE_HEADER = re.compile(r"(?:age|aged) \d{1,3}\+?")
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\xa0": " "})
 
 
@@ -96,7 +100,8 @@ def normalise_label(value: Any) -> str:
     text = str(value).translate(_DASHES)
     text = _FOOTNOTE_MARKERS.sub("", text)
     text = " ".join(text.split()).lower()
-    text = _TRAILING_FOOTNOTES.sub("", text)
+    if not _AGE_HEADER.fullmatch(text):
+        text = _TRAILING_FOOTNOTES.sub("", text)
     return text.strip()
 
 
@@ -370,6 +375,7 @@ def find_header(
     first_row: int = 1,
     last_row: int | None = 100,
     what: str = "table",
+    optional: Sequence[Label] = (),
 ) -> HeaderMatch:
     """Find the first row (from ``first_row``) whose cells match every label.
 
@@ -383,6 +389,9 @@ def find_header(
         Spreadsheet rows to search (inclusive; ``last_row=None`` searches to the end).
     what
         What the header heads, for the error message.
+    optional
+        Labels the header row may hold (recorded in the result when present, and never
+        taken for a renamed header in an error).
 
     Returns
     -------
@@ -437,6 +446,10 @@ def find_header(
                     row=int(row_no), column=int(cols[1]), value=sheet.header_text(int(row_no), cols[1]),
                     expected=f"one '{dup[0]}' column",
                 )
+            for lab in optional:
+                cols = [j for j in nonblank if lab.match_normalised(texts[j])]
+                if cols:
+                    found[lab.name] = cols
             return HeaderMatch(
                 row=int(row_no), columns=found, texts={j: texts[j] for j in nonblank}
             )
@@ -451,6 +464,7 @@ def find_header(
     row_no = int(block.index[i])
     missing = [lab.name for lab in labels if lab.name not in found]
     used = {j for cols in found.values() for j in cols}
+    used |= {j for j, t in enumerate(norm[i]) if any(lab.match_normalised(t) for lab in optional)}
     unknown = [j for j, t in enumerate(norm[i]) if t and j not in used and not re.fullmatch(r"[\d\s.,-]*", t)]
     column = value = None
     if len(missing) == 1 and len(unknown) == 1:
