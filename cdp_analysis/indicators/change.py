@@ -73,7 +73,9 @@ def _broadcast(**named: Any) -> tuple[dict[str, NDArray], pd.Index | None]:
         shaped = np.broadcast_arrays(*arrays.values())
     except ValueError:
         shapes = {k: np.shape(v) for k, v in arrays.items()}
-        raise CdpInputError(f"inputs of different lengths cannot be compared element by element: {shapes}") from None
+        raise CdpInputError(
+            f"inputs of different lengths cannot be compared element by element: {shapes}"
+        ) from None
     out = {k: np.atleast_1d(v).astype(float).ravel() for k, v in zip(arrays, shaped, strict=True)}
     n = len(next(iter(out.values())))
     index = None
@@ -94,7 +96,9 @@ def _require(bad: NDArray, message: str, name: str, source: Any, values: NDArray
 def _check_counts(name: str, values: NDArray, source: Any) -> None:
     _require(~np.isfinite(values), "missing or infinite count", name, source, values, "a whole number >= 0")
     _require(values < 0, "negative count", name, source, values, "a whole number >= 0")
-    _require(values != np.round(values), "count is not a whole number", name, source, values, "a whole number >= 0")
+    _require(
+        values != np.round(values), "count is not a whole number", name, source, values, "a whole number >= 0"
+    )
 
 
 def _check_exposures(name: str, values: NDArray, source: Any) -> None:
@@ -544,11 +548,14 @@ def describe_change(
     noun = f" {measure}" if measure else ""
     sentences: list[str] = []
     if kind == "count":
+        if (exposure_a is None) != (exposure_b is None):
+            raise CdpParameterError("give both exposure_a and exposure_b, or neither (equal exposures)")
         ea = 1.0 if exposure_a is None else exposure_a
         eb = 1.0 if exposure_b is None else exposure_b
         res = rate_ratio_test(value_a, ea, value_b, eb, confidence=c)
-        la, lb = np.broadcast_to(np.asarray(label_a, dtype=object), len(res)), np.broadcast_to(
-            np.asarray(label_b, dtype=object), len(res)
+        la, lb = (
+            np.broadcast_to(np.asarray(label_a, dtype=object), len(res)),
+            np.broadcast_to(np.asarray(label_b, dtype=object), len(res)),
         )
         show_rates = multiplier is not None and exposure_a is not None
         for i, row in enumerate(res.itertuples(index=False)):
@@ -566,7 +573,9 @@ def describe_change(
                 upper = "infinity" if np.isinf(row.upper) else f"{row.upper:.2f}"
                 stats = f"rate ratio {row.ratio:.2f}, {level} CI {row.lower:.2f} to {upper}, {_fmt_p(row.p_value)}"
             direction = (row.count_a / row.exposure_a) - (row.count_b / row.exposure_b)
-            sentences.append(f"{first} against {second}: {_verdict(bool(row.significant), direction)} ({stats})")
+            sentences.append(
+                f"{first} against {second}: {_verdict(bool(row.significant), direction)} ({stats})"
+            )
     elif kind in ("proportion", "percent"):
         if denominator_a is None or denominator_b is None:
             raise CdpParameterError(f"describe_change(kind={kind!r}) needs denominator_a and denominator_b")
@@ -578,17 +587,22 @@ def describe_change(
             xa = np.round(xa * np.asarray(denominator_a, dtype=float) / 100)
             xb = np.round(xb * np.asarray(denominator_b, dtype=float) / 100)
         res = proportion_difference_test(xa, denominator_a, xb, denominator_b, confidence=c)
-        la, lb = np.broadcast_to(np.asarray(label_a, dtype=object), len(res)), np.broadcast_to(
-            np.asarray(label_b, dtype=object), len(res)
+        la, lb = (
+            np.broadcast_to(np.asarray(label_a, dtype=object), len(res)),
+            np.broadcast_to(np.asarray(label_b, dtype=object), len(res)),
         )
         for i, row in enumerate(res.itertuples(index=False)):
-            first = f"{_fmt_number(row.x_a)} of {_fmt_number(row.n_a)}{noun} ({row.proportion_a:.1%}) in {la[i]}"
+            first = (
+                f"{_fmt_number(row.x_a)} of {_fmt_number(row.n_a)}{noun} ({row.proportion_a:.1%}) in {la[i]}"
+            )
             second = f"{_fmt_number(row.x_b)} of {_fmt_number(row.n_b)} ({row.proportion_b:.1%}) in {lb[i]}"
             stats = (
                 f"difference {row.difference * 100:+.1f} percentage points, {level} CI "
                 f"{row.lower * 100:+.1f} to {row.upper * 100:+.1f}, {_fmt_p(row.p_value)}"
             )
-            sentences.append(f"{first} against {second}: {_verdict(bool(row.significant), row.difference)} ({stats})")
+            sentences.append(
+                f"{first} against {second}: {_verdict(bool(row.significant), row.difference)} ({stats})"
+            )
     else:
         raise CdpParameterError(f"kind must be 'count', 'proportion' or 'percent', not {kind!r}")
     if scalar:

@@ -188,7 +188,11 @@ def suppress(
     ):
         if np.any(bad):
             raise CdpInputError(
-                msg, row=list(df.index[bad]), column=count, value=df[count].to_numpy()[bad][0], expected="a whole number >= 0"
+                msg,
+                row=list(df.index[bad]),
+                column=count,
+                value=df[count].to_numpy()[bad][0],
+                expected="a whole number >= 0",
             )
 
     primary = (values < threshold) & ((values > 0) | suppress_zero)
@@ -205,7 +209,9 @@ def suppress(
         changed = False
         for keys in groupings:
             n_hidden = (
-                pd.Series(hidden.astype(int), index=pos).groupby([frame[k] for k in keys], dropna=False).transform("sum")
+                pd.Series(hidden.astype(int), index=pos)
+                .groupby([frame[k] for k in keys], dropna=False)
+                .transform("sum")
                 if keys
                 else pd.Series(np.full(len(pos), hidden.sum()), index=pos)
             ).to_numpy()
@@ -216,7 +222,11 @@ def suppress(
             if candidates.any():
                 cand = pd.Series(rank[candidates], index=pos[candidates])
                 if keys:
-                    chosen = cand.groupby([frame.loc[candidates, k] for k in keys], dropna=False).idxmin().to_numpy()
+                    chosen = (
+                        cand.groupby([frame.loc[candidates, k] for k in keys], dropna=False)
+                        .idxmin()
+                        .to_numpy()
+                    )
                 else:
                     chosen = np.array([cand.idxmin()])
                 hidden[chosen.astype(int)] = True
@@ -225,7 +235,9 @@ def suppress(
             alone = lonely & hidden
             if keys:
                 group_has_candidate = (
-                    pd.Series(candidates, index=pos).groupby([frame[k] for k in keys], dropna=False).transform("any")
+                    pd.Series(candidates, index=pos)
+                    .groupby([frame[k] for k in keys], dropna=False)
+                    .transform("any")
                 ).to_numpy()
             else:
                 group_has_candidate = np.full(len(pos), candidates.any())
@@ -245,7 +257,9 @@ def suppress(
         shown = np.floor(shown / round_to + 0.5) * round_to
     shown[hidden] = np.nan
     out[count] = shown
-    derived = list(columns) if columns is not None else [c for c in _DERIVED if c in out.columns and c != count]
+    derived = (
+        list(columns) if columns is not None else [c for c in _DERIVED if c in out.columns and c != count]
+    )
     absent = [c for c in derived if c not in out.columns]
     if absent:
         raise CdpInputError("columns to hide are missing", column=", ".join(absent))

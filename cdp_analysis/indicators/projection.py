@@ -119,12 +119,18 @@ def _values(value_to_date: ArrayLike, unit: str) -> tuple[NDArray, pd.Index | No
     try:
         x = np.atleast_1d(np.asarray(value_to_date, dtype=float)).ravel()
     except (TypeError, ValueError):
-        raise CdpInputError("value_to_date must be numeric", column="value_to_date", value=value_to_date) from None
+        raise CdpInputError(
+            "value_to_date must be numeric", column="value_to_date", value=value_to_date
+        ) from None
     labels = list(index) if index is not None else list(range(len(x)))
     for bad, msg, exp in (
         (~np.isfinite(x), "missing or infinite value", "a number >= 0"),
         (np.isfinite(x) & (x < 0), "negative value", "a number >= 0"),
-        (np.isfinite(x) & (unit == "count") & (x != np.round(x)), "a count must be a whole number", "a whole number"),
+        (
+            np.isfinite(x) & (unit == "count") & (x != np.round(x)),
+            "a count must be a whole number",
+            "a whole number",
+        ),
     ):
         if np.any(bad):
             rows = [labels[i] for i in np.flatnonzero(bad)]
@@ -184,7 +190,9 @@ def _past_years(
                 row=[rows[i] for i in np.flatnonzero(bad)],
                 column="to_date",
             )
-        labels = [str(v) for v in frame["year"]] if "year" in frame.columns else [f"year {i + 1}" for i in rows]
+        labels = (
+            [str(v) for v in frame["year"]] if "year" in frame.columns else [f"year {i + 1}" for i in rows]
+        )
         return td[-years:], full[-years:], labels[-years:]
 
     year_now = period.containing_year(basis)
@@ -198,10 +206,15 @@ def _past_years(
             p = Period.parse(str(label))
             y = p.containing_year(basis)
         except CdpParameterError as err:
-            raise CdpInputError(f"bad history period: {err}", row=rows[i], column="period", value=label) from None
+            raise CdpInputError(
+                f"bad history period: {err}", row=rows[i], column="period", value=label
+            ) from None
         if p.is_year:
             raise CdpInputError(
-                "history values must be months or quarters of past years", row=rows[i], column="period", value=label
+                "history values must be months or quarters of past years",
+                row=rows[i],
+                column="period",
+                value=label,
             )
         by_year.setdefault(y, []).append((p.first - y.first, p.last - y.first, values[i]))
     complete = []
@@ -224,7 +237,8 @@ def _past_years(
     complete = complete[-years:]
     if not complete:
         raise CdpInputError(
-            f"history holds no complete {basis} year before {year_now} (each needs all 12 months)", column="period"
+            f"history holds no complete {basis} year before {year_now} (each needs all 12 months)",
+            column="period",
         )
     return (
         np.array([c[1] for c in complete]),
@@ -327,14 +341,17 @@ def _project(
         else:
             method[:] = "run_rate (no interval)"
         for i in range(n):
-            note[i] = (
-                f"year to date {ytd[i]} ({months[i]} of 12 months) scaled by 12/{months[i]}"
-                + ("; range: gamma-Poisson (negative binomial) predictive for the rest of the year" if u == "count" else "")
+            note[i] = f"year to date {ytd[i]} ({months[i]} of 12 months) scaled by 12/{months[i]}" + (
+                "; range: gamma-Poisson (negative binomial) predictive for the rest of the year"
+                if u == "count"
+                else ""
             )
     else:
         hkind, frame = _history_pairs(history)
         if hkind == "pairs" and len(set(periods)) > 1:
-            raise CdpParameterError("to-date/full-year pairs in history describe one point of the year; pass one period")
+            raise CdpParameterError(
+                "to-date/full-year pairs in history describe one point of the year; pass one period"
+            )
         cache: dict[Period, tuple[NDArray, NDArray, list[str]]] = {}
         for i, p in enumerate(parsed):
             if frac[i] >= 1:
@@ -344,7 +361,8 @@ def _project(
             td, full, labels = cache[p]
             if np.sum(td) <= 0 or np.sum(full) <= 0:
                 raise CdpInputError(
-                    f"history has nothing to date by this point of the year ({p}), so no seasonal share", column="value"
+                    f"history has nothing to date by this point of the year ({p}), so no seasonal share",
+                    column="value",
                 )
             k = len(td)
             s_bar = float(np.sum(td) / np.sum(full))

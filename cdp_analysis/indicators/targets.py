@@ -52,7 +52,10 @@ def _finite(name: str, values: Any) -> np.ndarray:
     if np.any(bad):
         labels = list(values.index) if isinstance(values, pd.Series) else list(range(len(arr)))
         raise CdpInputError(
-            f"missing or infinite {name}", row=[labels[i] for i in np.flatnonzero(bad)], column=name, expected="a number"
+            f"missing or infinite {name}",
+            row=[labels[i] for i in np.flatnonzero(bad)],
+            column=name,
+            expected="a number",
         )
     return arr
 
@@ -232,15 +235,21 @@ def target_status(
         index = projection.index if isinstance(projection, pd.Series) else None
         proj = _finite("projection", projection)
         n = len(proj)
-        lo = np.full(n, np.nan) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), n).copy()
-        hi = np.full(n, np.nan) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), n).copy()
+        lo = (
+            np.full(n, np.nan) if lower is None else np.broadcast_to(np.asarray(lower, dtype=float), n).copy()
+        )
+        hi = (
+            np.full(n, np.nan) if upper is None else np.broadcast_to(np.asarray(upper, dtype=float), n).copy()
+        )
     n = len(proj)
     tgt_in = _finite("target", target)
     if len(tgt_in) not in (1, n):
         raise CdpInputError(f"{len(tgt_in)} targets for {n} projections", column="target")
     tgt = np.broadcast_to(tgt_in, n)
     if np.any(lo > hi):
-        raise CdpInputError("lower limit above upper limit", row=list(np.flatnonzero(lo > hi)), column="lower")
+        raise CdpInputError(
+            "lower limit above upper limit", row=list(np.flatnonzero(lo > hi)), column="lower"
+        )
 
     ranged = np.isfinite(lo) & np.isfinite(hi)
     if pol == "higher_is_better":
@@ -263,9 +272,13 @@ def target_status(
             where = side[0] if on[i] else side[1]
             reason.append(f"projection {_n(proj[i])} is {where} the target of {_n(tgt[i])}")
         elif status[i] == "on track":
-            reason.append(f"the whole range {_n(lo[i])} to {_n(hi[i])} is {side[0]} the target of {_n(tgt[i])}")
+            reason.append(
+                f"the whole range {_n(lo[i])} to {_n(hi[i])} is {side[0]} the target of {_n(tgt[i])}"
+            )
         elif status[i] == "off track":
-            reason.append(f"the whole range {_n(lo[i])} to {_n(hi[i])} is {side[1]} the target of {_n(tgt[i])}")
+            reason.append(
+                f"the whole range {_n(lo[i])} to {_n(hi[i])} is {side[1]} the target of {_n(tgt[i])}"
+            )
         else:
             reason.append(f"the range {_n(lo[i])} to {_n(hi[i])} includes the target of {_n(tgt[i])}")
     return pd.DataFrame(

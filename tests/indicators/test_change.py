@@ -37,7 +37,13 @@ def test_dorset_deaths_59_to_55_is_not_significant() -> None:
 
 @pytest.mark.parametrize(
     "a, ea, b, eb",
-    [(30, 200_000, 12, 210_000), (5, 1.0, 17, 2.5), (120, 3.0, 100, 3.0), (1, 10.0, 9, 1.0), (250, 7, 9, 0.4)],
+    [
+        (30, 200_000, 12, 210_000),
+        (5, 1.0, 17, 2.5),
+        (120, 3.0, 100, 3.0),
+        (1, 10.0, 9, 1.0),
+        (250, 7, 9, 0.4),
+    ],
 )
 def test_p_value_matches_statsmodels_exact_conditional(a: int, ea: float, b: int, eb: float) -> None:
     r = rate_ratio_test(a, ea, b, eb).iloc[0]
@@ -62,7 +68,9 @@ def test_central_p_value_is_twice_the_smaller_tail() -> None:
         n = int(row.count_a + row.count_b)
         p0 = row.exposure_a / (row.exposure_a + row.exposure_b)
         x = int(row.count_a)
-        tails = min(binomtest(x, n, p0, alternative="less").pvalue, binomtest(x, n, p0, alternative="greater").pvalue)
+        tails = min(
+            binomtest(x, n, p0, alternative="less").pvalue, binomtest(x, n, p0, alternative="greater").pvalue
+        )
         assert row.p_value == pytest.approx(min(1.0, 2 * tails), rel=REL)
 
 
@@ -140,7 +148,9 @@ def test_newcombe_published_example() -> None:
     assert round(r.upper, 4) == 0.3339
 
 
-@pytest.mark.parametrize("xa, na, xb, nb", [(56, 70, 48, 80), (112, 410, 100, 400), (0, 30, 5, 25), (9, 10, 3, 10)])
+@pytest.mark.parametrize(
+    "xa, na, xb, nb", [(56, 70, 48, 80), (112, 410, 100, 400), (0, 30, 5, 25), (9, 10, 3, 10)]
+)
 def test_newcombe_matches_statsmodels(xa: int, na: int, xb: int, nb: int) -> None:
     r = proportion_difference_test(xa, na, xb, nb).iloc[0]
     lo, hi = confint_proportions_2indep(xa, na, xb, nb, method="newcomb")
@@ -158,7 +168,15 @@ def test_z_test_matches_statsmodels() -> None:
 
 
 def test_fisher_for_small_expected_counts_matches_scipy() -> None:
-    tables = [(3, 10, 0, 12), (1, 4, 4, 5), (0, 6, 6, 6), (2, 20, 9, 15), (5, 5, 0, 5), (0, 3, 0, 4), (7, 40, 1, 300)]
+    tables = [
+        (3, 10, 0, 12),
+        (1, 4, 4, 5),
+        (0, 6, 6, 6),
+        (2, 20, 9, 15),
+        (5, 5, 0, 5),
+        (0, 3, 0, 4),
+        (7, 40, 1, 300),
+    ]
     xa, na, xb, nb = (np.array(t) for t in zip(*tables, strict=True))
     res = proportion_difference_test(xa, na, xb, nb)
     for i, (a, n1, b, n2) in enumerate(tables):
@@ -214,3 +232,8 @@ def test_sentence_for_percentages_and_arrays() -> None:
 def test_sentence_with_zero_comparator() -> None:
     s = describe_change(6, 0, "2023", "2022", measure="deaths")
     assert "rate ratio not defined" in s and "rise" in s
+
+
+def test_sentence_needs_both_exposures_or_neither() -> None:
+    with pytest.raises(CdpParameterError):
+        describe_change(30, 12, "BCP", "Dorset", exposure_a=400_000)

@@ -25,7 +25,12 @@ def test_primary_threshold_and_zeros() -> None:
 
 def test_hidden_is_nan_never_zero_and_derived_columns_follow() -> None:
     df = pd.DataFrame(
-        {"count": [3, 50, 60], "value": [1.2, 20.0, 24.0], "lower_95": [0.2, 15.0, 18.0], "population": [1e5] * 3}
+        {
+            "count": [3, 50, 60],
+            "value": [1.2, 20.0, 24.0],
+            "lower_95": [0.2, 15.0, 18.0],
+            "population": [1e5] * 3,
+        }
     )
     out = suppress(df)
     hidden = out["count"].isna()
@@ -162,11 +167,15 @@ def test_one_way_tables_cannot_be_recovered() -> None:
         if not cells:
             continue
         totals = df.groupby("g")["count"].sum()
-        row_res = {int(g): int(totals[g] - counts[(df.g == g).to_numpy() & ~hidden].sum()) for g in totals.index}
+        row_res = {
+            int(g): int(totals[g] - counts[(df.g == g).to_numpy() & ~hidden].sum()) for g in totals.index
+        }
         seen = _feasible_values(cells, row_res, None)
         for (g, i), vals in zip(cells, seen, strict=True):
             assert counts[i] in vals
-            assert len(vals) >= 2, f"cell {i} (={counts[i]}) of group {g} recoverable from {df.to_dict('list')}"
+            assert len(vals) >= 2, (
+                f"cell {i} (={counts[i]}) of group {g} recoverable from {df.to_dict('list')}"
+            )
 
 
 def test_two_way_tables_with_margins_cannot_be_recovered() -> None:
@@ -176,7 +185,10 @@ def test_two_way_tables_with_margins_cannot_be_recovered() -> None:
         shape = (int(rng.integers(2, 4)), int(rng.integers(2, 4)))
         table = rng.choice([0, 1, 2, 3, 6, 7, 9], size=shape, p=[0.1, 0.15, 0.15, 0.1, 0.2, 0.15, 0.15])
         df = pd.DataFrame(
-            [{"area": r, "age": c, "count": int(table[r, c])} for r, c in itertools.product(*map(range, shape))]
+            [
+                {"area": r, "age": c, "count": int(table[r, c])}
+                for r, c in itertools.product(*map(range, shape))
+            ]
         )
         out = suppress(df, totals=["area", "age"])
         hidden = out["count"].isna().to_numpy()

@@ -41,11 +41,15 @@ def _gamma_poisson_cdf(k: float, x: float, s: float) -> float:
     """P(remainder <= k) by integrating Poisson(lambda (1 - s)) over the Gamma(x + 1/2, s) posterior."""
     post = stats.gamma(x + 0.5, scale=1 / s)
     lo, hi = post.ppf(1e-12), post.ppf(1 - 1e-12)
-    val, _ = integrate.quad(lambda lam: stats.poisson.cdf(k, lam * (1 - s)) * post.pdf(lam), lo, hi, limit=200)
+    val, _ = integrate.quad(
+        lambda lam: stats.poisson.cdf(k, lam * (1 - s)) * post.pdf(lam), lo, hi, limit=200
+    )
     return val
 
 
-@pytest.mark.parametrize("x, period", [(38, "2023/24 Q1"), (0, "2023/24 Q2"), (7, "2023-04"), (259, "2023/24 Q3")])
+@pytest.mark.parametrize(
+    "x, period", [(38, "2023/24 Q1"), (0, "2023/24 Q2"), (7, "2023-04"), (259, "2023/24 Q3")]
+)
 def test_run_rate_range_is_the_gamma_poisson_quantile(x: int, period: str) -> None:
     r = project_year_end(x, period).iloc[0]
     s = r.fraction_elapsed
@@ -151,7 +155,9 @@ def test_quarterly_history_and_a_straddling_quarter() -> None:
 
 
 def test_money_interval_from_the_spread_of_history() -> None:
-    hist = pd.DataFrame({"to_date": [20_000.0, 15_000.0, 18_000.0], "full_year": [70_000.0, 68_000.0, 69_000.0]})
+    hist = pd.DataFrame(
+        {"to_date": [20_000.0, 15_000.0, 18_000.0], "full_year": [70_000.0, 68_000.0, 69_000.0]}
+    )
     r = project_year_end(23_756, "2023/24 Q1", unit="currency", history=hist).iloc[0]
     s_bar = 53_000 / 207_000
     m = np.log(hist.full_year / hist.to_date)

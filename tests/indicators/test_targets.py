@@ -129,7 +129,9 @@ def test_probability_seasonal_and_money() -> None:
     got = probability_of_meeting_target(38, [130, 160], history=hist).probability
     np.testing.assert_allclose(got, [(total >= 130).mean(), (total >= 160).mean()], atol=0.003)
 
-    money = pd.DataFrame({"to_date": [20_000.0, 15_000.0, 18_000.0], "full_year": [70_000.0, 68_000.0, 69_000.0]})
+    money = pd.DataFrame(
+        {"to_date": [20_000.0, 15_000.0, 18_000.0], "full_year": [70_000.0, 68_000.0, 69_000.0]}
+    )
     proj = project_year_end(23_756, unit="currency", history=money).iloc[0]
     at_proj = probability_of_meeting_target(23_756, proj.projection, unit="currency", history=money)
     assert at_proj.probability.iloc[0] == pytest.approx(0.5, rel=REL)
