@@ -225,6 +225,8 @@ class Workbook:
 
     def head(self, name: str, nrows: int = 10) -> Sheet:
         """The first ``nrows`` rows of sheet ``name`` (cheap; for finding sheets by title)."""
+        if name not in self._cache and self.engine == "calamine":
+            self.sheet(name)  # calamine parses the whole sheet anyway: keep it
         if name in self._cache:
             s = self._cache[name]
             return Sheet(s.values.iloc[:nrows], file=s.file, name=s.name)
@@ -303,7 +305,9 @@ class Sheet:
     def header_text(self, row: int, col: int) -> str:
         """The raw text of a header cell, for messages."""
         v = self.values.at[row, col]
-        return " ".join(str(v).split()) if not (isinstance(v, str) and not v.strip()) else ""
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            v = int(v)
+        return " ".join(str(v).split())
 
 
 # --------------------------------------------------------------------------- headers
@@ -425,10 +429,11 @@ def find_header(
             expected=describe_labels(labels),
         )
     arr = block.to_numpy()
-    norm = np.vectorize(normalise_label, otypes=[object])(arr) if arr.size else arr
+    blank = is_blank(arr)
+    norm: dict[int, list[str]] = {}  # rows normalised so far (lazily: the header is near the top)
     best: tuple[int, int, dict[str, list[int]]] | None = None
     for i, row_no in enumerate(block.index):
-        texts = norm[i]
+        texts = norm[i] = ["" if b else normalise_label(v) for v, b in zip(arr[i], blank[i], strict=True)]
         found: dict[str, list[int]] = {}
         nonblank = [j for j, t in enumerate(texts) if t]
         if not nonblank:

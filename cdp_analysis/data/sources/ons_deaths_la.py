@@ -196,19 +196,22 @@ def detect_edition(book: Workbook | str | os.PathLike[str]) -> str:
     own = not isinstance(book, Workbook)
     wb = Workbook(book) if own else book
     try:
-        tables = _find_tables(wb)
-        ordered = sorted(tables.values(), key=lambda t: t.kind != "annual")
-        for t in ordered:
-            m = _EDITION.search(t.title)
-            if m:
-                return f"{m[2] or m[4]} registrations"
-        raise CdpInputError(
-            "cannot tell the edition: no table title names the years covered",
-            file=wb.path, expected="a title like '... registered in each year between 1993 and 2021'",
-        )
+        return _edition(wb, _find_tables(wb))
     finally:
         if own:
             wb.close()
+
+
+def _edition(wb: Workbook, tables: dict[tuple[str, str, str], _Table]) -> str:
+    ordered = sorted(tables.values(), key=lambda t: t.kind != "annual")
+    for t in ordered:
+        m = _EDITION.search(t.title)
+        if m:
+            return f"{m[2] or m[4]} registrations"
+    raise CdpInputError(
+        "cannot tell the edition: no table title names the years covered",
+        file=wb.path, expected="a title like '... registered in each year between 1993 and 2021'",
+    )
 
 
 def _codes(sheet: Sheet, h: HeaderMatch, value_cols: list[int], after: int) -> tuple[pd.Index, np.ndarray]:
@@ -384,7 +387,7 @@ def read(path: str | os.PathLike[str], *, engine: str | None = None) -> pd.DataF
                 + (f" (and {len(missing) - 1} more tables are missing)" if len(missing) > 1 else ""),
                 file=path, expected=f"sheets titled {'; '.join(missing)} (sheets found: {book.sheet_names})",
             )
-        edition = detect_edition(book)
+        edition = _edition(book, tables)
         parts = []
         for key in sorted(tables, key=lambda k: (k[0] != "annual", k[1] != "poisoning", _SEXES.index(k[2]))):
             table = tables[key]
