@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "recent_trend": "compare",
     "funnel_limits": "funnels",
     "funnel_points": "funnels",
+    "funnel_significance": "funnels",
     "quantiles": "quantiles",
     # tests of change and plain-English statements
     "rate_ratio_test": "change",
