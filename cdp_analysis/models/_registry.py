@@ -4,6 +4,7 @@
 series                         candidates (first = default)           benchmarks
 ============================== ====================================== ===================
 annual (or non-seasonal) count glm (quasi-Poisson, window 10), ets     naive, drift, mean3
+                               (ets only when the last 3 average >= 20)
 seasonal count (m = 12 or 4)   ets_seasonal if the last cycle averages seasonal_naive
                                >= 20 per period, else glm_seasonal
 proportion (cohorts)           binomial_glm (window 16 quarters)      pooled4
@@ -34,13 +35,29 @@ BACKTEST_HORIZON = {"year": 3, "quarter": 4, "month": 12}
 
 @dataclass
 class Spec:
-    """Candidates (name -> function(y, h, exposure)), default, fallback and benchmarks."""
+    """Candidates (name -> function(y, h, exposure)), default, fallback and benchmarks.
+
+    Every entry of ``candidates`` is backtested and reported; only ``selectable`` ones (the
+    models, not the benchmarks) can be chosen, and a model in ``min_level`` only when the mean
+    of the last ``level_span`` observations at the origin is at least that level (Gaussian
+    ETS intervals are not used for counts below ~20 per period, forecasting.md §3.1).
+    """
 
     candidates: dict[str, Fn]
     default: str
     fallback: str
     benchmarks: tuple[str, ...]
     min_train: int
+    selectable: tuple[str, ...] = ()
+    min_level: dict[str, float] | None = None
+    level_span: int = 3
+
+    def eligible(self, name: str, y: np.ndarray) -> bool:
+        """Whether ``name`` may be chosen for data ``y``."""
+        if name not in (self.selectable or (self.default,)):
+            return False
+        need = (self.min_level or {}).get(name)
+        return need is None or float(np.mean(y[-self.level_span :])) >= need
 
 
 def default_window(kind: str, freq: str, m: int) -> int:
@@ -71,7 +88,10 @@ def build(kind: str, freq: str, m: int, *, window: int, n_draws: int, seed: int)
             "drift": lambda y, h, e: bm.drift(y, h),
             "mean3": lambda y, h, e: bm.mean_last(y, h, e, k=3),
         }
-        return Spec(cands, "glm", "mean3", ("naive", "drift", "mean3"), min_train=6)
+        return Spec(
+            cands, "glm", "mean3", ("naive", "drift", "mean3"), min_train=6,
+            selectable=("glm", "ets"), min_level={"ets": ETS_MIN_LEVEL},
+        )
     if kind == "count":
 
         def seasonal_trend(y, h, e):

@@ -172,9 +172,13 @@ def _origins(n_obs: int, H: int, n_origins: int, min_train: int) -> list[int]:
 
 
 def select_model(
-    cache: _Cache, limit: int, *, n_origins: int = 5, m: int = 1
+    cache: _Cache, limit: int, *, n_origins: int = 5, m: int = 1, alpha: float = 0.05
 ) -> tuple[str, dict[str, dict[str, float]], int]:
-    """Choose the candidate with the lowest mean MSIS on a backtest using only y[:limit].
+    """Choose a candidate by a backtest using only y[:limit] (see :func:`_choose`).
+
+    The default model is kept unless an eligible alternative model (benchmarks are scored but
+    never chosen; ETS only at 20 or more per period) has a lower mean scaled 95% interval score
+    (MSIS) by a one-sided paired t-test over the origins at level ``alpha``.
 
     Returns
     -------
@@ -198,11 +202,41 @@ def select_model(
     full = n_per[n_per == n_per.max()].index
     df = df[df["model"].isin(full)]
     scores = _summary_table(df.assign(series=0)).to_dict(orient="index")
-    ranked = sorted(
-        (name for name in spec.candidates if name in scores),
-        key=lambda k: (np.nan_to_num(scores[k][SELECTION_METRIC], nan=np.inf), k != spec.default),
-    )
-    return ranked[0], scores, len(Ls)
+    allowed = {k: v for k, v in scores.items() if spec.eligible(k, cache.y[:limit])}
+    return _choose(df, spec.default, allowed, alpha), scores, len(Ls)
+
+
+def _choose(df: pd.DataFrame, default: str, scores: dict[str, dict[str, float]], alpha: float) -> str:
+    """Keep the default unless another candidate is significantly better.
+
+    The per-origin mean MSIS of each alternative is compared with the default's by a one-sided
+    paired t-test over the origins (horizons of one origin are averaged first because they are
+    correlated); the alternative with the lowest MSIS among those significant at ``alpha`` wins.
+    Choosing the plain minimum of 15 noisy, correlated checks picks the luckiest model rather than
+    the best: on the ONS deaths backtest (benchmarks/forecast_accuracy.py) the plain minimum
+    had 86% coverage of 95% intervals, against 93% for the default GLM alone.
+    """
+    from scipy import stats
+
+    finite = {k: v for k, v in scores.items() if np.isfinite(v[SELECTION_METRIC])}
+    if default not in finite:
+        return min(finite, key=lambda k: finite[k][SELECTION_METRIC]) if finite else default
+    per_origin = df.groupby(["model", "origin_index"])[SELECTION_METRIC].mean().unstack("origin_index")
+    base = per_origin.loc[default]
+    best, best_score = default, finite[default][SELECTION_METRIC]
+    for name in finite:
+        if name == default or finite[name][SELECTION_METRIC] >= best_score:
+            continue
+        d = (per_origin.loc[name] - base).dropna().to_numpy()
+        if d.size < 2 or not np.all(np.isfinite(d)):
+            continue
+        if np.all(d == d[0]):
+            p = 0.0 if d[0] < 0 else 1.0
+        else:
+            p = float(stats.ttest_1samp(d, 0.0, alternative="less").pvalue)
+        if p < alpha:
+            best, best_score = name, finite[name][SELECTION_METRIC]
+    return best
 
 
 def _summary_table(df: pd.DataFrame) -> pd.DataFrame:
