@@ -1,5 +1,39 @@
+"""Shared fixtures: a real DuckDB store built from the returns, and one real report run."""
+
+from __future__ import annotations
+
+import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 # make tests/tests_support.py importable from every test folder
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tests_support import DATA  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def returns_store(tmp_path_factory) -> Path:
+    """A store holding the reference tables and the pan-Dorset returns (built by `cdp ingest`)."""
+    from cdp_analysis.cli import main
+
+    root = tmp_path_factory.mktemp("store")
+    data = root / "data"
+    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
+    shutil.copytree(DATA / "returns", data / "returns")
+    db = root / "cdp.duckdb"
+    assert main(["ingest", "--data-dir", str(data), "--db", str(db), "--quiet"]) == 0
+    return db
+
+
+@pytest.fixture(scope="session")
+def pan_dorset_report(returns_store, tmp_path_factory) -> Path:
+    """The progress report run by `cdp run` at its defaults (latest quarter, pan-Dorset)."""
+    from cdp_analysis.cli import main
+
+    out = tmp_path_factory.mktemp("reports")
+    assert main(["run", "--db", str(returns_store), "--out", str(out), "--quiet", "--workers", "1",
+                 "--notebook", "progress_report"]) == 0
+    return out / "2023-24-Q1" / "pan-dorset"

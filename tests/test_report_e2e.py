@@ -7,7 +7,6 @@ pandoc Word opened with python-docx.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -16,28 +15,18 @@ import pytest
 from cdp_analysis import pipeline
 from cdp_analysis.cli import main
 from cdp_analysis.errors import CdpParameterError
-from tests_support import DATA
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("e2e")
-    data = root / "data"
-    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
-    shutil.copytree(DATA / "returns", data / "returns")
-    db = root / "cdp.duckdb"
-    assert main(["ingest", "--data-dir", str(data), "--db", str(db), "--quiet"]) == 0
-    return db
+def store(returns_store) -> Path:
+    return returns_store
 
 
 @pytest.fixture(scope="module")
-def report(store, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("reports")
-    # the defaults: latest quarter in the returns, pan-Dorset
-    assert main(["run", "--db", str(store), "--out", str(out), "--quiet", "--workers", "1"]) == 0
-    return out / "2023-24-Q1" / "pan-dorset"
+def report(pan_dorset_report) -> Path:
+    return pan_dorset_report
 
 
 def _text(html_path: Path) -> str:

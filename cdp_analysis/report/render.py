@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import html
+import re
 from pathlib import Path
 
 __all__ = ["render_html", "render_docx", "render_all", "strip_for_readers", "HIDDEN_TAGS"]
@@ -58,7 +59,7 @@ def render_html(executed: Path, out: Path, *, title: str | None = None) -> Path:
     clean.metadata["title"] = nb_title
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(clean, resources={"metadata": {"name": html.escape(nb_title)}})
-    body = body.replace("<html>", '<html lang="en-GB">', 1)
+    body = re.sub(r"<html( lang=\"[^\"]*\")?>", "<html lang=\"en-GB\">", body, count=1)
     out.write_text(body, encoding="utf-8")
     return out
 
