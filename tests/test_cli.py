@@ -1,0 +1,56 @@
+"""The `cdp` command line: exit codes, defaults, listings (run in-process through main())."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cdp_analysis.cli import latest_period, main
+from tests_support import RETURNS
+
+
+def test_audit_exits_1_on_errors_and_prints_the_findings(capsys):
+    assert main(["audit", str(RETURNS)]) == 1
+    out = capsys.readouterr().out
+    assert "projection_transposition" in out and "23,576" in out
+    assert "change_arithmetic" in out and "neighbourhood_crime" in out
+
+
+def test_audit_of_missing_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["audit", str(tmp_path / "nope.csv")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_latest_period_is_the_quarter_of_the_latest_returns(returns_store):
+    assert latest_period(str(returns_store)) == "2023/24 Q1"
+
+
+def test_bad_period_is_one_clear_line(returns_store, capsys, tmp_path):
+    code = main(["run", "--db", str(returns_store), "--out", str(tmp_path), "--period", "2023 Q1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "bad period label '2023 Q1'" in err and "Traceback" not in err
+
+
+def test_unknown_area_suggests(returns_store, capsys, tmp_path):
+    code = main(["run", "--db", str(returns_store), "--out", str(tmp_path), "--area", "pan-dorst", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pan-dorset" in err
+
+
+def test_list_metrics_and_notebooks(capsys):
+    assert main(["list", "metrics"]) == 0
+    assert "county_lines_arrests" in capsys.readouterr().out
+    assert main(["list", "notebooks"]) == 0
+    assert "progress_report: area: str = \"pan-dorset\"" in capsys.readouterr().out
+
+
+def test_console_script_help():
+    out = subprocess.run([sys.executable, "-m", "cdp_analysis.cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "ingest" in out.stdout and "audit" in out.stdout
+
+
+def test_import_is_light():
+    code = ("import sys, cdp_analysis; heavy = [m for m in ('pandas', 'scipy', 'statsmodels', 'duckdb', 'matplotlib', "
+            "'papermill') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
