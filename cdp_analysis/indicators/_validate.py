@@ -33,6 +33,7 @@ __all__ = [
     "as_list",
     "Groups",
     "group_rows",
+    "make_module_callable",
 ]
 
 
@@ -249,3 +250,21 @@ def group_rows(df: pd.DataFrame, by: Sequence[str]) -> Groups:
     np.minimum.at(first, group_codes, np.arange(n_rows, dtype=np.int64))
     keys = df[by].iloc[first].reset_index(drop=True)
     return Groups(group_codes, n, keys)
+
+
+def make_module_callable(module_name: str, func: Any) -> None:
+    """Let ``ind.<name>`` stay usable when a module and its function share a name.
+
+    ``compare.compare`` and ``quantiles.quantiles``: importing the submodule binds the
+    *module* to the package attribute, shadowing the lazily exported function. Making
+    the module callable (forwarding to ``func``) keeps ``ind.compare(df, ...)`` working
+    whatever the import order.
+    """
+    import sys
+    import types
+
+    class _CallableModule(types.ModuleType):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+    sys.modules[module_name].__class__ = _CallableModule

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
-from cdp_analysis.indicators._validate import as_list, check_frame, group_rows, numeric
+from cdp_analysis.indicators._validate import as_list, check_frame, group_rows, make_module_callable, numeric
 
 __all__ = ["compare", "benchmark_comparison", "recent_trend", "POLARITIES"]
 
@@ -364,21 +364,4 @@ def recent_trend(
     return out
 
 
-def _make_module_callable() -> None:
-    """``ind.compare`` must be the function even after ``import ...indicators.compare``.
-
-    Importing the submodule binds the *module* to the package attribute ``compare``,
-    shadowing the lazily exported function of the same name; a callable module keeps
-    ``ind.compare(df, ...)`` working in either import order.
-    """
-    import sys
-    import types
-
-    class _CallableModule(types.ModuleType):
-        def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-            return compare(*args, **kwargs)
-
-    sys.modules[__name__].__class__ = _CallableModule
-
-
-_make_module_callable()
+make_module_callable(__name__, compare)
