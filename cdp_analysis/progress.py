@@ -206,9 +206,10 @@ def outcomes_table(returns: pd.DataFrame, period: str | Period, metrics: pd.Data
 
 # --------------------------------------------------------------------------- targets
 TARGET_RULE = (
-    "A target is judged only against a figure for the target's own year. Until one is in the returns, "
-    "the table shows the change still needed from the latest figure; a target already below (for a "
-    "higher-is-better measure) or above (lower-is-better) the latest figure is flagged as possibly mis-set."
+    "A target is judged only against a figure for the target's own year (met or not met, by the measure's "
+    "direction). Until one is in the returns, the table shows the change still needed from the latest figure "
+    "and the straight-line trajectory to the target; a target already below (for a higher-is-better measure) "
+    "or above (lower-is-better) the latest figure is flagged as possibly mis-set."
 )
 
 
@@ -216,7 +217,10 @@ def targets_table(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Every returns row with a target: the change still needed and an honest status.
 
     Columns: ``metric_id, name, area_code, unit, period, value, target, target_period,
-    change_needed, change_needed_pct, status, published_status``. See ``TARGET_RULE``.
+    change_needed, change_needed_pct, trajectory_period, trajectory_value, status,
+    published_status``. The trajectory is the straight line from the latest figure to the
+    target (:func:`cdp_analysis.indicators.target_trajectory`): the value the next year
+    should reach to stay on it. See ``TARGET_RULE``.
     """
     rows = []
     have = returns.dropna(subset=["target"]) if "target" in returns else returns.iloc[0:0]
@@ -239,14 +243,20 @@ def targets_table(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
                 status = "latest figure already beyond the target: target may be mis-set"
         else:
             status = f"not yet measurable: no {r.target_period} figure in the returns"
+        # the straight line from the latest figure to the target: where the next year should be
+        from cdp_analysis import indicators as ind
+
+        path = ind.target_trajectory(float(r.value), float(r.target), r.period, r.target_period)
+        nxt = path.iloc[1] if len(path) > 1 else path.iloc[-1]
         rows.append({
             "metric_id": r.metric_id, "name": m["name"], "area_code": r.area_code, "unit": m["unit"],
             "period": r.period, "value": float(r.value), "target": float(r.target), "target_period": r.target_period,
-            "change_needed": needed, "change_needed_pct": needed_pct, "status": status,
+            "change_needed": needed, "change_needed_pct": needed_pct,
+            "trajectory_period": nxt["period"], "trajectory_value": float(nxt["expected"]), "status": status,
             "published_status": getattr(r, "published_status", None),
         })
     cols = ["metric_id", "name", "area_code", "unit", "period", "value", "target", "target_period",
-            "change_needed", "change_needed_pct", "status", "published_status"]
+            "change_needed", "change_needed_pct", "trajectory_period", "trajectory_value", "status", "published_status"]
     return pd.DataFrame(rows, columns=cols)
 
 

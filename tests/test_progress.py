@@ -70,7 +70,11 @@ def test_targets(returns):
     adults_bcp = t.loc[("adults_in_treatment", "E06000058")]
     assert adults_bcp["change_needed"] == 110
     assert adults_bcp["change_needed_pct"] == pytest.approx(110 / 2590 * 100, rel=1e-12)
-    assert "not yet measurable" in t.loc[("continuity_of_care", "E06000058"), "status"]
+    coc = t.loc[("continuity_of_care", "E06000058")]
+    assert "not yet measurable" in coc["status"]
+    # halfway from 45.2% (2022/23) to 75% (2024/25): 60.1% in 2023/24
+    assert coc["trajectory_period"] == "2023/24"
+    assert coc["trajectory_value"] == pytest.approx((45.2 + 75) / 2, rel=1e-12)
 
 
 def test_deaths_statement_is_not_a_fall(returns):

@@ -102,6 +102,8 @@ def treatment_section(ctx: ProgressContext) -> str:
             "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
             "Change needed": (f"{r.change_needed:+,.1f} points" if r.unit == "percent"
                               else f"{r.change_needed:+,.0f} ({r.change_needed_pct:+.1f}%)"),
+            "On the trajectory": (f"{fmt(r.trajectory_value, r.unit)} by {r.trajectory_period}"
+                                  if r.trajectory_period != r.target_period else "the target itself"),
             "Status": r.status,
             "Printed status": r.published_status if isinstance(r.published_status, str) and r.published_status
             else "none printed",
