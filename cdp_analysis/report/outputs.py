@@ -1,0 +1,435 @@
+"""Figures and tables in a report notebook: shown to readers, saved for re-use.
+
+Call these inside a notebook run by :func:`cdp_analysis.pipeline.run_one` (the working
+directory is the run folder):
+
+* :func:`show_figure` saves ``figures/<name>.svg`` and ``.png`` and displays the chart with
+  its alt text: the HTML report gets an ``<img alt=...>`` holding the SVG inline (one
+  self-contained file), the Word report (pandoc) gets the PNG with the alt text as the
+  image description.
+* :func:`show_table` applies disclosure control to count columns (through
+  :func:`cdp_analysis.indicators.suppress`), displays a titled Markdown table (real header
+  row in HTML and Word) with its source, notes and shorthand, and writes
+  ``tables/<name>.csv`` and ``tables/<name>.json`` for the spreadsheet.
+* :func:`write_workbook` (after the run) builds ``tables.xlsx`` from ``tables/`` with gptables.
+
+Shorthand follows the Analysis Function guidance, always in square brackets: ``[c]``
+confidential (suppressed), ``[x]`` not available, ``[z]`` not applicable, ``[u]`` low
+reliability, ``[p]`` provisional, ``[r]`` revised, ``[e]`` estimated, ``[f]`` forecast.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis.report.tables import markdown_table
+from cdp_analysis.report.workbook import SHORTHAND, write_workbook
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["show_figure", "show_table", "prepare_table", "table_markdown", "write_workbook", "SHORTHAND",
+           "FIGURES", "TABLES"]
+
+FIGURES = "figures"
+TABLES = "tables"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
+_DERIVED = ("value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "lower", "upper")
+_CODE = re.compile(r"\[([a-z]{1,3})\]")
+
+Formatter = str | Callable[[Any], str]
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(f"name must be letters, digits, '-' or '_' (a file name), not {name!r}")
+    return name
+
+
+def _display(bundle: dict[str, str]) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+# ----------------------------------------------------------------------------- figures
+
+def figure_markdown(src: str, alt: str) -> str:
+    """Pandoc Markdown for an image with alt text and no caption.
+
+    >>> figure_markdown("figures/a.png", 'Line chart of "deaths"')
+    '![](figures/a.png){alt="Line chart of \\\\"deaths\\\\""}'
+    """
+    alt = " ".join(alt.split()).replace("\\", "\\\\").replace('"', '\\"')
+    return f'![]({src}){{alt="{alt}"}}'
+
+
+def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None = None) -> None:
+    """Save a figure as SVG and PNG, display it with its alt text, and close it.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib figure (from :mod:`cdp_analysis.report.charts` or made by hand).
+    name
+        File name without extension (letters, digits, ``-``, ``_``); unique within the report.
+    alt
+        Alt text (plain English, about 300 characters at most; the chart functions write it).
+    folder
+        Run folder (default: the working directory, which is the run folder under papermill).
+
+    Returns
+    -------
+    None
+        (Nothing, so that a cell ending with the call shows only the figure.) The files are
+        ``figures/<name>.svg`` and ``figures/<name>.png`` in ``folder``.
+
+    Notes
+    -----
+    The displayed output carries three forms: ``text/html`` (the SVG inline as a data URI in
+    an ``<img>`` with ``alt``; used by nbconvert's HTML), ``text/markdown`` (the PNG by
+    relative path with an ``alt`` attribute; used by pandoc for Word, which looks the file up
+    in the run folder) and ``text/plain`` (the alt text).
+    """
+    import matplotlib.pyplot as plt
+
+    _check_name(name)
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt text is required: describe what the chart shows")
+    root = Path(folder) if folder is not None else Path.cwd()
+    out = root / FIGURES
+    out.mkdir(parents=True, exist_ok=True)
+    svg, png = out / f"{name}.svg", out / f"{name}.png"
+    try:
+        fig.savefig(svg, format="svg", bbox_inches="tight", pad_inches=0.15, metadata={"Date": None})
+        fig.savefig(png, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
+    finally:
+        plt.close(fig)
+    alt = " ".join(alt.split())
+    data = base64.b64encode(svg.read_bytes()).decode("ascii")
+    img = (f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+           f'style="max-width:100%;height:auto" />')
+    _display({
+        "text/html": f'<div class="cdp-figure">{img}</div>',
+        "text/markdown": figure_markdown(f"{FIGURES}/{name}.png", alt),
+        "text/plain": f"[Figure: {alt}]",
+    })
+
+
+# ----------------------------------------------------------------------------- tables
+
+def _formatter(spec: Formatter | None, decimals: int | None) -> Callable[[Any], str]:
+    if callable(spec):
+        return spec
+    if isinstance(spec, str):
+        pattern = spec if "{" in spec else "{:" + spec + "}"
+        return lambda v: pattern.format(v)
+    if decimals is None:
+        return lambda v: str(v)
+    return lambda v: f"{v:,.{decimals}f}"
+
+
+def _spec_decimals(spec: Formatter | None) -> int | None:
+    if isinstance(spec, str):
+        m = re.search(r"\.(\d+)([f%])", spec)
+        if m:
+            return int(m.group(1)) + (2 if m.group(2) == "%" else 0)
+        if re.search(r"[,d]\}?$", spec.strip("{}:")) or spec.strip("{}:") in (",", "d", ",d", ",.0f"):
+            return 0
+    return None
+
+
+def _default_decimals(col: pd.Series) -> int | None:
+    vals = pd.to_numeric(col, errors="coerce").dropna()
+    if vals.empty or not pd.api.types.is_float_dtype(col):
+        return None
+    if (vals == vals.round()).all():
+        return 0
+    return 1 if vals.abs().max() >= 10 else 2
+
+
+def _status_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    codes = str(v).split()
+    return " ".join(f"[{c.strip('[]')}]" for c in codes)
+
+
+def prepare_table(
+    df: pd.DataFrame,
+    *,
+    count_columns: Sequence[str] = (),
+    threshold: int = 5,
+    formats: Mapping[str, Formatter] | None = None,
+    index: bool = False,
+    by: str | Sequence[str] | None = None,
+    totals: str | Sequence[str] | None = "group",
+    hide_with: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Disclosure control and formatting: the frame behind :func:`show_table`.
+
+    Parameters
+    ----------
+    df
+        The table, one row per published cell row (no total rows: totals are taken as
+        published, see ``totals``).
+    count_columns
+        Count columns to protect. Each is passed to :func:`cdp_analysis.indicators.suppress`
+        (primary suppression below ``threshold``, secondary suppression so that no hidden
+        count can be recovered from a published total).
+    threshold
+        Counts from 1 to ``threshold - 1`` are hidden.
+    formats
+        Column -> format (``"{:,.1f}"``, ``",.1f"`` or a function) for the displayed text.
+        Default: counts as whole numbers with commas, other decimals to 1 or 2 places.
+    index
+        Include the frame's index as the first column(s).
+    by, totals
+        Passed to ``suppress``: independent sub-tables, and which totals are published
+        (default: the total of each ``by`` group, or of the whole column).
+    hide_with
+        Columns hidden with a hidden count (rates and limits derived from it). Default:
+        whichever of ``value, lower_95, upper_95, lower_99_8, upper_99_8, lower, upper``
+        exist; with several count columns they are hidden when any count in the row is.
+
+    Returns
+    -------
+    (text, values, meta)
+        ``text``: every cell as displayed (``[c]`` for suppressed cells, ``[x]`` for other
+        missing values); ``values``: numbers rounded as displayed with the same shorthand
+        strings in place of missing cells (for the CSV and the workbook); ``meta``: counts of
+        suppressed cells and the shorthand codes used.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"area": ["A", "B", "C"], "deaths": [3, 12, 40]})
+    >>> text, values, meta = prepare_table(df, count_columns=["deaths"])
+    >>> text["deaths"].tolist()
+    ['[c]', '[c]', '40']
+    >>> meta["suppressed"], meta["shorthand"]
+    ({'deaths': {'primary': 1, 'secondary': 1}}, ['c'])
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"show_table takes a DataFrame, not {type(df).__name__}")
+    data = df.reset_index() if index else df.reset_index(drop=True)
+    data.columns = [str(c) for c in data.columns]
+    if data.columns.duplicated().any():
+        raise ValueError(f"column names must be unique: {list(data.columns)}")
+    count_columns = list(count_columns)
+    missing = [c for c in count_columns if c not in data.columns]
+    if missing:
+        raise KeyError(f"count columns not in the table: {missing}")
+    formats = dict(formats or {})
+    had_status = "status" in data.columns
+    hidden: dict[str, np.ndarray] = {}
+    meta: dict[str, Any] = {"suppressed": {}, "threshold": int(threshold)}
+    if count_columns:
+        from cdp_analysis.indicators.disclosure import suppress
+
+        for c in count_columns:
+            res = suppress(data, count=c, threshold=threshold, by=by, totals=totals, columns=[],
+                           status="__cdp_status")
+            mask = res[c].isna().to_numpy() & data[c].notna().to_numpy()
+            hidden[c] = mask
+            data[c] = res[c]
+            info = res.attrs.get("suppression", {})
+            meta["suppressed"][c] = {"primary": int(info.get("primary", 0)),
+                                     "secondary": int(info.get("secondary", 0))}
+        derived = list(hide_with) if hide_with is not None else [
+            c for c in _DERIVED if c in data.columns and c not in count_columns]
+        any_hidden = np.logical_or.reduce([hidden[c] for c in count_columns])
+        for c in derived:
+            if c not in data.columns:
+                raise KeyError(f"hide_with column not in the table: {c!r}")
+            col = pd.to_numeric(data[c], errors="coerce").astype(float)
+            col[any_hidden] = np.nan
+            data[c] = col
+            hidden[c] = any_hidden
+        if had_status:
+            codes = []
+            for i, s in enumerate(data["status"]):
+                s = "" if s is None or (isinstance(s, float) and math.isnan(s)) else str(s)
+                if any_hidden[i] and "c" not in s.split():
+                    s = (s + " c").strip()
+                codes.append(s)
+            data["status"] = codes
+    text = pd.DataFrame(index=data.index)
+    values = pd.DataFrame(index=data.index)
+    used: set[str] = set()
+    for c in data.columns:
+        col = data[c]
+        if c == "status":
+            t = col.map(_status_text)
+            text[c] = t
+            values[c] = t
+            continue
+        mask_c = hidden.get(c, np.zeros(len(data), dtype=bool))
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        spec = formats.get(c)
+        if c in count_columns and spec is None:
+            spec = "{:,.0f}"
+        dec = _spec_decimals(spec) if spec is not None else (_default_decimals(col) if numeric else None)
+        fmt = _formatter(spec, dec if numeric else None)
+        tcol, vcol = [], []
+        for i, v in enumerate(col):
+            if mask_c[i]:
+                tcol.append("[c]")
+                vcol.append("[c]")
+                used.add("c")
+            elif v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+                tcol.append("[x]")
+                vcol.append("[x]")
+                used.add("x")
+            else:
+                s = fmt(v)
+                tcol.append(s)
+                if numeric:
+                    fv = float(v)
+                    if dec == 0 and math.isfinite(fv):
+                        vcol.append(int(round(fv)))
+                    else:
+                        vcol.append(round(fv, dec) if dec is not None else v)
+                else:
+                    vcol.append(v)
+                used.update(_CODE.findall(str(s)))
+        text[c] = tcol
+        values[c] = pd.Series(vcol, index=data.index, dtype=object)
+    for c in data.columns:
+        used.update(_CODE.findall(c))
+    if "status" in data.columns:
+        for s in data["status"]:
+            used.update(str(s).split() if isinstance(s, str) else [])
+    meta["shorthand"] = sorted(used)
+    meta["numeric"] = [c for c in data.columns if c != "status" and pd.api.types.is_numeric_dtype(data[c])]
+    return text, values, meta
+
+
+def table_markdown(text: pd.DataFrame, *, title: str, source: str, notes: Sequence[str] | None = None,
+                   shorthand: Sequence[str] = (), numeric: Sequence[str] = (), threshold: int = 5) -> str:
+    """The displayed block: bold title, Markdown table, source, notes and shorthand key.
+
+    >>> t = pd.DataFrame({"Area": ["A", "B"], "Deaths": ["[c]", "40"]})
+    >>> print(table_markdown(t, title="Deaths by area", source="Source: ONS", shorthand=["c"],
+    ...                      numeric=["Deaths"]))
+    **Deaths by area**
+    <BLANKLINE>
+    | Area | Deaths |
+    | :--- | ---: |
+    | A | [c] |
+    | B | 40 |
+    <BLANKLINE>
+    Source: ONS
+    <BLANKLINE>
+    [c] confidential: a count of 1 to 4, or a figure hidden so that one cannot be worked out from a total.
+    """
+    parts = [f"**{title.strip()}**", markdown_table(text, align={c: "right" for c in numeric}), source.strip()]
+    for note in notes or []:
+        parts.append(f"Note: {note.strip()}")
+    key = [f"[{code}] {SHORTHAND.get(code, code).format(threshold=threshold, below=threshold - 1)}."
+           for code in shorthand]
+    if key:
+        parts.append("  \n".join(key))
+    return "\n\n".join(parts)
+
+
+def show_table(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    title: str,
+    source: str,
+    notes: Sequence[str] | str | None = None,
+    count_columns: Sequence[str] = (),
+    threshold: int = 5,
+    formats: Mapping[str, Formatter] | None = None,
+    index: bool = False,
+    units: Mapping[str, str] | None = None,
+    by: str | Sequence[str] | None = None,
+    totals: str | Sequence[str] | None = "group",
+    hide_with: Sequence[str] | None = None,
+    folder: str | Path | None = None,
+) -> None:
+    """Protect, display and save a table for readers and for the spreadsheet.
+
+    Parameters
+    ----------
+    df
+        The table with readable column names (they become the header row). Only the inner
+        cells: published totals are accounted for through ``totals``, not as rows.
+    name
+        File name (letters, digits, ``-``, ``_``) of ``tables/<name>.csv`` and ``.json``.
+    title
+        What the table shows (the spreadsheet sheet title too).
+    source
+        Source line, e.g. "Source: ONS deaths registered 2021 to 2023".
+    notes
+        Notes shown under the table and in the spreadsheet's notes sheet.
+    count_columns
+        Counts to protect with primary and secondary suppression (see :func:`prepare_table`);
+        hidden cells show ``[c]``, never 0.
+    threshold
+        Counts below this are hidden (default 5).
+    formats
+        Column -> display format (``"{:,.1f}"``, ``",.1f"`` or a function).
+    index
+        Include the index as the first column(s).
+    units
+        Column -> unit (e.g. ``{"Rate": "per 100,000"}``), for the spreadsheet.
+    by, totals, hide_with
+        See :func:`prepare_table`.
+    folder
+        Run folder (default: the working directory).
+
+    Returns
+    -------
+    None
+        (Nothing, so that a cell ending with the call shows the table once.) Use
+        :func:`prepare_table` for the protected frame itself.
+    """
+    _check_name(name)
+    if not title or not source:
+        raise ValueError("a table needs a title and a source")
+    if isinstance(notes, str):
+        notes = [notes]
+    notes = [str(n) for n in (notes or [])]
+    text, values, meta = prepare_table(df, count_columns=count_columns, threshold=threshold, formats=formats,
+                                       index=index, by=by, totals=totals, hide_with=hide_with)
+    md = table_markdown(text, title=title, source=source, notes=notes, shorthand=meta["shorthand"],
+                        numeric=meta["numeric"], threshold=threshold)
+    root = Path(folder) if folder is not None else Path.cwd()
+    out = root / TABLES
+    out.mkdir(parents=True, exist_ok=True)
+    csv, js = out / f"{name}.csv", out / f"{name}.json"
+    previous = sorted(p.stem for p in out.glob("*.json"))
+    order = previous.index(name) + 1 if name in previous else len(previous) + 1
+    if js.exists():
+        try:
+            order = int(json.loads(js.read_text(encoding="utf-8")).get("order", order))
+        except (ValueError, OSError):
+            pass
+    values.to_csv(csv, index=False, encoding="utf-8")
+    js.write_text(json.dumps({
+        "name": name,
+        "order": order,
+        "title": title,
+        "source": source,
+        "notes": notes,
+        "units": dict(units or {}),
+        "shorthand": meta["shorthand"],
+        "threshold": int(threshold),
+        "count_columns": list(count_columns),
+        "suppressed": meta["suppressed"],
+        "numeric": meta["numeric"],
+        "columns": list(values.columns),
+    }, indent=2, ensure_ascii=False), encoding="utf-8")
+    _display({"text/markdown": md, "text/plain": md})
