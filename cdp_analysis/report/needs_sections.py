@@ -1,0 +1,553 @@
+"""Markdown, charts and tables for each section of the needs-assessment appendix.
+
+Every number comes from :mod:`cdp_analysis.needs` or the shared results
+(:mod:`cdp_analysis.shared`); this module only words, formats and lays out. Each section
+function returns a list of *items* (:class:`Md`, :class:`Figure`, :class:`Table`) and
+:func:`show` displays them in the notebook; figures are built only when shown, so the items
+can be tested without drawing anything.
+
+Wording rules: ONS deaths are said to be by year of registration; forecasts are labelled
+``[f]``; uncertainty is put in words next to the number; nothing "rises" or "falls" without
+a test behind it; chart titles state the computed finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis import needs
+from cdp_analysis.needs import NeedsContext, comparison_phrase, trend_phrase
+from cdp_analysis.report.tables import escape_md, markdown_table
+
+__all__ = [
+    "Md", "Figure", "Table", "show", "header", "population_section", "deaths_section", "police_section",
+    "treatment_section", "reoffending_section", "summary_section", "notes_section", "findings",
+    "REGISTRATION_NOTE", "NO_DATA",
+]
+
+ONS_SOURCE = "Source: ONS, Deaths related to drug poisoning by local authority, England and Wales (registrations)"
+POP_SOURCE = "Source: ONS, mid-year population estimates"
+POLICE_SOURCE = "Source: police.uk street-level crime open data (not official statistics)"
+REGISTRATION_NOTE = (
+    "ONS drug deaths are counted by **year of registration, not year of occurrence**: nearly all go to a coroner, "
+    "so many deaths registered in a year happened in earlier years. Local-authority rates are published for "
+    "**three-year pools** and are not calculated from fewer than 10 deaths; rates from fewer than 20 are marked "
+    "[u] (unreliable)."
+)
+NO_DATA = "No data for this section are in the store for {what}."
+
+
+# --------------------------------------------------------------------------- items
+@dataclass
+class Md:
+    """A block of Markdown."""
+
+    text: str
+
+
+@dataclass
+class Figure:
+    """A chart, drawn by ``build()`` -> ``(figure, alt text)`` when shown; ``name`` is its file stem."""
+
+    name: str
+    build: Callable[[], tuple[Any, str]]
+    title: str = ""
+
+
+@dataclass
+class Table:
+    """A table shown with disclosure control on ``count_columns``."""
+
+    df: pd.DataFrame
+    name: str
+    title: str
+    source: str
+    notes: str | None = None
+    count_columns: Sequence[str] = ()
+    formats: dict[str, str] | None = field(default=None)
+
+
+def show(items: Sequence[Md | Figure | Table]) -> None:
+    """Display a section's items in the notebook (Markdown, then charts and tables via outputs)."""
+    from IPython.display import Markdown, display
+
+    try:
+        from cdp_analysis.report import outputs
+    except ImportError:  # pragma: no cover - outputs not installed yet
+        outputs = None
+    for item in items:
+        if isinstance(item, Md):
+            display(Markdown(item.text))
+        elif isinstance(item, Figure):
+            try:
+                fig, alt = item.build()
+            except Exception as exc:  # a chart that cannot be drawn must not stop the report
+                display(Markdown(f"*Chart not drawn ({escape_md(exc)}).*"))
+                continue
+            if outputs is not None:
+                outputs.show_figure(fig, item.name, alt=alt)
+            else:  # pragma: no cover
+                display(fig)
+                display(Markdown(f"*{escape_md(alt)}*"))
+        elif isinstance(item, Table):
+            if outputs is not None:
+                outputs.show_table(item.df, item.name, title=item.title, source=item.source, notes=item.notes,
+                                   count_columns=tuple(item.count_columns), formats=item.formats)
+            else:  # pragma: no cover
+                display(Markdown(f"**{escape_md(item.title)}**\n\n{markdown_table(item.df)}\n\n{item.source}"))
+
+
+def _charts() -> Any:
+    from cdp_analysis.report import charts
+
+    return charts
+
+
+def _n(v: float, d: int = 0) -> str:
+    return "[x]" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:,.{d}f}"
+
+
+def _members_text(ctx: NeedsContext) -> str:
+    return " and ".join(needs._name(c) for c in ctx.codes)
+
+
+# --------------------------------------------------------------------------- header
+def header(ctx: NeedsContext) -> list[Md]:
+    """Title block: area, members, period, and where the shared results came from."""
+    lines = [f"## {escape_md(ctx.area_name)}, {ctx.period}", ""]
+    if ctx.is_partnership:
+        lines += [f"The partnership covers {escape_md(_members_text(ctx))}. Partnership figures sum the members' "
+                  "counts and populations; rates are recomputed from the sums, never averaged.", ""]
+    bench = ", ".join(n for _, n in ctx.benchmarks)
+    lines.append(f"Reporting period **{ctx.period}** (to {ctx.period.end:%d %B %Y}); each section uses the latest "
+                 f"data in the store up to then. Comparators: {bench}.")
+    src = (ctx.shared.meta.get("path") if ctx.shared is not None else None)
+    if src:
+        lines += ["", f"Comparisons, funnel limits and forecasts were computed once for all areas "
+                      f"({ctx.shared.meta.get('computed_at', '')})."]
+    for n in ctx.notes:
+        lines += ["", f"*{escape_md(n)}*"]
+    return [Md("\n".join(lines))]
+
+
+# --------------------------------------------------------------------------- population
+def population_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """Population and age structure against England."""
+    prof = needs.population_profile(ctx.population, ctx.codes)
+    if prof.empty:
+        return [Md(NO_DATA.format(what=escape_md(ctx.area_name)))]
+    year = int(prof["year"].iloc[0])
+    total = prof["population"].sum()
+    young = prof.loc[prof["age_band"].isin(["18-24", "25-34", "35-44", "45-54"]), "percent"].sum()
+    young_e = prof.loc[prof["age_band"].isin(["18-24", "25-34", "35-44", "45-54"]), "benchmark_percent"].sum()
+    old = prof.loc[prof["age_band"] == "65+", "percent"].iloc[0]
+    old_e = prof.loc[prof["age_band"] == "65+", "benchmark_percent"].iloc[0]
+    text = (f"{escape_md(ctx.area_name)} had **{total:,.0f}** residents at mid-{year} (ONS estimate). "
+            f"{young:.1f}% were aged 18 to 54, the ages at which most drug deaths occur (England {young_e:.1f}%), "
+            f"and {old:.1f}% were 65 or over (England {old_e:.1f}%). These are whole-population counts, not samples, "
+            "so the differences need no test; what they imply for need depends on the rates that follow.")
+    table = prof.rename(columns={"age_band": "Age", "population": "Residents", "percent": "Per cent",
+                                 "benchmark_percent": "England per cent"}).drop(columns=["year"])
+    comp = pd.concat([
+        prof.assign(who=ctx.area_name, value=prof["percent"]),
+        prof.assign(who="England", value=prof["benchmark_percent"]),
+    ])[["age_band", "who", "value"]]
+    older = "an older" if old > old_e else "a younger" if old < old_e else "a similar"
+    title = f"{ctx.area_name} has {older} age structure than England"
+
+    def build() -> tuple[Any, str]:
+        return _charts().trend(comp, x="age_band", y="value", lower=None, upper=None, series="who",
+                               highlight=ctx.area_name, title=title,
+                               subtitle=f"Per cent of residents by age, mid-{year}", source=POP_SOURCE,
+                               y_label="Per cent of residents")
+
+    return [Md(text), Figure("population_age", build, title),
+            Table(table, "population_age", f"Residents by age, {ctx.area_name}, mid-{year}", POP_SOURCE,
+                  formats={"Residents": "{:,.0f}", "Per cent": "{:.1f}", "England per cent": "{:.1f}"})]
+
+
+# --------------------------------------------------------------------------- deaths
+def _annual(ctx: NeedsContext, count_id: str) -> pd.DataFrame:
+    a = ctx.shared.rows("annual", ctx.area, count_id) if ctx.shared is not None else pd.DataFrame()
+    if a.empty:
+        a = needs.deaths_annual(ctx.deaths, ctx.codes, count_id, until=ctx.period.end.year)
+    a = a.drop(columns=["area", "metric_id"], errors="ignore")
+    a["period"] = a["period"].astype(str)
+    return a.sort_values("year").reset_index(drop=True)
+
+
+def _comparison(ctx: NeedsContext, asmr_id: str) -> pd.DataFrame:
+    c = ctx.shared.rows("asmr", ctx.area, asmr_id) if ctx.shared is not None else pd.DataFrame()
+    if c.empty:
+        c = needs.deaths_asmr_comparison(ctx.deaths, ctx.codes, ctx.benchmarks, asmr_id, until=ctx.period.end.year)
+        region = ctx.region
+        c = c.rename(columns={"vs_E92000001": "vs_england", **({f"vs_{region[0]}": "vs_region"} if region else {})})
+    return c
+
+
+def _deaths_title(noun: str, rows: pd.DataFrame) -> str:
+    """Title stating the comparison with England of the area (or each member).
+
+    >>> rows = pd.DataFrame({"area_name": ["Dorset"], "vs_england": ["similar"]})
+    >>> _deaths_title("drug misuse deaths", rows)
+    'Drug misuse deaths in Dorset are similar to England'
+    >>> rows = pd.DataFrame({"area_name": ["BCP", "Dorset"], "vs_england": ["worse", "similar"]})
+    >>> _deaths_title("drug misuse deaths", rows)
+    'Drug misuse deaths: BCP higher than England; Dorset similar to England'
+    """
+    rel = {"worse": "higher than England", "better": "lower than England", "similar": "similar to England"}
+    parts = [(r.area_name, rel.get(getattr(r, "vs_england", ""), "not compared (too few deaths)"))
+             for r in rows.itertuples(index=False)]
+    cap = noun[:1].upper() + noun[1:]
+    if len(parts) == 1:
+        return f"{cap} in {parts[0][0]} are {parts[0][1]}"
+    return f"{cap}: " + "; ".join(f"{a} {b}" for a, b in parts)
+
+
+def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figure | Table]:
+    """Drug deaths: annual counts, pooled ASMRs against region and England, funnel, trend, forecast."""
+    count_id, asmr_id = needs.DEATH_METRICS[measure]
+    noun = f"drug {measure} deaths"
+    items: list[Md | Figure | Table] = [Md(REGISTRATION_NOTE)]
+    annual = _annual(ctx, count_id)
+    have = annual.dropna(subset=["count"])
+    if have.empty:
+        return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} ({noun})"))]
+
+    # annual counts, change and trend
+    change = needs.deaths_change(annual, measure=f"{noun} registered")
+    trends = ctx.shared.rows("trends", ctx.area, count_id) if ctx.shared is not None else pd.DataFrame()
+    if trends.empty:
+        trends = needs.deaths_trend_test(annual, ctx.deaths, ctx.codes, asmr_id, until=ctx.period.end.year)
+    t_count = trends[trends["series"] == "annual count"] if len(trends) else trends
+    fc = _forecast(ctx, count_id, annual) if ctx.include_forecast else None
+    first, last = have["period"].iloc[0], have["period"].iloc[-1]
+    if len(t_count):
+        tr = t_count.iloc[0]
+        title = (f"Registered {noun} in {ctx.area_name}: {trend_phrase(tr['trend'])} "
+                 f"{tr['from_period']} to {tr['to_period']}")
+    else:
+        title = f"Registered {noun} in {ctx.area_name}, {first} to {last}"
+    text = [f"### Registered deaths each year", "",
+            f"{_n(have['count'].iloc[-1])} {noun} were registered in {last} to residents of "
+            f"{escape_md(ctx.area_name)}" + (f" (sum of {escape_md(_members_text(ctx))})" if ctx.is_partnership else "")
+            + "."]
+    if change:
+        text += ["", escape_md(change["sentence"]) + "."]
+    for r in trends.itertuples(index=False):
+        text += ["", f"Recent trend of the {r.series} ({r.from_period} to {r.to_period}, Fingertips' test over five "
+                     f"points at 99.8%): {trend_phrase(r.trend)}."]
+    items.append(Md("\n".join(text)))
+    plot = have.rename(columns={"count": "value"})[["period", "value", "lower_95", "upper_95"]]
+    fc_plot = fc if fc is not None and len(fc) else None
+
+    def build_annual() -> tuple[Any, str]:
+        return _charts().trend(plot, x="period", y="value", lower="lower_95", upper="upper_95", title=title,
+                               subtitle=f"Deaths registered each year, {ctx.area_name}, {first} to {last}"
+                               + (" with forecast [f]" if fc_plot is not None else ""),
+                               source=ONS_SOURCE, y_label="Deaths registered", forecast=fc_plot)
+
+    items.append(Figure(f"deaths_{measure}_annual", build_annual, title))
+    tab = have[["period", "count", "lower_95", "upper_95"]].tail(10).rename(columns={
+        "period": "Year of registration", "count": "Deaths", "lower_95": "Lower 95% limit",
+        "upper_95": "Upper 95% limit"})
+    items.append(Table(tab, f"deaths_{measure}_annual", f"Registered {noun}, {ctx.area_name}", ONS_SOURCE,
+                       notes="Intervals are Poisson (Byar's method from 10 deaths, exact below).",
+                       count_columns=("Deaths",), formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"}))
+    if fc is not None:
+        items += _forecast_items(ctx, fc, noun)
+
+    # pooled ASMRs against region and England
+    comp = _comparison(ctx, asmr_id)
+    if comp.empty or comp[comp["role"] != "benchmark"]["value"].isna().all():
+        items.append(Md(f"### Age-standardised rates\n\nNo age-standardised rate of {noun} is published for "
+                        f"{escape_md(ctx.area_name)} (fewer than 10 deaths in the pool, or not in the store)."))
+    else:
+        items += _asmr_items(ctx, comp, noun, measure)
+    items += _funnel_items(ctx, asmr_id, noun, measure)
+    return items
+
+
+def _asmr_items(ctx: NeedsContext, comp: pd.DataFrame, noun: str, measure: str) -> list[Md | Figure | Table]:
+    own = comp[comp["role"] != "benchmark"]
+    period = comp["period"].iloc[0]
+    region = ctx.region
+    lines = [f"### Age-standardised rates, {period}", ""]
+    for r in own.itertuples(index=False):
+        if pd.isna(r.value):
+            lines.append(f"- **{escape_md(r.area_name)}**: not calculated (fewer than 10 deaths).")
+            continue
+        flag = " [u]" if "u" in str(r.status).split() else ""
+        parts = [comparison_phrase(getattr(r, "vs_england", ""), "England")]
+        if region:
+            parts.insert(0, comparison_phrase(getattr(r, "vs_region", ""), region[1]))
+        lines.append(f"- **{escape_md(r.area_name)}**: {r.value:.1f}{flag} per 100,000 (95% confidence interval "
+                     f"{r.lower_95:.1f} to {r.upper_95:.1f}; {_n(r.count)} deaths over three years): "
+                     + "; ".join(parts) + ".")
+    for r in comp[comp["role"] == "benchmark"].itertuples(index=False):
+        lines.append(f"- {escape_md(r.area_name)}: {r.value:.1f} per 100,000 ({r.lower_95:.1f} to {r.upper_95:.1f}).")
+    lines += ["", "Comparisons follow Fingertips: an area is *similar* when the comparator's rate lies inside the "
+                  "area's 95% confidence interval, otherwise significantly higher or lower."]
+    if ctx.is_partnership:
+        total = own["count"].sum(min_count=len(own))
+        lines += ["", f"A partnership rate cannot be made from the members' published age-standardised rates "
+                      f"(they are not additive, and ONS does not publish deaths by age for local areas), so the "
+                      f"members are shown side by side. Together they registered {_n(total)} {noun} in {period}."]
+    title = _deaths_title(noun, own)
+    plot = comp.copy()
+
+    def build() -> tuple[Any, str]:
+        hl = own["area_name"].iloc[0] if len(own) == 1 else None
+        eng = comp.loc[comp["area_code"] == needs.ENGLAND, "value"]
+        return _charts().comparison_bars(plot, label="area_name", value="value", lower="lower_95", upper="upper_95",
+                                         title=title, subtitle=f"Deaths per 100,000 (ESP2013), {period}",
+                                         source=ONS_SOURCE, x_label="Deaths per 100,000", highlight=hl,
+                                         benchmark=("England", float(eng.iloc[0])) if len(eng) else None, sort=False)
+
+    tab = comp[["area_name", "count", "value", "lower_95", "upper_95", *[c for c in ("vs_region", "vs_england")
+                                                                        if c in comp]]]
+    tab = tab.rename(columns={"area_name": "Area", "count": "Deaths (3 years)", "value": "Rate per 100,000",
+                              "lower_95": "Lower 95% limit", "upper_95": "Upper 95% limit",
+                              "vs_region": f"Compared with {region[1] if region else 'region'}",
+                              "vs_england": "Compared with England"})
+    return [Md("\n".join(lines)), Figure(f"deaths_{measure}_asmr", build, title),
+            Table(tab, f"deaths_{measure}_asmr", f"Age-standardised {noun}, {period}", ONS_SOURCE,
+                  count_columns=("Deaths (3 years)",),
+                  formats={"Rate per 100,000": "{:.1f}", "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"})]
+
+
+def _funnel_items(ctx: NeedsContext, asmr_id: str, noun: str, measure: str) -> list[Md | Figure]:
+    if ctx.shared is not None and not ctx.shared.table("funnel_points").empty:
+        pts, lim = ctx.shared.funnel(asmr_id, ctx.codes)
+    else:
+        pts, lim = needs.deaths_funnel(ctx.deaths, asmr_id, codes=ctx.codes, until=ctx.period.end.year)
+    if pts.empty:
+        return [Md(f"No funnel plot: no upper-tier rates of {noun} are in the store.")]
+    period = pts["period"].iloc[0]
+    mine = pts[pts["highlight"]]
+    n_out = int(pts["significance"].astype(str).str.contains("0.001").sum())
+    words = {"High (0.001)": "above the 99.8% limit (significantly high)",
+             "High (0.025)": "above the 95% limit but within 99.8% (high, weaker evidence)",
+             "Low (0.001)": "below the 99.8% limit (significantly low)",
+             "Low (0.025)": "below the 95% limit but within 99.8% (low, weaker evidence)",
+             "Not significant": "within the limits (no significant difference from the average)"}
+    lines = [f"### All English upper-tier areas, {period}", "",
+             f"The funnel plot compares {len(pts)} upper-tier areas with at least 10 deaths against the average "
+             f"rate ({lim['centre'].iloc[0]:.1f} per 100,000); {n_out} lie outside the 99.8% limits."]
+    for r in mine.itertuples(index=False):
+        lines.append(f"- {escape_md(r.area_name)}: {words.get(r.significance, r.significance)}.")
+    missing = [c for c in ctx.codes if c not in set(pts["area_code"])]
+    for c in missing:
+        lines.append(f"- {escape_md(needs._name(c))}: not plotted (fewer than 10 deaths or no published rate).")
+    if len(mine) == 1:
+        r = mine.iloc[0]
+        where = {"High": "above", "Low": "below"}.get(str(r["significance"]).split()[0], "within")
+        title = f"{r['area_name']} is {where} the funnel limits for {noun}"
+        hl = str(r["area_name"])
+    else:
+        title = f"{noun.capitalize()}: " + "; ".join(
+            f"{r.area_name} {'within' if r.significance == 'Not significant' else 'outside'} the limits"
+            for r in mine.itertuples(index=False))
+        hl = None
+
+    def build() -> tuple[Any, str]:
+        return _charts().funnel(pts, lim, x="denominator", y="value", label="area_name", highlight=hl, title=title,
+                                subtitle=f"Age-standardised deaths per 100,000 by population, English upper-tier "
+                                         f"areas, {period}", source=ONS_SOURCE,
+                                x_label="Population (derived from deaths and rate)", y_label="Deaths per 100,000")
+
+    return [Md("\n".join(lines)), Figure(f"deaths_{measure}_funnel", build, title)]
+
+
+def _forecast(ctx: NeedsContext, count_id: str, annual: pd.DataFrame) -> pd.DataFrame:
+    f = ctx.shared.forecast(ctx.area, count_id) if ctx.shared is not None else pd.DataFrame()
+    if f.empty and not (f.attrs.get("reason")):
+        f = needs.deaths_forecast(annual, measure=count_id)
+    return f
+
+
+def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str) -> list[Md | Table]:
+    a = fc.attrs
+    if fc.empty:
+        return [Md(f"No forecast: {escape_md(a.get('reason') or 'the series is too short')}.")]
+    rows = [f"- {r.period} [f]: {r.mean:,.0f} (95% prediction interval {r.lower_95:,.0f} to {r.upper_95:,.0f}; "
+            f"80%: {r.lower_80:,.0f} to {r.upper_80:,.0f})" for r in fc.itertuples(index=False)]
+    acc = ""
+    if a.get("n_origins"):
+        cov = a.get("coverage_95")
+        mase = a.get("mase")
+        acc = (f" In a backtest from {int(a['n_origins'])} earlier starting points the model's 95% intervals held "
+               f"{cov * 100:.0f}% of the outcomes, and its mean absolute scaled error was {mase:.2f} "
+               f"({'better' if mase < 1 else 'no better'} than repeating the last year's count, which scores 1).")
+    else:
+        acc = " The series was too short to backtest the model."
+    model = {"glm": "a log-linear Poisson trend model", "ets": "a damped-trend exponential smoothing model",
+             "naive": "last year's count", "drift": "the average change", "mean3": "the mean of the last three years"
+             }.get(str(a.get("model")), str(a.get("model")))
+    text = ["### Forecast [f]", "", f"Forecast registrations of {noun} from {model}:" + acc, "", *rows, "",
+            "Forecasts are marked [f]; they are on the same registration basis as the counts and assume recent "
+            "patterns continue. The intervals are wide because the counts are small."]
+    tab = fc[["period", "mean", "lower_95", "upper_95"]].assign(period=fc["period"].astype(str) + " [f]").rename(
+        columns={"period": "Year", "mean": "Forecast", "lower_95": "Lower 95%", "upper_95": "Upper 95%"})
+    return [Md("\n".join(text)), Table(tab, "deaths_forecast", f"Forecast {noun}, {ctx.area_name} [f]", ONS_SOURCE,
+                                       formats={"Forecast": "{:,.0f}", "Lower 95%": "{:,.0f}",
+                                                "Upper 95%": "{:,.0f}"})]
+
+
+# --------------------------------------------------------------------------- police
+def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """police.uk drug offences and neighbourhood crime by month, top LSOAs, seasonality, projection."""
+    mon = needs.police_monthly(ctx.police, ctx.codes, until=ctx.period.months[-1])
+    if mon.empty:
+        return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (police.uk street-level crime)") +
+                   " police.uk files are loaded per force; only the forces whose files are shipped are covered.")]
+    items: list[Md | Figure | Table] = []
+    first, last = mon["month"].min(), mon["month"].max()
+    note = ("police.uk records are anonymised, located to the nearest map point and will not reconcile with police "
+            "recorded crime; drug offences reflect police activity as much as drug use.")
+    if mon.attrs.get("after_period"):
+        note = (f"No police.uk months up to the end of {ctx.period} are in the store; the months available "
+                f"({first} to {last}) are shown instead. ") + note
+    items.append(Md(f"police.uk street-level records, {first} to {last}, {escape_md(ctx.area_name)}. {note}"))
+    names = {"police_uk_drugs": "Drug offences", "police_uk_neighbourhood_crime": "Neighbourhood crime"}
+    for mid, label in names.items():
+        m = mon[mon["metric_id"] == mid]
+        if m.empty:
+            items.append(Md(f"No police.uk {label.lower()} figures for this area."))
+            continue
+        pr = needs.police_year_end_projection(mon, mid)
+        lines = [f"### {label}", ""]
+        if pr:
+            lines.append(f"{pr['value']:,.0f} in {pr['period']}; projected {pr['projection']:,.0f} for {pr['year']} "
+                         f"(95% interval {pr['lower']:,.0f} to {pr['upper']:,.0f}; {pr['method']}).")
+            if pr["change"]:
+                lines.append(escape_md(pr["change"]) + ".")
+            title = f"{label}, {ctx.area_name}: on course for about {pr['projection']:,.0f} in {pr['year']}"
+        else:
+            title = f"{label} recorded each month, {ctx.area_name}"
+        seas = needs.police_seasonality(mon, mid)
+        if seas.empty:
+            lines.append(f"Seasonality not estimated: {seas.attrs.get('reason', '')}.")
+        else:
+            hi = seas.loc[seas["index"].idxmax()]
+            lo = seas.loc[seas["index"].idxmin()]
+            lines.append(f"Seasonal pattern over {int(hi['years'])} complete years: highest in month "
+                         f"{int(hi['month_of_year'])} ({hi['index']:.0f} against an average of 100), lowest in month "
+                         f"{int(lo['month_of_year'])} ({lo['index']:.0f}).")
+        items.append(Md("\n".join(lines)))
+        plot = m.assign(year=m["month"].str[:4])
+
+        def build(plot: pd.DataFrame = plot, title: str = title, label: str = label) -> tuple[Any, str]:
+            return _charts().monthly(plot, month="month", value="n", series="year", title=title,
+                                     subtitle=f"Crimes recorded each month, {ctx.area_name}, {first} to {last}",
+                                     source=POLICE_SOURCE, y_label=f"{label} (records)")
+
+        items.append(Figure(f"police_{mid}", build, title))
+    top = needs.police_top_lsoas(ctx.lsoas, ctx.codes)
+    if top.empty:
+        items.append(Md("No LSOA breakdown of police.uk drug offences is in the store for this area."))
+    else:
+        tab = top.rename(columns={"lsoa_code": "LSOA", "lsoa_name": "Name", "n": "Drug offences",
+                                  "share": "Per cent of area"})
+        items.append(Table(tab, "police_top_lsoas", f"Neighbourhoods (LSOAs) with most police.uk drug offences, "
+                           f"{ctx.area_name}", POLICE_SOURCE, count_columns=("Drug offences",),
+                           formats={"Per cent of area": "{:.1f}"},
+                           notes="Locations are snapped to anonymous map points; small counts are suppressed."))
+    return items
+
+
+# --------------------------------------------------------------------------- treatment
+def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
+    """Treatment and continuity of care: the returns' figures against targets and the trajectory."""
+    from cdp_analysis.progress import TARGET_RULE, fmt
+
+    t = needs.treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
+    if t.empty:
+        return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (treatment targets: the partnership's returns)")
+                   + " Treatment numbers and continuity of care come from the partnership's returns (NDTMS).")]
+    rows = []
+    for r in t.itertuples(index=False):
+        rows.append({"Measure": r.name, "Area": needs._name(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
+                     "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
+                     "On the straight line": "[x]" if np.isnan(r.expected_now)
+                     else f"{fmt(r.expected_now, r.unit)} by end of {r.expected_at}",
+                     "Status": r.status})
+    tab = pd.DataFrame(rows)
+    text = ("Numbers in treatment and continuity of care from the partnership's returns (NDTMS; clients who do not "
+            "consent to share data are excluded). 'On the straight line' is where the measure would be at the end of "
+            f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE}")
+    return [Md(text), Table(tab, "treatment_targets", f"Treatment against targets, {ctx.area_name}",
+                            "Source: partnership returns (NDTMS)")]
+
+
+# --------------------------------------------------------------------------- reoffending
+def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """National proven reoffending series; the partnership's own figures when its returns hold any."""
+    items: list[Md | Figure | Table] = []
+    nat = needs.reoffending_national(ctx.reoffending)
+    if nat.empty:
+        items.append(Md("No national proven-reoffending series is in the store yet (MoJ proven reoffending "
+                        "statistics)."))
+    else:
+        last = nat.iloc[-1]
+        first = nat.iloc[0]
+        line = (f"Nationally, {last['value']:.1f}% of the offender cohort of {last['period']} committed a proven "
+                f"reoffence within a year (MoJ; results arrive about 18 months after the cohort).")
+        if pd.notna(last.get("count")) and pd.notna(last.get("denominator")) and pd.notna(first.get("count")) \
+                and pd.notna(first.get("denominator")):
+            from cdp_analysis import indicators as ind
+
+            line += " " + escape_md(ind.describe_change(float(last["count"]), float(first["count"]), str(last["period"]),
+                                                        str(first["period"]), kind="proportion",
+                                                        denominator_a=float(last["denominator"]),
+                                                        denominator_b=float(first["denominator"]),
+                                                        measure="reoffended")) + "."
+        items.append(Md(line))
+        plot = nat.assign(period=nat["period"].astype(str))
+
+        def build() -> tuple[Any, str]:
+            return _charts().trend(plot, x="period", y="value", lower=None, upper=None,
+                                   title=f"Proven reoffending nationally: {last['value']:.1f}% in {last['period']}",
+                                   subtitle="Per cent of offenders who reoffended within 12 months, by cohort",
+                                   source="Source: Ministry of Justice, Proven reoffending statistics",
+                                   y_label="Per cent reoffending")
+
+        items.append(Figure("reoffending_national", build, "Proven reoffending nationally"))
+    loc = needs.reoffending_local(ctx.returns, ctx.metrics, ctx.codes)
+    if loc.empty:
+        items.append(Md(f"The returns hold no local reoffending figures for {escape_md(ctx.area_name)}."))
+    else:
+        items.append(Table(loc.rename(columns={"metric_id": "Measure", "area_code": "Area", "period": "Period",
+                                               "value": "Value"}), "reoffending_local",
+                           f"Local reoffending figures, {ctx.area_name}", "Source: partnership returns"))
+    return items
+
+
+# --------------------------------------------------------------------------- summary
+def findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[str, str]]:
+    """The summary's findings (see :func:`cdp_analysis.needs.summary_findings`)."""
+    return needs.summary_findings(ctx, measure)
+
+
+def summary_section(ctx: NeedsContext) -> list[Md]:
+    """A plain-English summary of the findings, each with its test."""
+    fs = findings(ctx)
+    lines = [f"- **{escape_md(f['topic'])}.** {escape_md(f['finding'])}" for f in fs]
+    return [Md("\n".join(lines))]
+
+
+def notes_section(ctx: NeedsContext) -> list[Md]:
+    """Notes on sources, uncertainty and shorthand."""
+    return [Md("\n".join([
+        "- " + REGISTRATION_NOTE,
+        "- Confidence and prediction intervals are 95% unless stated. \"Not a statistically significant change\" "
+        "means the difference is within what chance alone would often produce.",
+        "- Shorthand: [f] forecast, [u] unreliable (fewer than 20 deaths), [x] not available, [c] suppressed.",
+        "- Partnership totals sum the members' counts and populations; rates are never averaged.",
+        "- Produced with cdp-analysis; methods and references are in the library's documentation.",
+    ]))]
