@@ -140,7 +140,8 @@ def printed_decimals(x: float) -> int:
     >>> printed_decimals(7.4), printed_decimals(90.0), printed_decimals(94304), printed_decimals(0.125)
     (1, 0, 0, 3)
     """
-    text = f"{float(x):.10f}".rstrip("0")
+    # six places are more than any report prints; beyond them is binary noise (2882033.2999999998)
+    text = f"{round(float(x), 6):.6f}".rstrip("0")
     return len(text.split(".")[1]) if "." in text else 0
 
 

@@ -49,7 +49,7 @@ def byar_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArra
     """Byar's approximate Poisson limits of a count (events, not a rate).
 
     >>> lo, hi = byar_limits([65, 59, 55])
-    >>> [round(v, 2) for v in lo], [round(v, 2) for v in hi]
+    >>> [round(float(v), 2) for v in lo], [round(float(v), 2) for v in hi]
     ([50.16, 44.91, 41.43], [82.85, 76.11, 71.59])
     """
     x = np.asarray(x, dtype=float)
@@ -66,7 +66,7 @@ def exact_poisson_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArra
     """Exact (Garwood) Poisson limits of a count, from the chi-squared distribution.
 
     >>> lo, hi = exact_poisson_limits([5, 0])
-    >>> [round(v, 3) for v in lo], [round(v, 3) for v in hi]
+    >>> [round(float(v), 3) for v in lo], [round(float(v), 3) for v in hi]
     ([1.623, 0.0], [11.668, 3.689])
     """
     from scipy.stats import chi2
