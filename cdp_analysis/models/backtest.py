@@ -172,13 +172,20 @@ def _origins(n_obs: int, H: int, n_origins: int, min_train: int) -> list[int]:
 
 
 def select_model(
-    cache: _Cache, limit: int, *, n_origins: int = 5, m: int = 1, alpha: float = 0.05
+    cache: _Cache,
+    limit: int,
+    *,
+    n_origins: int = 5,
+    m: int = 1,
+    alpha: float = 0.05,
+    only: Iterable[str] | None = None,
 ) -> tuple[str, dict[str, dict[str, float]], int]:
     """Choose a candidate by a backtest using only y[:limit] (see :func:`_choose`).
 
     The default model is kept unless an eligible alternative model (benchmarks are scored but
     never chosen; ETS only at 20 or more per period) has a lower mean scaled 95% interval score
-    (MSIS) by a one-sided paired t-test over the origins at level ``alpha``.
+    (MSIS) by a one-sided paired t-test over the origins at level ``alpha``. ``only`` limits
+    the candidates backtested (default all).
 
     Returns
     -------
@@ -190,7 +197,8 @@ def select_model(
     spec = cache.spec
     Ls = _origins(limit, cache.H, n_origins, spec.min_train)
     rows = []
-    for name in spec.candidates:
+    names = list(spec.candidates) if only is None else [k for k in spec.candidates if k in set(only)]
+    for name in names:
         for L in Ls:
             for r in _checks(cache, name, L, limit, m):
                 r["model"] = name

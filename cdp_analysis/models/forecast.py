@@ -185,7 +185,10 @@ def forecast(
     H = _registry.BACKTEST_HORIZON[prep.freq]
     hist_exp = None if prep.exposure is None else prep.exposure[: prep.n]
     cache = _Cache(spec, prep.y, hist_exp, H)
-    chosen, scores, n_used = select_model(cache, prep.n, n_origins=n_origins, m=m)
+    # backtest the benchmarks and the models that may be chosen for this series (ETS is not
+    # fitted for counts below 20 a period, where it cannot be chosen)
+    wanted = [k for k in spec.candidates if k in spec.benchmarks or spec.eligible(k, prep.y) or k == model]
+    chosen, scores, n_used = select_model(cache, prep.n, n_origins=n_origins, m=m, only=wanted)
     if n_used == 0:
         flags.append("not_backtested")
     if model != "auto":
