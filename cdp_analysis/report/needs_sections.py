@@ -260,7 +260,7 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
                        notes="Intervals are Poisson (Byar's method from 10 deaths, exact below).",
                        count_columns=("Deaths",), formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"}))
     if fc is not None:
-        items += _forecast_items(ctx, fc, noun)
+        items += _forecast_items(ctx, fc, noun, measure)
 
     # pooled ASMRs against region and England
     comp = _comparison(ctx, asmr_id)
@@ -371,7 +371,7 @@ def _forecast(ctx: NeedsContext, count_id: str, annual: pd.DataFrame) -> pd.Data
     return f
 
 
-def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str) -> list[Md | Table]:
+def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str, measure: str) -> list[Md | Table]:
     a = fc.attrs
     if fc.empty:
         return [Md(f"No forecast: {escape_md(a.get('reason') or 'the series is too short')}.")]
@@ -394,7 +394,7 @@ def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str) -> list[Md |
             "patterns continue. The intervals are wide because the counts are small."]
     tab = fc[["period", "mean", "lower_95", "upper_95"]].assign(period=fc["period"].astype(str) + " [f]").rename(
         columns={"period": "Year", "mean": "Forecast", "lower_95": "Lower 95%", "upper_95": "Upper 95%"})
-    return [Md("\n".join(text)), Table(tab, "deaths_forecast", f"Forecast {noun}, {ctx.area_name} [f]", ONS_SOURCE,
+    return [Md("\n".join(text)), Table(tab, f"deaths_{measure}_forecast", f"Forecast {noun}, {ctx.area_name} [f]", ONS_SOURCE,
                                        formats={"Forecast": "{:,.0f}", "Lower 95%": "{:,.0f}",
                                                 "Upper 95%": "{:,.0f}"})]
 
