@@ -17,6 +17,7 @@ cdp_analysis.errors.CdpInputError: row b, column 'n': negative values are not al
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,8 @@ __all__ = [
     "Groups",
     "group_rows",
     "make_module_callable",
+    "factorize",
+    "z_of",
 ]
 
 
@@ -155,6 +158,18 @@ def level_suffix(confidence: float) -> str:
     return text.replace(".", "_")
 
 
+@lru_cache(maxsize=64)
+def z_of(confidence: float) -> float:
+    """Two-sided standard normal quantile, cached (same value as ``_limits.z_value``).
+
+    >>> round(z_of(0.95), 9), round(z_of(0.998), 9)
+    (1.959963985, 3.090232306)
+    """
+    from scipy.special import ndtri
+
+    return float(ndtri(1 - (1 - confidence) / 2))
+
+
 def check_multiplier(multiplier: Any) -> float:
     """A multiplier must be a positive finite number."""
     if isinstance(multiplier, bool) or not isinstance(multiplier, (int, float, np.integer, np.floating)):
@@ -193,8 +208,8 @@ class Groups:
 
     def first_row(self) -> np.ndarray:
         """Position of the first row of each group."""
-        first = np.full(self.n, len(self.codes), dtype=np.int64)
-        np.minimum.at(first, self.codes, np.arange(len(self.codes), dtype=np.int64))
+        first = np.empty(self.n, dtype=np.int64)
+        first[self.codes[::-1]] = np.arange(len(self.codes) - 1, -1, -1, dtype=np.int64)
         return first
 
 
@@ -210,7 +225,36 @@ def _factorize(values: Any) -> tuple[np.ndarray, Any]:
         remap = np.full(len(cats), -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
         return remap[codes], pd.Index(cats).take(used)
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=False)
+    return factorize(values)
+
+
+def factorize(values: Any, period: int | None = None) -> tuple[np.ndarray, Any]:
+    """``pd.factorize(values, sort=True)`` with NaN kept, faster for the usual layouts.
+
+    Hashing every string of a long key column dominates the indicator timings, so two
+    exact shortcuts are tried first on object columns: a column made of long runs of
+    equal values (rows sorted or grouped by the key) is factorised by its run heads and
+    expanded; a column that repeats with ``period`` (age bands in the same order in
+    every group) is factorised by its first block and tiled. Otherwise, plain hashing.
+    """
+    arr = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
+    n = len(arr)
+    if n > 1000 and arr.dtype == object:
+        try:
+            if period and n % period == 0 and n > period:
+                if bool((arr[period:] == arr[:-period]).all()):
+                    head_codes, uniques = pd.factorize(arr[:period], sort=True, use_na_sentinel=False)
+                    return np.tile(head_codes.astype(np.int64), n // period), uniques
+            change = np.asarray(arr[1:] != arr[:-1], dtype=bool)
+            n_runs = int(change.sum()) + 1
+            if n_runs <= n // 4:
+                starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+                run_codes, uniques = pd.factorize(arr[starts], sort=True, use_na_sentinel=False)
+                lengths = np.diff(np.append(starts, n))
+                return np.repeat(run_codes.astype(np.int64), lengths), uniques
+        except (TypeError, ValueError):  # e.g. pd.NA in comparisons: hash instead
+            pass
+    codes, uniques = pd.factorize(arr, sort=True, use_na_sentinel=False)
     return codes.astype(np.int64, copy=False), uniques
 
 
@@ -243,11 +287,17 @@ def group_rows(df: pd.DataFrame, by: Sequence[str]) -> Groups:
         if isinstance(df[by[0]].dtype, pd.CategoricalDtype):
             keys[by[0]] = pd.Categorical(keys[by[0]], categories=df[by[0]].cat.categories)
         return Groups(group_codes, len(u), keys)
-    group_codes, uniq = pd.factorize(combined, sort=True)
-    group_codes = group_codes.astype(np.int64, copy=False)
-    n = len(uniq)
-    first = np.full(n, n_rows, dtype=np.int64)
-    np.minimum.at(first, group_codes, np.arange(n_rows, dtype=np.int64))
+    if size <= max(4 * n_rows, 1_000_000):  # dense keys: bincount instead of hashing
+        seen = np.bincount(combined, minlength=size) > 0
+        remap = np.cumsum(seen) - 1
+        group_codes = remap[combined]
+        n = int(seen.sum())
+    else:
+        group_codes, uniq = pd.factorize(combined, sort=True)
+        group_codes = group_codes.astype(np.int64, copy=False)
+        n = len(uniq)
+    first = np.empty(n, dtype=np.int64)
+    first[group_codes[::-1]] = np.arange(n_rows - 1, -1, -1, dtype=np.int64)  # first occurrence wins
     keys = df[by].iloc[first].reset_index(drop=True)
     return Groups(group_codes, n, keys)
 

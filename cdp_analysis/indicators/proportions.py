@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpInputError
-from cdp_analysis.indicators._limits import wilson_limits
 from cdp_analysis.indicators._validate import (
     as_list,
     check_frame,
@@ -17,6 +16,7 @@ from cdp_analysis.indicators._validate import (
     group_rows,
     level_suffix,
     numeric,
+    z_of,
 )
 from cdp_analysis.indicators.rates import assemble, categorical, like
 
@@ -115,10 +115,17 @@ def proportion(
         base[numerator] = like(x, df[numerator])
         base[denominator] = like(n, df[denominator])
     else:
-        base = df.copy()
+        base = df.copy(deep=False)  # copy-on-write: the caller's frame is not changed
     limits: dict[str, np.ndarray] = {}
+    q = 4 * x * (1 - x / n)
     for c in levels:
-        lo, hi = wilson_limits(x, n, c)
+        # the Wilson score limits of _limits.wilson_limits, computed inline with a cached z
+        z = z_of(c)
+        z2 = z * z
+        root = z * np.sqrt(z2 + q)
+        centre = 2 * x + z2
+        denom = 2 * (n + z2)
+        lo, hi = (centre - root) / denom, (centre + root) / denom
         sfx = level_suffix(c)
         # floating rounding can leave a hair below 0 / above 1 at the bounds
         limits[f"lower_{sfx}"] = np.clip(lo, 0.0, 1.0) * m

@@ -208,7 +208,7 @@ def rate(
         base[count] = like(x, df[count])
         base[denominator] = like(n, df[denominator])
     else:
-        base = df.copy()
+        base = df.copy(deep=False)  # copy-on-write: the caller's frame is not changed
     scale = m / n
     limits: dict[str, np.ndarray] = {}
     is_exact = None

@@ -19,6 +19,7 @@ from cdp_analysis.indicators._validate import (
     check_frame,
     check_multiplier,
     confidence_levels,
+    factorize,
     group_rows,
     level_suffix,
     numeric,
@@ -97,7 +98,7 @@ def _esp_weights(df: pd.DataFrame, age_band: str) -> tuple[np.ndarray, np.ndarra
     """Band index (0..18) and ESP2013 weight of every row; unknown labels raise."""
     table = _esp2013_table()
     canon = {_normalise_band(b): i for i, b in enumerate(table["age_band"])}
-    codes, uniques = pd.factorize(df[age_band], use_na_sentinel=False)
+    codes, uniques = factorize(df[age_band], period=len(canon))
     idx_of_unique = np.array([canon.get(_normalise_band(u), -1) if pd.notna(u) else -1 for u in uniques])
     if (idx_of_unique < 0).any():
         bad_u = np.flatnonzero(idx_of_unique < 0)
@@ -289,7 +290,14 @@ def dsr(
         n_cells = len(uniq)
         present = np.ones(n_cells, dtype=bool)
         cell_key = uniq
-    cell_group = (np.arange(n_cells) // n_bands) if n_cells == G * n_bands else cell_key[np.arange(n_cells)] // n_bands
+    dense = n_cells == G * n_bands
+    cell_group = None if dense else cell_key // n_bands
+
+    def gsum(values: np.ndarray) -> np.ndarray:
+        """Sum cell values within each group."""
+        if dense:
+            return values.reshape(G, n_bands).sum(axis=1)
+        return np.bincount(cell_group, weights=values, minlength=G)
 
     def _constant(values: np.ndarray, column: str, what: str) -> np.ndarray:
         lo = np.full(n_cells, np.inf)
@@ -309,10 +317,10 @@ def dsr(
 
     o_cell = np.bincount(cell, weights=events_row, minlength=n_cells)
     if is_esp:
-        w_cell = np.where(present, np.tile(_esp2013_table()["esp2013_population"].to_numpy(float), G) if n_cells == G * n_bands else 0.0, 0.0)
-        if n_cells != G * n_bands:
+        w_cell = np.where(present, np.tile(_esp2013_table()["esp2013_population"].to_numpy(float), G) if dense else 0.0, 0.0)
+        if not dense:
             w_cell = _constant(w, age_band, "standard population")
-        per_group = np.bincount(cell_group, weights=present.astype(float), minlength=G)
+        per_group = gsum(present.astype(float))
         if (per_group < n_bands).any():
             missing = np.flatnonzero(per_group < n_bands)
             rows = list(df.index[np.isin(groups.codes, missing)])
@@ -339,16 +347,16 @@ def dsr(
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_n = np.where(n_cell > 0, 1.0 / n_cell, 0.0)
-    W = np.bincount(cell_group, weights=w_cell, minlength=G)
-    num = np.bincount(cell_group, weights=w_cell * o_cell * inv_n, minlength=G)
+    W = gsum(w_cell)
+    num = gsum(w_cell * o_cell * inv_n)
     if f is None:
         var_cell = w_cell**2 * o_cell * inv_n**2
     else:
         # sum over rows of f^2 * p * w^2 / n^2, with the cell's n and w
         var_cell = np.bincount(cell, weights=f * f * x, minlength=n_cells) * w_cell**2 * inv_n**2
-    var = np.bincount(cell_group, weights=var_cell, minlength=G) / W**2
-    O = np.bincount(cell_group, weights=o_cell, minlength=G)
-    pop = np.bincount(cell_group, weights=n_cell, minlength=G)
+    var = gsum(var_cell) / W**2
+    O = gsum(o_cell)
+    pop = gsum(n_cell)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = num / W * m
         spread = np.sqrt(var / O) * m

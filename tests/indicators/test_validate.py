@@ -1,0 +1,56 @@
+"""Shared checks and grouping: the fast factorisation paths equal plain hashing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cdp_analysis.errors import CdpInputError, CdpParameterError
+from cdp_analysis.indicators import _validate as V
+
+
+def _reference(values):
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True, use_na_sentinel=False)
+    return codes, list(uniques)
+
+
+@pytest.mark.parametrize("layout", ["runs", "periodic", "shuffled", "runs_with_nan"])
+def test_factorize_paths_match_hashing(layout):
+    rng = np.random.default_rng(0)
+    labels = np.array([f"E{i:08d}" for i in range(40)], dtype=object)
+    if layout == "runs":
+        values = np.repeat(rng.permutation(labels), 50)
+    elif layout == "periodic":
+        values = np.tile(rng.permutation(labels[:19]), 200)
+    elif layout == "shuffled":
+        values = rng.choice(labels, 4000)
+    else:
+        values = np.repeat(rng.permutation(labels), 50)
+        values[100:150] = np.nan
+    codes, uniques = V.factorize(pd.Series(values, dtype=object), period=19)
+    ref_codes, ref_uniques = _reference(values)
+    assert [str(u) for u in uniques] == [str(u) for u in ref_uniques]
+    np.testing.assert_array_equal(codes, ref_codes)
+
+
+def test_group_rows_sorted_keys_and_sums():
+    df = pd.DataFrame({"a": ["y", "x", "y", "x", "y"], "b": [2, 1, 1, 1, 2], "v": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    g = V.group_rows(df, ["a", "b"])
+    assert g.keys.to_dict("list") == {"a": ["x", "y", "y"], "b": [1, 1, 2]}
+    assert g.sum(df["v"].to_numpy()).tolist() == [6.0, 3.0, 6.0]
+
+
+def test_numeric_and_parameters():
+    df = pd.DataFrame({"v": [1.0, np.inf, -1.0]}, index=["a", "b", "c"])
+    with pytest.raises(CdpInputError) as err:
+        V.numeric(df, "v")
+    assert err.value.row == ["b"]
+    with pytest.raises(CdpInputError) as err:
+        V.numeric(pd.DataFrame({"v": [True, False]}), "v")
+    assert err.value.column == "v"
+    assert V.confidence_levels([0.9, 0.99]) == (0.9, 0.99)
+    with pytest.raises(CdpParameterError):
+        V.confidence_levels([0.95, 0.95])
+    with pytest.raises(CdpParameterError):
+        V.check_multiplier(0)
