@@ -188,7 +188,7 @@ def metric_id(crime_type: str) -> str:
 def _has_table(con: Any, table: str, column: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-        [table, column]).fetchone()[0])
+        [table, column]).fetchall()[0][0])
 
 
 def _reference(con: Any, name: str, column: str) -> pd.DataFrame:
@@ -445,7 +445,10 @@ def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
             raise _duckdb_error(exc, paths) from exc
         raise
     finally:
-        con.unregister("_police_meta")
+        try:
+            con.unregister("_police_meta")
+        except Exception:  # noqa: BLE001 - an aborted transaction refuses it; the rollback cleans up
+            pass
     bad = con.execute(f"""
         SELECT p.source_file, f.path, f.month FROM {TABLE} p JOIN _police_files f ON p.source_file = f.rel
         WHERE p.month IS DISTINCT FROM f.month OR p.crime_type IS NULL LIMIT 1""").fetchall()
