@@ -65,13 +65,15 @@ def _display(bundle: dict[str, str]) -> None:
 # ----------------------------------------------------------------------------- figures
 
 def figure_markdown(src: str, alt: str) -> str:
-    """Pandoc Markdown for an image with alt text and no caption.
+    """Pandoc Markdown for an image whose description (Word's alt text) is ``alt``, with no
+    caption: a non-breaking space after the image (``\\ ``) keeps it from becoming a figure
+    with the alt text repeated underneath.
 
-    >>> figure_markdown("figures/a.png", 'Line chart of "deaths"')
-    '![](figures/a.png){alt="Line chart of \\\\"deaths\\\\""}'
+    >>> print(figure_markdown("figures/a.png", "Line chart [f]: 12*3"))
+    ![Line chart \\[f\\]: 12\\*3](figures/a.png)\\ 
     """
-    alt = " ".join(alt.split()).replace("\\", "\\\\").replace('"', '\\"')
-    return f'![]({src}){{alt="{alt}"}}'
+    alt = re.sub(r"([\\`*_{}\[\]<>()#+!|$~^@])", r"\\\1", " ".join(alt.split()))
+    return f"![{alt}]({src})\\ "
 
 
 def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None = None) -> None:

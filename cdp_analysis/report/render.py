@@ -6,7 +6,14 @@
   directly, with a Lua filter that drops code and parameter cells, so headings become
   real Word heading styles, images keep their alt text and tables keep header rows.
 
-Both are written next to each other in the run folder; the caller renames the folder
+* The spreadsheet ``tables.xlsx`` (gptables: cover, contents, notes, one table per sheet)
+  from the ``tables/`` that :func:`cdp_analysis.report.outputs.show_table` wrote.
+
+Figures shown with :func:`cdp_analysis.report.outputs.show_figure` are inline SVG with alt
+text in the HTML (one self-contained file) and PNG files from ``figures/`` in Word (pandoc
+looks them up in the run folder, the folder of the output).
+
+All are written next to each other in the run folder; the caller renames the folder
 into place only when everything exists.
 """
 
@@ -14,10 +21,11 @@ from __future__ import annotations
 
 import copy
 import html
+import os
 import re
 from pathlib import Path
 
-__all__ = ["render_html", "render_docx", "render_all", "strip_for_readers", "HIDDEN_TAGS"]
+__all__ = ["render_html", "render_docx", "render_workbook", "render_all", "strip_for_readers", "HIDDEN_TAGS"]
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", "papermill-error-cell-tag"}
 LUA_FILTER = Path(__file__).with_name("readers.lua")
@@ -57,11 +65,22 @@ def render_html(executed: Path, out: Path, *, title: str | None = None) -> Path:
     clean = strip_for_readers(nb)
     nb_title = title or _title(clean, executed.stem)
     clean.metadata["title"] = nb_title
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(clean, resources={"metadata": {"name": html.escape(nb_title)}})
+    # embed_images: images referenced from Markdown (e.g. figures/x.png in the run folder, the
+    # folder of ``out``) become data URIs, so the HTML stays one self-contained file
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True)
+    body, _ = exporter.from_notebook_node(
+        clean, resources={"metadata": {"name": html.escape(nb_title), "path": str(out.parent.resolve())}})
     body = re.sub(r"<html( lang=\"[^\"]*\")?>", "<html lang=\"en-GB\">", body, count=1)
     out.write_text(body, encoding="utf-8")
     return out
+
+
+def _resource_path(executed: Path, out: Path) -> str:
+    """Folders pandoc searches for images: the output's folder (the run folder, holding
+    ``figures/``), then the executed notebook's folder."""
+    folders = dict.fromkeys(str(p.resolve()) for p in (out.parent, executed.parent))
+    return os.pathsep.join(folders)
 
 
 def render_docx(executed: Path, out: Path, *, title: str | None = None) -> Path:
@@ -78,16 +97,60 @@ def render_docx(executed: Path, out: Path, *, title: str | None = None) -> Path:
         pypandoc.convert_file(
             str(src), "docx", format="ipynb", outputfile=str(out),
             extra_args=["--ipynb-output=all", f"--lua-filter={LUA_FILTER}", f"--metadata=title:{nb_title}",
-                        "--metadata=lang:en-GB", f"--resource-path={executed.parent}"],
+                        "--metadata=lang:en-GB", f"--resource-path={_resource_path(executed, out)}"],
         )
     finally:
         src.unlink(missing_ok=True)
     return out
 
 
-def render_all(executed: Path, folder: Path, *, title_stem: str, docx: bool = True) -> list[Path]:
-    """Render every reader format of one executed notebook into ``folder``."""
+def _area_period(nb, folder: Path) -> tuple[str, str]:
+    params = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
+    area = str(params.get("area") or folder.name)
+    period = str(params.get("period") or folder.parent.name)
+    try:
+        from cdp_analysis import areas
+
+        area = areas.area_name(area)
+    except Exception:  # noqa: BLE001 - a name is a nicety; the code will do
+        pass
+    return area, period
+
+
+def render_workbook(executed: Path, folder: Path, *, title: str | None = None, area: str | None = None,
+                    period: str | None = None) -> Path | None:
+    """Write ``folder/tables.xlsx`` from ``folder/tables/`` (None when there are no tables).
+
+    Area and period default to the notebook's papermill parameters ``area`` and ``period``.
+    """
+    import nbformat
+
+    from cdp_analysis.report.workbook import write_workbook
+
+    if not any((folder / "tables").glob("*.json")):
+        return None
+    nb = nbformat.read(executed, as_version=4)
+    nb_area, nb_period = _area_period(nb, folder)
+    return write_workbook(folder, title=title or _title(strip_for_readers(nb), executed.stem),
+                          area=area or nb_area, period=period or nb_period)
+
+
+def render_all(executed: Path, folder: Path, *, title_stem: str, docx: bool = True,
+               workbook: bool = True) -> list[Path]:
+    """Render every reader format of one executed notebook into ``folder``.
+
+    HTML, Word (unless ``docx=False``) and, when the notebook wrote tables with
+    ``show_table``, the spreadsheet ``tables.xlsx`` (unless ``workbook=False``). The figures
+    and tables folders written during the run are returned too, so they are listed in the
+    manifest.
+    """
     outputs = [render_html(executed, folder / f"{title_stem}.html")]
     if docx:
         outputs.append(render_docx(executed, folder / f"{title_stem}.docx"))
+    if workbook:
+        book = render_workbook(executed, folder)
+        if book is not None:
+            outputs.append(book)
+    for sub in ("figures", "tables"):
+        outputs.extend(sorted(p for p in (folder / sub).glob("*") if p.is_file()))
     return outputs

@@ -166,8 +166,9 @@ def write_workbook(folder: str | Path, *, title: str, area: str, period: str,
         contact=["The partnership's intelligence lead."],
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        warnings.simplefilter("ignore", FutureWarning)
+        # gptables' own warnings (empty cells, unreferenced notes) are handled above; the rest
+        # are pandas deprecations inside gptables
+        warnings.simplefilter("ignore")
         gpt.write_workbook(
             filename=str(out),
             sheets=sheets,

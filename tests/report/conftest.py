@@ -1,0 +1,28 @@
+"""Fixtures for the report-output tests: the Agg backend and a scratch run folder."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def run_folder(tmp_path, monkeypatch):
+    """A run folder that is also the working directory (as under papermill)."""
+    folder = tmp_path / "run"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+@pytest.fixture
+def displayed(monkeypatch):
+    """Capture what show_figure / show_table display (the raw MIME bundles)."""
+    from cdp_analysis.report import outputs
+
+    seen: list[dict[str, str]] = []
+    monkeypatch.setattr(outputs, "_display", seen.append)
+    return seen
