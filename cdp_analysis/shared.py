@@ -184,7 +184,7 @@ def compute_results(deaths: pd.DataFrame, period: str, areas: Sequence[str] | No
 
 def compute_shared(period: str, db: str | os.PathLike | None = None, out: str | os.PathLike | None = None, *,
                    forecasts: bool = True, measures: Sequence[str] = ("misuse", "poisoning"),
-                   path: str | os.PathLike | None = None) -> Path:
+                   areas: Sequence[str] | None = None, path: str | os.PathLike | None = None) -> Path:
     """Compute the shared results of ``period`` for every area and write them; return the file.
 
     Call once per period, in one process, before running the notebooks. BLAS is limited
@@ -198,8 +198,9 @@ def compute_shared(period: str, db: str | os.PathLike | None = None, out: str | 
         The store (default ``data/cdp.duckdb``).
     out
         Reports folder (default as :func:`cdp_analysis.config.reports_dir`).
-    forecasts, measures
-        As :func:`compute_results`.
+    forecasts, measures, areas
+        As :func:`compute_results` (default: every English upper-tier area and partnership;
+        a notebook whose area is not in the file computes its own per-area results).
     path
         Explicit file to write instead of :func:`shared_path`.
 
@@ -220,7 +221,7 @@ def compute_shared(period: str, db: str | os.PathLike | None = None, out: str | 
         deaths = store.observations(metric_id=ids, sex=None)
         fingerprint = store_fingerprint(store)
         store_path = str(store.path)
-    res = compute_results(deaths, period, forecasts=forecasts, measures=measures)
+    res = compute_results(deaths, period, areas=areas, forecasts=forecasts, measures=measures)
     res.meta.update({"fingerprint": fingerprint, "store": store_path})
     target = Path(path) if path is not None else shared_path(period, out)
     target.parent.mkdir(parents=True, exist_ok=True)

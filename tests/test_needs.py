@@ -1,0 +1,290 @@
+"""The needs-assessment figures on real store data, checked by hand against the ONS workbook.
+
+The store is built once for the module by ``ingest`` from a temporary copy of the shipped
+data folder (a few seconds). Hand figures are from ``2021localauthorities.xlsx`` (2021
+registrations): drug misuse deaths registered in 2021, BCP 24 and Dorset 23; pooled
+2019-2021 misuse ASMRs per 100,000, BCP 6.8 (5.3-8.5, 77 deaths), Dorset 5.3 (4.0-7.0,
+55 deaths), South West 5.8, West Midlands 5.3, England 5.1, Birmingham 7.9 (6.9-8.9, 243).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cdp_analysis import needs, shared
+from cdp_analysis.data.store import Store, ingest
+from tests_support import DATA
+
+PAN = ["E06000058", "E06000059"]
+BIRMINGHAM = "E08000025"
+
+
+def build_store(root: Path) -> Path:
+    """Ingest a temporary copy of the shipped data folder; return the store's path."""
+    data = root / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("*.duckdb", "*.duckdb.wal", "__pycache__"))
+    db = root / "cdp.duckdb"
+    ingest(data, db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    return build_store(tmp_path_factory.mktemp("needs_store"))
+
+
+@pytest.fixture(scope="module")
+def deaths(db) -> pd.DataFrame:
+    ids = [m for pair in needs.DEATH_METRICS.values() for m in pair]
+    with Store(db, read_only=True) as s:
+        return s.observations(metric_id=ids, sex=None)
+
+
+@pytest.fixture(scope="module")
+def ctx(db) -> needs.NeedsContext:
+    return needs.load_context("pan-dorset", "2023/24 Q1", db=str(db), include_forecast=True)
+
+
+# ----------------------------------------------------------------------- areas
+def test_partnership_members_and_comparators():
+    assert needs.area_codes("pan-dorset") == PAN
+    assert needs.comparators("pan-dorset") == [("E12000009", "South West"), ("E92000001", "England")]
+    assert needs.comparators(BIRMINGHAM) == [("E12000005", "West Midlands"), ("E92000001", "England")]
+
+
+# ----------------------------------------------------------------------- deaths
+def test_partnership_annual_deaths_sum_members(deaths):
+    a = needs.deaths_annual(deaths, PAN, "drug_misuse_deaths").set_index("period")
+    assert a.loc["2021", "count"] == 24 + 23 == 47
+    assert a.loc["2021", "members"] == 2
+    p = needs.deaths_annual(deaths, PAN, "drug_poisoning_deaths").set_index("period")
+    assert p.loc["2021", "count"] == 38 + 36
+    # every year is the sum of the members' own series
+    bcp = needs.deaths_annual(deaths, ["E06000058"]).set_index("period")["count"]
+    dor = needs.deaths_annual(deaths, ["E06000059"]).set_index("period")["count"]
+    pd.testing.assert_series_equal(a["count"], (bcp + dor).rename("count"), check_names=False)
+    assert a.index[0] == "1993" and len(a) == 29
+
+
+def test_annual_interval_is_byar(deaths):
+    a = needs.deaths_annual(deaths, PAN).set_index("period")
+    x, z = 47.0, 1.959964
+    lower = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3
+    upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3
+    assert a.loc["2021", "lower_95"] == pytest.approx(lower, abs=1e-3)
+    assert a.loc["2021", "upper_95"] == pytest.approx(upper, abs=1e-3)
+
+
+def test_until_cuts_the_series(deaths):
+    a = needs.deaths_annual(deaths, PAN, until=2019)
+    assert a["period"].iloc[-1] == "2019"
+
+
+def test_change_latest_two_years_not_significant(deaths):
+    ch = needs.deaths_change(needs.deaths_annual(deaths, PAN), measure="deaths")
+    assert (ch["count"], ch["previous"]) == (47, 48)
+    assert not ch["significant"]
+    assert "not a statistically significant change" in ch["sentence"]
+
+
+def test_asmr_comparison_partnership_members_side_by_side(deaths):
+    c = needs.deaths_asmr_comparison(deaths, PAN, needs.comparators("pan-dorset"))
+    assert c["period"].unique().tolist() == ["2019-2021"]
+    assert c["role"].tolist() == ["member", "member", "benchmark", "benchmark"]  # no summed ASMR row
+    c = c.set_index("area_code")
+    assert c.loc["E06000058", ["value", "lower_95", "upper_95", "count"]].tolist() == [6.8, 5.3, 8.5, 77]
+    # hand reasoning: England 5.1 lies below BCP's interval 5.3-8.5 -> higher (worse); the South West's
+    # 5.8 lies inside it -> similar; Dorset's 4.0-7.0 holds both -> similar
+    assert c.loc["E06000058", "vs_E92000001"] == "worse"
+    assert c.loc["E06000058", "vs_E12000009"] == "similar"
+    assert c.loc["E06000059", "vs_E92000001"] == "similar"
+    assert c.loc["E06000059", "vs_E12000009"] == "similar"
+    assert c.loc["E92000001", "value"] == 5.1 and c.loc["E12000009", "value"] == 5.8
+
+
+def test_asmr_comparison_single_area(deaths):
+    c = needs.deaths_asmr_comparison(deaths, [BIRMINGHAM], needs.comparators(BIRMINGHAM)).set_index("area_code")
+    assert c.loc[BIRMINGHAM, "role"] == "area"
+    # 6.9-8.9 lies above both the West Midlands (5.3) and England (5.1)
+    assert c.loc[BIRMINGHAM, "vs_E12000005"] == "worse" and c.loc[BIRMINGHAM, "vs_E92000001"] == "worse"
+
+
+def test_funnel_points_and_limits(deaths):
+    pts, lim = needs.deaths_funnel(deaths, codes=PAN, until=2023)
+    assert pts["period"].unique().tolist() == ["2019-2021"]
+    assert (pts["count"] >= 10).all() and pts["area_code"].is_unique
+    assert pts["highlight"].sum() == 2
+    bcp = pts.set_index("area_code").loc["E06000058"]
+    assert bcp["denominator"] == pytest.approx(100_000 * 77 / 6.8 / 3)  # derived annual population
+    # the limits nest around the centre and narrow as the population grows
+    assert (lim["lower_99_8"] < lim["lower_95"]).all() and (lim["lower_95"] < lim["centre"]).all()
+    assert (lim["centre"] < lim["upper_95"]).all() and (lim["upper_95"] < lim["upper_99_8"]).all()
+    width = lim["upper_95"] - lim["lower_95"]
+    assert (np.diff(width.to_numpy()) < 0).all()
+    # centre = all deaths over all derived person-years
+    centre = pts["count"].sum() / (pts["denominator"] * 3).sum() * 100_000
+    assert lim["centre"].iloc[0] == pytest.approx(centre, rel=1e-9)
+
+
+def test_funnel_significance_by_hand(deaths):
+    pts, lim = needs.deaths_funnel(deaths, codes=[BIRMINGHAM], until=2023)
+    b = pts.set_index("area_code").loc[BIRMINGHAM]
+    centre = lim["centre"].iloc[0]
+    x, z = 243.0, 3.090232
+    lower_count = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3  # Byar's 99.8% lower limit
+    assert lower_count / (b["denominator"] * 3) * 100_000 > centre
+    assert b["significance"] == "High (0.001)"
+
+
+def test_trend_tests(deaths):
+    a = needs.deaths_annual(deaths, PAN, until=2023)
+    t = needs.deaths_trend_test(a, deaths, PAN)
+    # members' ASMRs cannot be pooled, so a partnership gets the count trend only
+    assert t["series"].tolist() == ["annual count"]
+    assert (t["from_period"].iloc[0], t["to_period"].iloc[0]) == ("2017", "2021")
+    assert t["trend"].iloc[0] == "no significant change"  # 46, 41, 37, 48, 47
+    tb = needs.deaths_trend_test(needs.deaths_annual(deaths, [BIRMINGHAM]), deaths, [BIRMINGHAM])
+    assert tb["series"].tolist() == ["annual count", "3-year ASMR"]
+    assert tb.set_index("series").loc["3-year ASMR", "to_period"] == "2019-2021"
+
+
+def test_forecast_marked_with_backtest(deaths):
+    fc = needs.deaths_forecast(needs.deaths_annual(deaths, PAN), 3)
+    assert fc["period"].tolist() == ["2022", "2023", "2024"]
+    assert (fc["status"] == "[f]").all()
+    assert (fc["lower_95"] >= 0).all() and (fc["lower_95"] <= fc["mean"]).all() and (fc["mean"] <= fc["upper_95"]).all()
+    assert fc.attrs["n_origins"] == 5 and 0 <= fc.attrs["coverage_95"] <= 1 and fc.attrs["mase"] > 0
+    assert any("registration" in n for n in fc.attrs["notes"])
+
+
+def test_forecast_too_short_says_why():
+    a = pd.DataFrame({"period": ["2020", "2021"], "year": [2020, 2021], "count": [3.0, 4.0]})
+    fc = needs.deaths_forecast(a)
+    assert fc.empty and "8 or more" in fc.attrs["reason"]
+
+
+# ----------------------------------------------------------------------- population
+def test_population_profile_sums_members(db):
+    with Store(db, read_only=True) as s:
+        pop = s.population(area_code=[*PAN, "E92000001"])
+    prof = needs.population_profile(pop, PAN)
+    year = int(prof["year"].iloc[0])
+    own = pop[(pop["year"] == year) & pop["area_code"].isin(PAN)]["population"].sum()
+    assert prof["population"].sum() == pytest.approx(own)
+    assert prof["percent"].sum() == pytest.approx(100) and prof["benchmark_percent"].sum() == pytest.approx(100)
+    bcp = pop[(pop["year"] == year) & (pop["area_code"] == "E06000058") & (pop["age"] >= 65)]["population"].sum()
+    dor = pop[(pop["year"] == year) & (pop["area_code"] == "E06000059") & (pop["age"] >= 65)]["population"].sum()
+    assert prof.set_index("age_band").loc["65+", "population"] == pytest.approx(bcp + dor)
+
+
+def test_population_profile_empty_without_data():
+    empty = pd.DataFrame(columns=["area_code", "year", "sex", "age", "population"])
+    assert needs.population_profile(empty, PAN).empty
+
+
+# ----------------------------------------------------------------------- police.uk
+def _police() -> pd.DataFrame:
+    rows = []
+    for code, n in (("E06000058", 6.0), ("E06000059", 4.0)):
+        for m in range(1, 11):
+            rows.append({"metric_id": "police_uk_drugs", "area_code": code, "period": f"2025-{m:02d}", "count": n})
+        for m in range(1, 13):
+            rows.append({"metric_id": "police_uk_drugs", "area_code": code, "period": f"2024-{m:02d}", "count": n})
+    return pd.DataFrame(rows)
+
+
+def test_police_monthly_sums_members_and_projects():
+    mon = needs.police_monthly(_police(), PAN)
+    assert mon["n"].eq(10).all() and len(mon) == 22
+    pr = needs.police_year_end_projection(mon)
+    assert pr["period"] == "2025-01..2025-10" and pr["value"] == 100
+    assert pr["projection"] == pytest.approx(120, rel=0.05)
+    assert pr["lower"] < pr["projection"] < pr["upper"]
+    assert pr["last_year_value"] == 120 and "not a statistically significant change" in pr["change"]
+
+
+def test_police_after_period_flag_and_seasonality():
+    mon = needs.police_monthly(_police(), PAN, until="2023-06")
+    assert mon.attrs["after_period"] and len(mon) == 22
+    s = needs.police_seasonality(mon)
+    assert s.empty and "1 complete calendar year" in s.attrs["reason"]
+
+
+def test_police_top_lsoas_by_column_names():
+    lsoa = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3", "L1"], "lsoa_name": ["a", "b", "c", "a"],
+                         "crime_type": ["Drugs", "Drugs", "Burglary", "Drugs"], "area_code": "E06000058",
+                         "n": [5, 3, 9, 2]})
+    top = needs.police_top_lsoas(lsoa, PAN)
+    assert top["lsoa_code"].tolist() == ["L1", "L2"] and top["n"].tolist() == [7, 3]
+    assert top["share"].sum() == pytest.approx(100)
+
+
+# ----------------------------------------------------------------------- treatment, reoffending
+def test_treatment_targets_trajectory(ctx):
+    t = needs.treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
+    coc = t[(t["metric_id"] == "continuity_of_care") & (t["area_code"] == "E06000058")].iloc[0]
+    # 45.2% in 2022/23 to 75% by 2024/25: half way by the end of 2023/24
+    assert coc["expected_now"] == pytest.approx(45.2 + (75 - 45.2) / 2)
+    assert coc["expected_at"] == "2023/24"
+    assert set(t["area_code"]) == set(PAN)  # members only, not the force area or England
+
+
+def test_reoffending_empty_or_national(ctx):
+    nat = needs.reoffending_national(ctx.reoffending)
+    assert list(nat.columns) == ["period", "value", "count", "denominator", "area_code", "age"]
+    assert needs.reoffending_local(ctx.returns, ctx.metrics, ctx.codes).empty
+
+
+# ----------------------------------------------------------------------- summary and sections
+def test_summary_findings_carry_tests(ctx):
+    fs = needs.summary_findings(ctx)
+    text = " ".join(f["finding"] for f in fs)
+    assert "47 drug misuse deaths registered in 2021 against 48 in 2020: not a statistically significant change" in text
+    assert "Bournemouth, Christchurch and Poole's age-standardised" in text and "higher than England" in text
+    for word in (" rise", " fall", "rose", "fell"):
+        assert word not in text
+
+
+def test_sections_word_the_results(ctx):
+    from cdp_analysis.report import needs_sections as ns
+
+    items = ns.deaths_section(ctx)
+    md = "\n".join(i.text for i in items if isinstance(i, ns.Md))
+    titles = [i.title for i in items if isinstance(i, ns.Figure)]
+    assert "year of registration, not year of occurrence" in md
+    assert "[f]" in md and "backtest" in md
+    assert "cannot be made from the members' published age-standardised rates" in md
+    assert "Drug misuse deaths: Bournemouth, Christchurch and Poole higher than England; Dorset similar to England" \
+        in titles
+    pol = ns.police_section(ctx)
+    assert pol and all(isinstance(i, (ns.Md, ns.Figure, ns.Table)) for i in pol)
+
+
+# ----------------------------------------------------------------------- shared results
+def test_shared_round_trip_and_staleness(db, tmp_path, deaths):
+    path = shared.compute_shared("2023/24 Q1", db=db, out=tmp_path, areas=["pan-dorset", BIRMINGHAM],
+                                 measures=("misuse",))
+    assert path == tmp_path / "2023-24-Q1" / "_shared" / "shared.duckdb"
+    with Store(db, read_only=True) as s:
+        fp = shared.store_fingerprint(s)
+    res = shared.load_shared("2023/24 Q1", out=tmp_path, fingerprint=fp)
+    assert res is not None and res.meta["areas"] == "2"
+    fc = res.forecast("pan-dorset", "drug_misuse_deaths")
+    direct = needs.deaths_forecast(needs.deaths_annual(deaths, PAN, until=2023))
+    pd.testing.assert_frame_equal(fc.reset_index(drop=True), direct.reset_index(drop=True), check_dtype=False)
+    assert fc.attrs["n_origins"] == 5 and fc.attrs["mase"] == pytest.approx(direct.attrs["mase"])
+    asmr = res.rows("asmr", "pan-dorset", "drug_misuse_asmr").set_index("area_code")
+    assert asmr.loc["E06000058", "vs_england"] == "worse" and asmr.loc["E06000058", "vs_region"] == "similar"
+    pts, lim = res.funnel("drug_misuse_asmr", PAN)
+    assert pts["highlight"].sum() == 2 and len(lim) == 100
+    # the funnel covers every upper-tier area even when only two areas were asked for
+    assert len(pts) > 100
+    assert shared.load_shared("2023/24 Q2", path=path) is None  # another period
+    assert shared.load_shared("2023/24 Q1", path=path, fingerprint="other data") is None  # another store
+    assert shared.load_shared("2023/24 Q1", out=tmp_path / "nowhere") is None
