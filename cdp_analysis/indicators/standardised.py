@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
-from cdp_analysis.indicators._limits import byar_limits
 from cdp_analysis.indicators._validate import (
     as_list,
     check_frame,
@@ -28,6 +27,7 @@ from cdp_analysis.indicators.rates import (
     EXACT_BELOW,
     UNRELIABLE_BELOW,
     assemble,
+    byar,
     categorical,
     count_limits,
     like,
@@ -84,6 +84,7 @@ def esp2013() -> pd.DataFrame:
     )
 
 
+@lru_cache(maxsize=4096)
 def _normalise_band(label: object) -> str:
     text = str(label).strip().lower()
     text = re.sub(r"\b(aged|age|ages|years|year|yrs)\b", "", text)
@@ -94,10 +95,15 @@ def _normalise_band(label: object) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _esp_canon() -> dict[str, int]:
+    return {_normalise_band(b): i for i, b in enumerate(_esp2013_table()["age_band"])}
+
+
 def _esp_weights(df: pd.DataFrame, age_band: str) -> tuple[np.ndarray, np.ndarray]:
     """Band index (0..18) and ESP2013 weight of every row; unknown labels raise."""
     table = _esp2013_table()
-    canon = {_normalise_band(b): i for i, b in enumerate(table["age_band"])}
+    canon = _esp_canon()
     codes, uniques = factorize(df[age_band], period=len(canon))
     idx_of_unique = np.array([canon.get(_normalise_band(u), -1) if pd.notna(u) else -1 for u in uniques])
     if (idx_of_unique < 0).any():
@@ -365,7 +371,7 @@ def dsr(
     limits: dict[str, np.ndarray] = {}
     for c in levels:
         with np.errstate(divide="ignore", invalid="ignore"):
-            o_lo, o_hi = byar_limits(O, c)
+            o_lo, o_hi = byar(O, c)
         sfx = level_suffix(c)
         limits[f"lower_{sfx}"] = np.where(ok, value + spread * (o_lo - O), np.nan)
         limits[f"upper_{sfx}"] = np.where(ok, value + spread * (o_hi - O), np.nan)
