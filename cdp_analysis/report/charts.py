@@ -46,6 +46,7 @@ __all__ = ["trend", "comparison_bars", "funnel", "monthly", "fmt_number", "palet
 STYLE = "afcharts.afcharts"
 FOCUS = "#12436D"  # afcharts focus palette: highlight
 GREY = "#BFBFBF"  # afcharts focus palette: everything else
+LABEL_GREY = "#6F6F6F"  # text beside grey lines (4.9:1 on white)
 MAX_ALT = 300
 FIGSIZE = (8.0, 5.0)
 _TITLE_WRAP = 62
@@ -206,6 +207,7 @@ def _check_columns(df: pd.DataFrame, cols: Sequence[str | None], what: str) -> N
 
 
 def _direct_label(ax, x: float, y: float, text: str, color: str) -> None:
+    color = LABEL_GREY if color == GREY else color  # grey text needs contrast >= 4.5:1
     ax.annotate(text, (x, y), xytext=(6, 0), textcoords="offset points", va="center", ha="left",
                 color=color, fontsize=11, fontweight="bold", annotation_clip=False)
 
@@ -348,7 +350,7 @@ def trend(
             ax.set_xticks(ticks[::step], [order[i] for i in ticks[::step]])
         ax.set_ylabel(y_label)
         ax.set_xlabel("")
-        ax.grid(axis="y")
+        ax.grid(axis="y", visible=True)
         ax.grid(axis="x", visible=False)
         lo_lim = 0 if (data[y].min() >= 0) else None
         if lo_lim is not None:
@@ -672,7 +674,7 @@ def funnel(
                         color=col, annotation_clip=False)
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
-        ax.grid(axis="y")
+        ax.grid(axis="y", visible=True)
         ax.grid(axis="x", visible=False)
         ax.xaxis.set_major_formatter(_thousands())
         _frame(fig, ax, title=title, subtitle=subtitle, source=source,
@@ -788,7 +790,7 @@ def monthly(
         for ex, ey, text, col in _spread_labels(ax, ends):
             _direct_label(ax, ex, ey, text, col)
         ax.set_ylabel(y_label)
-        ax.grid(axis="y")
+        ax.grid(axis="y", visible=True)
         ax.grid(axis="x", visible=False)
         if (data[value].dropna() >= 0).all():
             ax.set_ylim(bottom=0)
