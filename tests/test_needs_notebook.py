@@ -1,0 +1,114 @@
+"""The needs-assessment notebook run by papermill, at its defaults and for another area.
+
+pan-Dorset reads the shared results written by ``compute_shared`` (as the batch runner
+does); Birmingham has no shared file and computes its own. Assertions are on the outputs:
+the statements a reader sees, the figure and table files, and the sections without data.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cdp_analysis import shared
+from tests_support import DATA
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "needs_assessment.ipynb"
+TWIN = NOTEBOOK.with_suffix(".py")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    from cdp_analysis.data.store import ingest
+
+    root = tmp_path_factory.mktemp("needs_nb_store")
+    data = root / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("*.duckdb", "*.duckdb.wal", "__pycache__"))
+    ingest(data, root / "cdp.duckdb")
+    return root / "cdp.duckdb"
+
+
+def _run(folder: Path, **params) -> tuple[dict, str]:
+    import papermill as pm
+
+    from cdp_analysis.pipeline import ensure_kernel, set_single_thread_blas
+
+    set_single_thread_blas()
+    ensure_kernel()
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "needs_assessment.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="cdp-analysis", language="python",
+                        cwd=str(folder), progress_bar=False)
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    texts = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            assert o.get("output_type") != "error", o
+            data = o.get("data", {})
+            t = data.get("text/markdown") or data.get("text/plain") or o.get("text", "")
+            texts.append(t if isinstance(t, str) else "".join(t))
+    return nb, "\n".join(texts)
+
+
+@pytest.fixture(scope="module")
+def pan_dorset(db, tmp_path_factory):
+    root = tmp_path_factory.mktemp("needs_nb_pan")
+    path = shared.compute_shared("2023/24 Q1", db=db, out=root / "reports", areas=["pan-dorset"],
+                                 measures=("misuse",))
+    folder = root / "run"
+    nb, text = _run(folder, db=str(db), shared=str(path))
+    return folder, nb, text
+
+
+@pytest.fixture(scope="module")
+def birmingham(db, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("needs_nb_bham") / "run"
+    nb, text = _run(folder, area="E08000025", db=str(db))
+    return folder, nb, text
+
+
+def test_template_committed_without_outputs_and_paired():
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    assert nb["metadata"]["kernelspec"]["name"] == "cdp-analysis"
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+    params = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1
+    src = "".join(params[0]["source"])
+    for line in ('area: str = "pan-dorset"', 'period: str = "2023/24 Q1"', 'db: str = ""', 'shared: str = ""',
+                 "include_forecast: bool = True"):
+        assert line in src
+    assert src in TWIN.read_text(encoding="utf-8")
+
+
+def test_pan_dorset_defaults(pan_dorset):
+    folder, nb, text = pan_dorset
+    assert nb["metadata"]["papermill"]["parameters"].get("area", "pan-dorset") == "pan-dorset"
+    assert "Dorset and BCP Combating Drugs Partnership, 2023/24 Q1" in text
+    assert "computed once for all areas" in text  # read the shared file
+    assert "year of registration, not year of occurrence" in text
+    assert "47 drug misuse deaths registered in 2021 against 48 in 2020: not a statistically significant change" in text
+    assert "cannot be made from the members' published age-standardised rates" in text
+    assert "Forecast [f]" in text and "backtest" in text
+    assert "Continuity of care" in text
+    for stem in ("deaths_misuse_annual", "deaths_misuse_asmr", "deaths_misuse_funnel", "population_age"):
+        assert (folder / "figures" / f"{stem}.svg").is_file()
+    assert (folder / "tables" / "treatment_targets.csv").is_file()
+
+
+def test_birmingham_computes_its_own_and_says_what_is_missing(birmingham):
+    folder, nb, text = birmingham
+    assert "Birmingham, 2023/24 Q1" in text
+    assert "computed for this area alone" in text
+    assert "Drug misuse deaths in Birmingham are higher than England" in text or \
+        (folder / "figures" / "deaths_misuse_asmr.svg").is_file()
+    assert "higher than West Midlands (statistically significant)" in text
+    assert "above the 99.8% limit" in text
+    # sections without data say so
+    assert "No data for this section are in the store for Birmingham (police.uk" in text
+    assert "No data for this section are in the store for Birmingham (treatment targets" in text
+    assert "no local reoffending figures for Birmingham" in text
