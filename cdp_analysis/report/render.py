@@ -112,7 +112,7 @@ def _area_period(nb, folder: Path) -> tuple[str, str]:
         from cdp_analysis import areas
 
         area = areas.area_name(area)
-    except Exception:  # noqa: BLE001 - a name is a nicety; the code will do
+    except Exception:  # a name is a nicety; the code will do
         pass
     return area, period
 
