@@ -838,9 +838,8 @@ def reoffending_national(reoff: pd.DataFrame, metric_id: str = "proven_reoffendi
         d = d[d["sex"] == "persons"] if (d["sex"] == "persons").any() else d
     d = d.assign(_start=pd.to_datetime(d["period_start"])).sort_values("_start")
     # one temporal unit: the most common length among the latest periods
-    if "period_end" in d:
-        span = (pd.to_datetime(d["period_end"]) - d["_start"]).dt.days
-        d = d[span == span.iloc[-1]]
+    months = np.array([Period.parse(str(x)).n_months for x in d["period"]])
+    d = d[months == months[-1]]
     d = d.drop_duplicates("period", keep="last")
     return d.tail(n)[cols].reset_index(drop=True)
 
@@ -918,8 +917,15 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
     mon = police_monthly(ctx.police, ctx.codes, until=ctx.period.months[-1])
     for mid in POLICE_METRICS:
         pr = police_year_end_projection(mon, mid)
+        what = "drug offences" if mid == "police_uk_drugs" else "neighbourhood crimes"
+        m = mon[mon["metric_id"] == mid]
+        if not pr and len(m):
+            year = m["month"].str[:4].max()
+            if m["month"].str[:4].eq(year).sum() == 12:
+                total = float(m.loc[m["month"].str[:4] == year, "n"].sum())
+                out.append({"topic": "Crime", "finding": f"police.uk {what}: {total:,.0f} recorded in {year} "
+                            "(records, not official statistics)."})
         if pr:
-            what = "drug offences" if mid == "police_uk_drugs" else "neighbourhood crimes"
             text = (f"police.uk {what}: {pr['value']:,.0f} in {pr['period']}, projected {pr['projection']:,.0f} "
                     f"for {pr['year']} (95% interval {pr['lower']:,.0f} to {pr['upper']:,.0f}).")
             if pr["change"]:

@@ -178,7 +178,7 @@ def compute_results(deaths: pd.DataFrame, period: str, areas: Sequence[str] | No
     tables = {k: (pd.concat(v, ignore_index=True) if v else pd.DataFrame()) for k, v in out.items()}
     meta = {"period": p.label, "until": until, "areas": len(todo), "forecasts": forecasts,
             "measures": ",".join(measures), "seconds": round(time.perf_counter() - t0, 2),
-            "computed_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+            "computed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     return SharedResults(p.label, tables, meta)
 
 
@@ -211,9 +211,9 @@ def compute_shared(period: str, db: str | os.PathLike | None = None, out: str | 
     """
     import duckdb
 
+    from cdp_analysis import needs
     from cdp_analysis.data.store import Store
     from cdp_analysis.models import limit_blas_threads
-    from cdp_analysis import needs
 
     limit_blas_threads(1)
     ids = [m for pair in needs.DEATH_METRICS.values() for m in pair]

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests_support import DATA
 
 from cdp_analysis import needs, shared
 from cdp_analysis.data.store import Store, ingest
-from tests_support import DATA
 
 PAN = ["E06000058", "E06000059"]
 BIRMINGHAM = "E08000025"

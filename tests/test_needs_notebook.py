@@ -12,9 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests_support import DATA
 
 from cdp_analysis import shared
-from tests_support import DATA
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "needs_assessment.ipynb"
 TWIN = NOTEBOOK.with_suffix(".py")

@@ -22,6 +22,7 @@ import pandas as pd
 
 from cdp_analysis import needs
 from cdp_analysis.needs import NeedsContext, comparison_phrase, trend_phrase
+from cdp_analysis.periods import Period
 from cdp_analysis.report.tables import escape_md, markdown_table
 
 __all__ = [
@@ -233,7 +234,7 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
                  f"{tr['from_period']} to {tr['to_period']}")
     else:
         title = f"Registered {noun} in {ctx.area_name}, {first} to {last}"
-    text = [f"### Registered deaths each year", "",
+    text = ["### Registered deaths each year", "",
             f"{_n(have['count'].iloc[-1])} {noun} were registered in {last} to residents of "
             f"{escape_md(ctx.area_name)}" + (f" (sum of {escape_md(_members_text(ctx))})" if ctx.is_partnership else "")
             + "."]
@@ -495,7 +496,8 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                         "statistics)."))
     else:
         last = nat.iloc[-1]
-        first = nat.iloc[0]
+        year_before = nat[nat["period"] == Period.parse(str(last["period"])).shift(-1).label]
+        first = year_before.iloc[0] if len(year_before) else nat.iloc[0]
         line = (f"Nationally, {last['value']:.1f}% of the offender cohort of {last['period']} committed a proven "
                 f"reoffence within a year (MoJ; results arrive about 18 months after the cohort).")
         if pd.notna(last.get("count")) and pd.notna(last.get("denominator")) and pd.notna(first.get("count")) \
