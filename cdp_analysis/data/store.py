@@ -488,11 +488,15 @@ def ingest(
         now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None, microsecond=0)
         changed_specs: list[SourceSpec] = []
         with store.transaction():
+            all_specs = source_specs()
             for f in gone:
                 row = log.loc[f]
                 _delete_rows(store, row["table_name"], row["source"], row["edition"], f)
                 store.con.execute("DELETE FROM ingest_log WHERE file = ?", [f])
                 result.files.append({"file": f, "action": "removed", "rows": int(row["rows"])})
+                for spec in all_specs:  # derived tables and views of that source must be rebuilt
+                    if spec.table == row["table_name"] and spec.source == row["source"] and spec not in changed_specs:
+                        changed_specs.append(spec)
             for sf, digest, df, source, edition in staged:
                 if sf.rel in log.index:
                     old = log.loc[sf.rel]
@@ -516,17 +520,28 @@ def ingest(
             for spec, items in by_spec.items():
                 if spec.create is not None:
                     spec.create(store.con)
-                for sf, _ in items:
-                    if sf.rel in log.index:
+                import pandas as pd
+
+                rels = pd.DataFrame({"rel": [sf.rel for sf, _ in items]})
+                store.con.register("_rels", rels)
+                for sf, _ in items:  # a file that moved to another table: clear its old rows
+                    if sf.rel in log.index and log.loc[sf.rel, "table_name"] != spec.table:
                         old = log.loc[sf.rel]
                         _delete_rows(store, old["table_name"], old["source"], old["edition"], sf.rel)
-                    store.con.execute(f'DELETE FROM "{spec.table}" WHERE source_file = ?', [sf.rel])
+                store.con.execute(f'DELETE FROM "{spec.table}" WHERE source_file IN (SELECT rel FROM _rels)')
+                store.con.execute("DELETE FROM ingest_log WHERE file IN (SELECT rel FROM _rels)")
+                store.con.unregister("_rels")
                 loaded = spec.loader(store.con, [(sf.path, sf.rel) for sf, _ in items])
+                logrows = []
                 for sf, digest in items:
                     rows, edition = loaded[sf.rel]
-                    _log(store, sf, digest, spec.source, edition, rows, now)
+                    logrows.append((sf.rel, digest, sf.table, spec.source, edition, int(rows), now))
                     result.files.append({"file": sf.rel, "action": "loaded", "rows": rows})
-                changed_specs.append(spec)
+                store.con.register("_log", pd.DataFrame(logrows, columns=list(INGEST_LOG_COLUMNS)))
+                store.con.execute("INSERT INTO ingest_log SELECT * FROM _log")
+                store.con.unregister("_log")
+                if spec not in changed_specs:
+                    changed_specs.append(spec)
             for spec in changed_specs:
                 if spec.after is not None:
                     spec.after(store.con)

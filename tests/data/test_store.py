@@ -141,3 +141,24 @@ def test_store_read_only_needs_ingest_first(tmp_path):
 
     with pytest.raises(CdpParameterError, match="cdp ingest"):
         Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_removed_file_rebuilds_what_is_derived_from_it(tmp_path):
+    data = _mini_data(tmp_path)
+    src = DATA / "raw" / "police" / "police_uk_street_dorset_2024_jan_apr"
+    dst = data / "raw" / "police" / "p"
+    dst.mkdir(parents=True)
+    for month in ("2024-01", "2024-02"):
+        shutil.copy2(src / f"{month}-dorset-street.csv", dst)
+    db = tmp_path / "cdp.duckdb"
+    ingest(data, db)
+    query = ("SELECT DISTINCT period FROM observations WHERE source = 'police_uk' AND area_code = 'E23000039' "
+             "ORDER BY period")
+    with Store(db, read_only=True) as s:
+        assert s.sql(query)["period"].tolist() == ["2024-01", "2024-02"]
+    (dst / "2024-02-dorset-street.csv").unlink()
+    result = ingest(data, db)
+    assert [f["action"] for f in result.files if f["file"].endswith("2024-02-dorset-street.csv")] == ["removed"]
+    with Store(db, read_only=True) as s:
+        assert s.sql(query)["period"].tolist() == ["2024-01"]
+        assert s.sql("SELECT count(*) AS n FROM police_crimes WHERE month = '2024-02'")["n"].iloc[0] == 0
