@@ -109,7 +109,9 @@ def _decimals(values: Sequence[float]) -> int | None:
     if not vals or all(v == round(v) for v in vals):
         return None
     m = max(vals)
-    return 0 if m >= 100 else 1 if m >= 10 else 2
+    most = 0 if m >= 100 else 1 if m >= 10 else 2
+    exact = next((d for d in (0, 1) if all(abs(v - round(v, d)) < 1e-9 for v in vals)), 2)
+    return min(most, max(exact, 1 if most else 0))
 
 
 def _with_interval(v: float, lo: float | None, hi: float | None, label: str = "95% confidence interval") -> str:
@@ -413,12 +415,15 @@ def _trend_alt(data, x, y, lower, upper, y_label, series, groups, highlight, fc,
             who = f"{focus}, " if series and focus is not None else ""
             lo = float(r[lower]) if lower else None
             hi = float(r[upper]) if upper else None
-            parts.append(f"Latest value ({who}{_x_text(r[x])}): {_with_interval(float(r[y]), lo, hi, interval_label)}.")
+            parts.append(f"Latest value ({who}{_x_text(sub[x].iloc[-1])}): "
+                         f"{_with_interval(float(r[y]), lo, hi, interval_label)}.")
             if len(sub) > 2:
-                mn, mx = sub.loc[sub[y].astype(float).idxmin()], sub.loc[sub[y].astype(float).idxmax()]
-                dec = _decimals(list(sub[y].astype(float)))
-                parts.append(f"Lowest {_fmt_fixed(float(mn[y]), dec)} in {_x_text(mn[x])}; "
-                             f"highest {_fmt_fixed(float(mx[y]), dec)} in {_x_text(mx[x])}.")
+                yv = sub[y].astype(float).reset_index(drop=True)
+                xv = sub[x].reset_index(drop=True)
+                i_lo, i_hi = int(yv.idxmin()), int(yv.idxmax())
+                dec = _decimals(list(yv))
+                parts.append(f"Lowest {_fmt_fixed(yv[i_lo], dec)} in {_x_text(xv[i_lo])}; "
+                             f"highest {_fmt_fixed(yv[i_hi], dec)} in {_x_text(xv[i_hi])}.")
     else:
         latest = []
         for g in groups:
@@ -433,7 +438,7 @@ def _trend_alt(data, x, y, lower, upper, y_label, series, groups, highlight, fc,
         lo95 = float(r["lower_95"]) if "lower_95" in fc.columns else None
         hi95 = float(r["upper_95"]) if "upper_95" in fc.columns else None
         parts.insert(2 if len(parts) > 1 else 1,
-                     f"Forecast [f] for {_x_text(r[x])}: {_with_interval(float(r['mean']), lo95, hi95, '95% prediction interval')}.")
+                     f"Forecast [f] for {_x_text(fc[x].iloc[-1])}: {_with_interval(float(r['mean']), lo95, hi95, '95% prediction interval')}.")
     return _clip(" ".join(parts))
 
 

@@ -159,3 +159,10 @@ def test_show_figure_saves_svg_and_png_with_alt(run_folder, displayed):
         outputs.show_figure(plt.figure(), "x", alt=" ")
     with pytest.raises(ValueError, match="name"):
         outputs.show_figure(plt.figure(), "../x", alt="a")
+
+
+def test_trend_numeric_x_keeps_whole_years_and_decimals_consistent():
+    df = pd.DataFrame({"year": [2019, 2020, 2021], "value": [3.0, 4.0, 5.5]})
+    _, alt = charts.trend(df, x="year", lower=None, upper=None, y_label="Count", **COMMON)
+    assert alt == ("Line chart of count from 2019 to 2021. Latest value (2021): 5.5. "
+                   "Lowest 3.0 in 2019; highest 5.5 in 2021.")
