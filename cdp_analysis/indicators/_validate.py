@@ -34,6 +34,7 @@ __all__ = [
     "as_list",
     "Groups",
     "group_rows",
+    "group_blocks",
     "make_module_callable",
     "factorize",
     "z_of",
@@ -300,6 +301,34 @@ def group_rows(df: pd.DataFrame, by: Sequence[str]) -> Groups:
     first[group_codes[::-1]] = np.arange(n_rows - 1, -1, -1, dtype=np.int64)  # first occurrence wins
     keys = df[by].iloc[first].reset_index(drop=True)
     return Groups(group_codes, n, keys)
+
+
+def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int) -> Groups | None:
+    """Groups of a frame laid out in consecutive blocks of ``block`` rows, or ``None``.
+
+    The usual layout of standardisation input is one block of age-band rows per area and
+    period. When every ``by`` column is constant within each block (checked on every
+    row), the groups are found from the block heads only (``block`` times fewer values
+    to hash); otherwise ``None`` and the caller uses :func:`group_rows`. The result is
+    the same as ``group_rows``'.
+    """
+    by = list(by)
+    n_rows = len(df)
+    if not by or block < 2 or n_rows <= block or n_rows % block:
+        return None
+    heads = {}
+    for col in by:
+        values = df[col].to_numpy()
+        try:
+            change = np.asarray(values[1:] != values[:-1], dtype=bool)
+        except (TypeError, ValueError):
+            return None
+        # every change must fall between blocks (positions block-1, 2*block-1, ...)
+        if int(np.count_nonzero(change)) != int(np.count_nonzero(change[block - 1 :: block])):
+            return None
+        heads[col] = df[col].iloc[::block].reset_index(drop=True)
+    head_groups = group_rows(pd.DataFrame(heads), by)
+    return Groups(np.repeat(head_groups.codes, block), head_groups.n, head_groups.keys)
 
 
 def make_module_callable(module_name: str, func: Any) -> None:

@@ -264,3 +264,24 @@ def test_isr_matches_phstatsmethods(seed):
                  ("lower_99_8", "lower_99_8_ci"), ("upper_99_8", "upper_99_8_ci")]:
         np.testing.assert_allclose(o_ratio[a].to_numpy(), t_ratio[b].to_numpy(dtype=float), rtol=REL)
         np.testing.assert_allclose(o_rate[a].to_numpy(), t_rate[b].to_numpy(dtype=float), rtol=REL)
+
+
+def test_block_layout_and_shuffled_rows_agree():
+    # the fast path (one block of 19 rows per group) and the general path give the same
+    rng = np.random.default_rng(42)
+    frames = [area(f"E0600{g:04d}", str(2018 + g % 3), rng.poisson(2 + g, 19), rng.integers(300, 9000, 19))
+              for g in range(9)]
+    df = pd.concat(frames, ignore_index=True)
+    fast = ind.dsr(df)
+    slow = ind.dsr(df.sample(frac=1, random_state=1))
+    pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12)
+    # a block that mixes two groups must not take the fast path: both groups lack bands
+    mixed = df.copy()
+    mixed.loc[5, "period"] = "1999"
+    with pytest.raises(CdpInputError) as err:
+        ind.dsr(mixed)
+    assert err.value.row == list(range(19)) and err.value.column == "age_band"
+    # ... and with a column standard (no completeness rule) it gives two groups
+    out = ind.dsr(mixed.assign(std=np.tile(ESP, 9).astype(float)), standard="std")
+    assert len(out) == 10 and out["period"].iloc[0] == "1999"
+    assert out["count"].sum() == df["count"].sum()
