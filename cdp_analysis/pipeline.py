@@ -48,7 +48,8 @@ __all__ = [
 
 KERNEL_NAME = "cdp-analysis"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOTEBOOKS = ("progress_report",)
+NOTEBOOKS = ("progress_report", "needs_assessment")
+SHARED_NOTEBOOKS = ("needs_assessment",)  # notebooks that read the per-period shared results
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
@@ -438,6 +439,7 @@ def execute(
     """
     kernel = kernel_name or ensure_kernel()
     todo = [r for r in runs if not (resume and is_complete(r))]
+    todo = prepare_shared(todo)
     skipped = [{"key": r.key, "notebook": Path(r.notebook).stem, "period": r.period, "area": r.area,
                 "out_dir": r.out_dir, "status": "skipped"} for r in runs if r not in todo]
     results: dict[str, dict[str, Any]] = {s["key"]: s for s in skipped}
@@ -476,6 +478,36 @@ def execute(
         if own_pool:
             executor.shutdown(wait=True)
     return [results[r.key] for r in runs]
+
+
+def prepare_shared(runs: Sequence[Run]) -> list[Run]:
+    """Compute, once per period and store, what every area's notebook shares; point runs at it.
+
+    Comparisons against all areas, funnel limits, and the forecasts and backtests of every
+    area are computed here, in this one process, by :func:`cdp_analysis.shared.compute_shared`;
+    each area's notebook then only reads and renders. Runs that already name a ``shared``
+    file, or whose notebook does not take one, are left as they are.
+    """
+    needs = [r for r in runs if Path(r.notebook).stem in SHARED_NOTEBOOKS and not r.parameters.get("shared")]
+    if not needs:
+        return list(runs)
+    from cdp_analysis.shared import compute_shared
+
+    set_single_thread_blas()
+    files: dict[tuple[str, str, str], str] = {}
+    out: list[Run] = []
+    for r in runs:
+        if r not in needs:
+            out.append(r)
+            continue
+        db = r.parameters.get("db") or None
+        root = str(Path(r.out_dir).parent.parent)
+        key = (r.period, str(db), root)
+        if key not in files:
+            files[key] = str(compute_shared(r.period, db=db, out=root))
+        params = dict(r.parameters, shared=files[key])
+        out.append(Run(r.notebook, r.period, r.area, r.out_dir, params))
+    return out
 
 
 def run_group(group: Sequence[Run], kernel_name: str, render: bool = True) -> list[dict[str, Any]]:
