@@ -182,3 +182,24 @@ def test_matches_phstatsmethods_grouped():
     np.testing.assert_array_equal(ours["count"].to_numpy(), theirs["count"].to_numpy())
     np.testing.assert_allclose(ours["upper_99_8"].to_numpy(), theirs["upper_99_8_ci"].to_numpy(dtype=float), rtol=REL)
     np.testing.assert_allclose(ours["lower_95"].to_numpy(), theirs["lower_95_ci"].to_numpy(dtype=float), rtol=REL)
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5000), st.integers(1, 10_000_000)), min_size=1, max_size=30
+    )
+)
+def test_limits_bracket_value_and_nest(rows):
+    counts, dens = zip(*rows)
+    out = ind.rate(frame(list(counts), list(dens)))
+    v = out["value"].to_numpy()
+    assert (out["lower_99_8"].to_numpy() <= out["lower_95"].to_numpy() + 1e-12).all()
+    assert (out["lower_95"].to_numpy() <= v + 1e-12).all()
+    assert (v <= out["upper_95"].to_numpy()).all()
+    assert (out["upper_95"].to_numpy() < out["upper_99_8"].to_numpy()).all()
+    assert np.isfinite(out["upper_99_8"].to_numpy()).all()
