@@ -120,17 +120,17 @@ def bare_dsr(area, period, band, x, n, m: float = 100_000):
     G = len(ug)
     x = x.astype(float)
     W = np.bincount(g, weights=w, minlength=G)
-    O = np.bincount(g, weights=x, minlength=G)
+    obs = np.bincount(g, weights=x, minlength=G)
     value = np.bincount(g, weights=w * x / n, minlength=G) / W * m
     var = np.bincount(g, weights=w * w * x / (n * n), minlength=G) / (W * W)
-    out = {"value": np.where(O >= 10, value, np.nan)}
-    s = np.sqrt(var / O) * m
+    out = {"value": np.where(obs >= 10, value, np.nan)}
+    s = np.sqrt(var / obs) * m
     for c in (0.95, 0.998):
         z = ndtri((1 + c) / 2)
-        lo = O * (1 - 1 / (9 * O) - z / (3 * np.sqrt(O))) ** 3
-        O1 = O + 1
+        lo = obs * (1 - 1 / (9 * obs) - z / (3 * np.sqrt(obs))) ** 3
+        O1 = obs + 1
         hi = O1 * (1 - 1 / (9 * O1) + z / (3 * np.sqrt(O1))) ** 3
-        out[c] = (np.where(O >= 10, value + s * (lo - O), np.nan), np.where(O >= 10, value + s * (hi - O), np.nan))
+        out[c] = (np.where(obs >= 10, value + s * (lo - obs), np.nan), np.where(obs >= 10, value + s * (hi - obs), np.nan))
     return out
 
 

@@ -191,15 +191,15 @@ def funnel_limits(
         out["baseline"] = p * m
         return out
     if statistic == "ratio":
-        O = _grid(*_axis(n), n_points, offset=1)  # axis from the expected counts
-        out["observed"] = O
+        obs = _grid(*_axis(n), n_points, offset=1)  # axis from the expected counts
+        out["observed"] = obs
         for c, sfx, _ in LEVELS:
-            mu_lo, mu_hi = exact_poisson_limits(O, c)
+            mu_lo, mu_hi = exact_poisson_limits(obs, c)
             scale = (lambda r: r - 1) if ratio_type == "count" else (lambda r: r * 100)
             out[f"lower_{sfx}_expected"] = mu_hi
-            out[f"lower_{sfx}"] = scale(O / mu_hi)
+            out[f"lower_{sfx}"] = scale(obs / mu_hi)
             out[f"upper_{sfx}_expected"] = mu_lo
-            out[f"upper_{sfx}"] = scale(O / mu_lo)
+            out[f"upper_{sfx}"] = scale(obs / mu_lo)
         out["baseline"] = 0.0 if ratio_type == "count" else 100.0
         return out
     check_frame(df, [numerator, rate])
@@ -210,14 +210,14 @@ def funnel_limits(
     lo_ax, hi_ax = _axis(d[ok] / years)
     ev_min = math.floor(lo_ax * years * avg)
     ev_max = math.ceil(hi_ax * years * avg)
-    O = _grid(ev_min, ev_max, n_points)
-    out["events"] = O
+    obs = _grid(ev_min, ev_max, n_points)
+    out["events"] = obs
     for c, sfx, _ in LEVELS:
-        mu_lo, mu_hi = exact_poisson_limits(O, c)
+        mu_lo, mu_hi = exact_poisson_limits(obs, c)
         out[f"lower_{sfx}_population"] = mu_hi / avg / years
-        out[f"lower_{sfx}"] = O * avg / mu_hi * m
+        out[f"lower_{sfx}"] = obs * avg / mu_hi * m
         out[f"upper_{sfx}_population"] = mu_lo / avg / years
-        out[f"upper_{sfx}"] = O * avg / mu_lo * m
+        out[f"upper_{sfx}"] = obs * avg / mu_lo * m
     out["baseline"] = avg * m
     return out
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpParameterError
-from cdp_analysis.indicators._limits import byar_limits, exact_poisson_limits
+from cdp_analysis.indicators._limits import exact_poisson_limits
 from cdp_analysis.indicators._validate import (
     as_list,
     check_frame,
@@ -37,6 +37,7 @@ def byar(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Byar's limits of counts, as :func:`~cdp_analysis.indicators._limits.byar_limits`
     but with a cached z (this sits on the hot path of every rate and DSR).
 
+    >>> from cdp_analysis.indicators._limits import byar_limits
     >>> lo, hi = byar(np.array([65.0]), 0.95)
     >>> bool(np.allclose((lo, hi), byar_limits([65.0], 0.95), rtol=1e-14))
     True

@@ -140,7 +140,7 @@ def _weights_from(standard: object, df: pd.DataFrame, age_band: str) -> np.ndarr
                 column="standard",
                 expected=f"{len(bands)} values, one per band " + ", ".join(bands),
             )
-        mapping = {_normalise_band(b): v for b, v in zip(bands, values)}
+        mapping = {_normalise_band(b): v for b, v in zip(bands, values, strict=False)}
     if any(not np.isfinite(v) or v < 0 for v in mapping.values()):
         raise CdpInputError("standard population values must be numbers >= 0", column="standard")
     codes, uniques = pd.factorize(df[age_band], use_na_sentinel=False)
@@ -372,9 +372,9 @@ def dsr(
         # sum over rows of f^2 * p * w^2 / n^2, with the cell's n and w
         var_cell = np.bincount(cell, weights=f * f * x, minlength=n_cells) * w_cell**2 * inv_n**2
     var = gsum(var_cell) / W**2
-    O = gsum(o_cell)
+    obs = gsum(o_cell)
     pop = gsum(n_cell)
-    return _dsr_result(groups.keys, num, W, var, O, pop, df, count, population, levels, m, f is not None)
+    return _dsr_result(groups.keys, num, W, var, obs, pop, df, count, population, levels, m, f is not None)
 
 
 def _dsr_blocks(groups, nb, x, n, w, df, count, population, levels, m) -> pd.DataFrame:
@@ -400,29 +400,29 @@ def _dsr_blocks(groups, nb, x, n, w, df, count, population, levels, m) -> pd.Dat
     W = per_group(w)
     num = per_group(wr * x)
     var = per_group(wr * wr * x) / W**2
-    O = per_group(x)
+    obs = per_group(x)
     pop = per_group(n)
-    return _dsr_result(groups.keys, num, W, var, O, pop, df, count, population, levels, m, False)
+    return _dsr_result(groups.keys, num, W, var, obs, pop, df, count, population, levels, m, False)
 
 
-def _dsr_result(keys, num, W, var, O, pop, df, count, population, levels, m, non_independent) -> pd.DataFrame:
+def _dsr_result(keys, num, W, var, obs, pop, df, count, population, levels, m, non_independent) -> pd.DataFrame:
     """Dobson limits, suppression below 10 events and the result frame."""
-    G = len(O)
+    G = len(obs)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = num / W * m
-        spread = np.sqrt(var / O) * m
-    ok = O >= DSR_MIN_EVENTS
+        spread = np.sqrt(var / obs) * m
+    ok = obs >= DSR_MIN_EVENTS
     value = np.where(ok, value, np.nan)
     limits: dict[str, np.ndarray] = {}
     for c in levels:
-        o_lo, o_hi = byar(O, c)
+        o_lo, o_hi = byar(obs, c)
         sfx = level_suffix(c)
-        limits[f"lower_{sfx}"] = np.where(ok, value + spread * (o_lo - O), np.nan)
-        limits[f"upper_{sfx}"] = np.where(ok, value + spread * (o_hi - O), np.nan)
+        limits[f"lower_{sfx}"] = np.where(ok, value + spread * (o_lo - obs), np.nan)
+        limits[f"upper_{sfx}"] = np.where(ok, value + spread * (o_hi - obs), np.nan)
     base = keys.copy(deep=False)
-    base[count] = O if non_independent else like(O, df[count])
+    base[count] = obs if non_independent else like(obs, df[count])
     base[population] = like(pop, df[population])
-    state = np.where(~ok, 2, np.where(O < UNRELIABLE_BELOW, 1, 0))
+    state = np.where(~ok, 2, np.where(obs < UNRELIABLE_BELOW, 1, 0))
     method = "dobson, non-independent events" if non_independent else "dobson"
     return assemble(
         base,
@@ -459,12 +459,12 @@ def _indirect(
     X = numeric(df, ref_count)
     N = numeric(df, ref_population, strictly_positive=True)
     groups = group_rows(df, by_cols)
-    O = groups.sum(x)
+    obs = groups.sum(x)
     E = groups.sum(X / N * n)
     ref_rate = groups.sum(X) / groups.sum(N)
     no_expected = E <= 0
-    if (no_expected & (O > 0)).any():
-        bad = np.flatnonzero(no_expected & (O > 0))
+    if (no_expected & (obs > 0)).any():
+        bad = np.flatnonzero(no_expected & (obs > 0))
         raise CdpInputError(
             "events observed where none are expected (expected count 0)",
             row=list(df.index[np.isin(groups.codes, bad)]),
@@ -472,29 +472,29 @@ def _indirect(
             expected="reference events > 0 in the group's bands",
         )
     lims: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    is_exact = np.zeros(len(O), dtype=bool)
+    is_exact = np.zeros(len(obs), dtype=bool)
     for c in levels:
-        lo, hi, is_exact = count_limits(O, c, method)
+        lo, hi, is_exact = count_limits(obs, c, method)
         lims[level_suffix(c)] = (lo, hi)
     if not levels:
-        is_exact = count_limits(O, 0.95, method)[2]
+        is_exact = count_limits(obs, 0.95, method)[2]
     base = groups.keys.copy()
-    base[count] = like(O, df[count])
+    base[count] = like(obs, df[count])
     base["expected"] = E
-    return base, O, E, ref_rate, lims, is_exact
+    return base, obs, E, ref_rate, lims, is_exact
 
 
-def _finish(base, O, E, scale, lims, is_exact) -> pd.DataFrame:
+def _finish(base, obs, E, scale, lims, is_exact) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(E > 0, scale / E, np.nan)
     limits = {}
     for sfx, (lo, hi) in lims.items():
         limits[f"lower_{sfx}"] = lo * factor
         limits[f"upper_{sfx}"] = hi * factor
-    state = np.where(E <= 0, 2, np.where(O < UNRELIABLE_BELOW, 1, 0))
+    state = np.where(E <= 0, 2, np.where(obs < UNRELIABLE_BELOW, 1, 0))
     return assemble(
         base,
-        O * factor,
+        obs * factor,
         limits,
         categorical(np.where(is_exact, 0, 1), ["exact", "byars"]),
         categorical(state, ["", "u", "x"]),
@@ -570,13 +570,13 @@ def standardised_ratio(
        count  expected   value  lower_95  upper_95
     0     25      12.0  208.33    134.79    307.55
     """
-    base, O, E, _, lims, is_exact = _indirect(
+    base, obs, E, _, lims, is_exact = _indirect(
         df, count, population, ref_count, ref_population, by, confidence, method
     )
     r = float(refvalue)
     if not np.isfinite(r) or r <= 0:
         raise CdpParameterError(f"refvalue must be a positive number, got {refvalue!r}")
-    return _finish(base, O, E, r, lims, is_exact)
+    return _finish(base, obs, E, r, lims, is_exact)
 
 
 def isr(
@@ -639,12 +639,12 @@ def isr(
        ref_rate   value
     0      80.0  166.67
     """
-    base, O, E, ref_rate, lims, is_exact = _indirect(
+    base, obs, E, ref_rate, lims, is_exact = _indirect(
         df, count, population, ref_count, ref_population, by, confidence, method
     )
     m = check_multiplier(multiplier)
     base["ref_rate"] = ref_rate * m
-    return _finish(base, O, E, ref_rate * m, lims, is_exact)
+    return _finish(base, obs, E, ref_rate * m, lims, is_exact)
 
 
 _ = EXACT_BELOW  # re-exported threshold, documented in rates

@@ -53,10 +53,10 @@ def hand_wls(y, se):
     w = [1 / s**2 for s in se]
     t = list(range(len(y)))
     sw = sum(w)
-    tb = sum(wi * ti for wi, ti in zip(w, t)) / sw
-    yb = sum(wi * yi for wi, yi in zip(w, y)) / sw
-    sxx = sum(wi * (ti - tb) ** 2 for wi, ti in zip(w, t))
-    b = sum(wi * (ti - tb) * (yi - yb) for wi, ti, yi in zip(w, t, y)) / sxx
+    tb = sum(wi * ti for wi, ti in zip(w, t, strict=False)) / sw
+    yb = sum(wi * yi for wi, yi in zip(w, y, strict=False)) / sw
+    sxx = sum(wi * (ti - tb) ** 2 for wi, ti in zip(w, t, strict=False))
+    b = sum(wi * (ti - tb) * (yi - yb) for wi, ti, yi in zip(w, t, y, strict=False)) / sxx
     return b, b * b * sxx
 
 
@@ -64,9 +64,9 @@ def hand_chi_trend(x, n):
     t = list(range(len(x)))
     N = sum(n)
     p = sum(x) / N
-    tb = sum(ni * ti for ni, ti in zip(n, t)) / N
-    T = sum(xi * (ti - tb) for xi, ti in zip(x, t))
-    sxx = sum(ni * (ti - tb) ** 2 for ni, ti in zip(n, t))
+    tb = sum(ni * ti for ni, ti in zip(n, t, strict=False)) / N
+    T = sum(xi * (ti - tb) for xi, ti in zip(x, t, strict=False))
+    sxx = sum(ni * (ti - tb) ** 2 for ni, ti in zip(n, t, strict=False))
     return T / sxx, T * T / (p * (1 - p) * sxx)
 
 
@@ -74,8 +74,8 @@ def test_regression_trend_hand_calculation():
     y = [10.0, 12.0, 13.5, 15.0, 18.0]
     se = [1.0, 0.8, 1.2, 0.9, 1.1]
     df = pd.DataFrame({"period": ["2019", "2020", "2021", "2022", "2023"], "value": y,
-                       "lower_95": [v - Z95 * s for v, s in zip(y, se)],
-                       "upper_95": [v + Z95 * s for v, s in zip(y, se)]})
+                       "lower_95": [v - Z95 * s for v, s in zip(y, se, strict=False)],
+                       "upper_95": [v + Z95 * s for v, s in zip(y, se, strict=False)]})
     out = ind.recent_trend(df, polarity="lower_is_better")
     b, chi = hand_wls(y, se)
     assert out["slope"].iloc[0] == pytest.approx(b, rel=REL)

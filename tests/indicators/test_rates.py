@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cdp_analysis import indicators as ind
 from cdp_analysis.errors import CdpInputError, CdpParameterError
@@ -184,9 +186,6 @@ def test_matches_phstatsmethods_grouped():
     np.testing.assert_allclose(ours["lower_95"].to_numpy(), theirs["lower_95_ci"].to_numpy(dtype=float), rtol=REL)
 
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 
 @settings(max_examples=60, deadline=None)
 @given(
@@ -195,7 +194,7 @@ from hypothesis import strategies as st
     )
 )
 def test_limits_bracket_value_and_nest(rows):
-    counts, dens = zip(*rows)
+    counts, dens = zip(*rows, strict=False)
     out = ind.rate(frame(list(counts), list(dens)))
     v = out["value"].to_numpy()
     assert (out["lower_99_8"].to_numpy() <= out["lower_95"].to_numpy() + 1e-12).all()

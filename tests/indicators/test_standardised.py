@@ -27,12 +27,12 @@ def byar(x, z):
 
 def hand_dsr(x, n, w, z, m=100_000):
     W = sum(w)
-    O = sum(x)
-    value = sum(wi * xi / ni for xi, ni, wi in zip(x, n, w)) / W * m
-    var = sum(wi**2 * xi / ni**2 for xi, ni, wi in zip(x, n, w)) / W**2
-    lo, hi = byar(O, z)
-    s = math.sqrt(var / O) * m
-    return value, value + s * (lo - O), value + s * (hi - O)
+    obs = sum(x)
+    value = sum(wi * xi / ni for xi, ni, wi in zip(x, n, w, strict=False)) / W * m
+    var = sum(wi**2 * xi / ni**2 for xi, ni, wi in zip(x, n, w, strict=False)) / W**2
+    lo, hi = byar(obs, z)
+    s = math.sqrt(var / obs) * m
+    return value, value + s * (lo - obs), value + s * (hi - obs)
 
 
 def area(code, period, counts, pops):
@@ -120,7 +120,7 @@ def test_custom_standard_column_and_labels():
     esp1976 = [8000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 7000, 6000, 5000, 4000, 3000, 2000, 1000, 500, 500]
     v = hand_dsr(list(range(19)), list(range(1000, 20000, 1000)), esp1976, Z95)[0]
     assert ind.dsr(d1, standard=esp1976)["value"].iloc[0] == pytest.approx(v, rel=REL)
-    assert ind.dsr(d1, standard=dict(zip(BANDS, esp1976)))["value"].iloc[0] == pytest.approx(v, rel=REL)
+    assert ind.dsr(d1, standard=dict(zip(BANDS, esp1976, strict=False)))["value"].iloc[0] == pytest.approx(v, rel=REL)
     assert ind.dsr(d1, standard=ESP)["value"].iloc[0] == pytest.approx(ind.dsr(d1)["value"].iloc[0], rel=REL)
     # tolerant ESP labels
     labels = ["00-04", "05-09"] + BANDS[2:-1] + ["90 and over"]
@@ -141,18 +141,18 @@ def test_non_independent_events_hand_calculation():
     rest = [{"age_band": b, "freq": 1, "count": 0, "population": 5000} for b in BANDS if b not in data]
     df = pd.DataFrame(rows + rest)
     out = ind.dsr(df, by=None, event_frequency="freq")
-    w = dict(zip(BANDS, ESP))
+    w = dict(zip(BANDS, ESP, strict=False))
     allpops = {**{b: 5000 for b in BANDS}, **pops}
     W = 100_000
     events = {b: sum(f * p for f, p in data.get(b, {}).items()) for b in BANDS}
-    O = sum(events.values())
+    obs = sum(events.values())
     value = sum(w[b] * events[b] / allpops[b] for b in BANDS) / W * 1e5
     var = sum(f * f * w[b] ** 2 * p / allpops[b] ** 2 for b, fs in data.items() for f, p in fs.items()) / W**2
-    lo, hi = byar(O, Z95)
-    assert out["count"].iloc[0] == O
+    lo, hi = byar(obs, Z95)
+    assert out["count"].iloc[0] == obs
     assert out["value"].iloc[0] == pytest.approx(value, rel=REL)
-    assert out["lower_95"].iloc[0] == pytest.approx(value + math.sqrt(var / O) * 1e5 * (lo - O), rel=REL)
-    assert out["upper_95"].iloc[0] == pytest.approx(value + math.sqrt(var / O) * 1e5 * (hi - O), rel=REL)
+    assert out["lower_95"].iloc[0] == pytest.approx(value + math.sqrt(var / obs) * 1e5 * (lo - obs), rel=REL)
+    assert out["upper_95"].iloc[0] == pytest.approx(value + math.sqrt(var / obs) * 1e5 * (hi - obs), rel=REL)
     assert out["method"].iloc[0] == "dobson, non-independent events"
     # wider than treating events as independent
     indep = pd.DataFrame({"age_band": BANDS, "count": [events[b] for b in BANDS], "population": [allpops[b] for b in BANDS]})
@@ -193,7 +193,7 @@ def test_invalid_inputs():
         ind.dsr(good, standard=ESP[:-1])
     assert err.value.column == "standard" and "18 values" in str(err.value)
     with pytest.raises(CdpInputError) as err:  # a mapping that lacks a band in the data
-        ind.dsr(good, standard=dict(zip(BANDS[:-1], ESP[:-1])))
+        ind.dsr(good, standard=dict(zip(BANDS[:-1], ESP[:-1], strict=False)))
     assert (err.value.row, err.value.column) == ([18], "age_band")
     two = pd.concat([good, good], ignore_index=True).assign(std=[100.0] * 37 + [50.0])
     with pytest.raises(CdpInputError) as err:  # standard disagrees within a band
