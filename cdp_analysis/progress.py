@@ -24,6 +24,8 @@ __all__ = [
     "outcomes_table",
     "targets_table",
     "deaths_statement",
+    "change_chart_data",
+    "change_headline",
     "printed_precision",
     "agrees_with_print",
     "fmt",
@@ -202,6 +204,39 @@ def outcomes_table(returns: pd.DataFrame, period: str | Period, metrics: pd.Data
             "upper", "projection_method", "year", "last_year_period", "last_year", "change_pct", "significance",
             "published_projection", "projection_agrees", "published_change_pct", "change_agrees"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def change_chart_data(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Projected change on last year, in per cent, with the 95% range, for each count measure.
+
+    The range is the projection's predictive interval expressed as a change on last year:
+    ``(lower / last_year - 1) x 100`` to ``(upper / last_year - 1) x 100``. ``significant``
+    is the exact rate-ratio test of the year to date against last year (see
+    :func:`outcomes_table`).
+    """
+    d = outcomes[(outcomes["unit"] == "count") & outcomes["last_year"].notna()].copy()
+    d["change"] = d["change_pct"]
+    d["change_lower"] = (d["lower"] / d["last_year"] - 1) * 100
+    d["change_upper"] = (d["upper"] / d["last_year"] - 1) * 100
+    d["significant"] = d["significance"].str.contains(": a statistically significant", regex=False)
+    return d[["metric_id", "name", "change", "change_lower", "change_upper", "significant", "year"]]
+
+
+def change_headline(chart: pd.DataFrame) -> str:
+    """A chart title that states the finding, from the tests (never by eye).
+
+    >>> df = pd.DataFrame({"name": ["Arrests", "Disruptions"], "change": [90.0, 7.5],
+    ...                    "significant": [True, False]})
+    >>> change_headline(df)
+    'Arrests are on course for a statistically significant rise; other changes are within chance'
+    """
+    sig = chart[chart["significant"]]
+    if sig.empty:
+        return "No measure is on course for a statistically significant change on last year"
+    parts = [f"{n} {'are' if n.endswith('s') else 'is'} on course for a statistically significant "
+             f"{'rise' if c > 0 else 'fall'}" for n, c in zip(sig["name"], sig["change"], strict=True)]
+    rest = "; other changes are within chance" if len(sig) < len(chart) else ""
+    return "; ".join(parts) + rest
 
 
 # --------------------------------------------------------------------------- targets

@@ -47,6 +47,9 @@ display(Markdown(sections.summary_section(ctx)))
 # ## 2. Enforcement: national outcomes projected for the year
 
 # %%
+sections.outcomes_chart(ctx)
+
+# %%
 display(Markdown(sections.outcomes_section(ctx)))
 
 # %% [markdown]

@@ -81,3 +81,16 @@ def test_deaths_statement_is_not_a_fall(returns):
     text = deaths_statement(returns)
     assert text.startswith("55 deaths in 2022 against 59 in 2021: not a statistically significant change")
     assert "provisional" in text
+
+
+def test_change_chart_data_and_headline(outcomes):
+    from cdp_analysis.progress import change_chart_data, change_headline
+
+    chart = change_chart_data(outcomes.reset_index()).set_index("metric_id")
+    assert "cash_seizures" not in chart.index  # money is not tested
+    cl = chart.loc["county_lines_arrests"]
+    assert cl["change"] == pytest.approx(90.0)
+    assert cl["change_lower"] == pytest.approx((outcomes.loc["county_lines_arrests", "lower"] / 80 - 1) * 100)
+    assert cl["significant"] and not chart.loc["soc_disruptions", "significant"]
+    assert change_headline(chart.reset_index()) == (
+        "County lines arrests are on course for a statistically significant rise; other changes are within chance")

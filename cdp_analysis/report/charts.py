@@ -536,7 +536,15 @@ def comparison_bars(
         ax.grid(axis="x", visible=True)
         ax.spines["bottom"].set_visible(False)
         ax.spines["left"].set_visible(True)
-        ax.set_xlim(left=min(0, np.nanmin(vals) if np.isfinite(vals).any() else 0))
+        lows = np.asarray(vals, dtype=float)
+        if has_ci:
+            lows = np.concatenate([lows, pd.to_numeric(data[lower], errors="coerce").to_numpy(dtype=float)])
+        lowest = np.nanmin(lows) if np.isfinite(lows).any() else 0.0
+        if lowest < 0:  # room for negative values and intervals that reach below zero
+            span = np.nanmax(np.abs(lows[np.isfinite(lows)])) if np.isfinite(lows).any() else 1.0
+            ax.set_xlim(left=lowest - 0.05 * span)
+        else:
+            ax.set_xlim(left=0)
         ax.set_ylim(-0.6, n - 0.4)
         note = f"Lines show {interval_label}s." if has_ci else None
         _frame(fig, ax, title=title, subtitle=subtitle, source=source, note=note, right=0.95)

@@ -89,6 +89,25 @@ def outcomes_section(ctx: ProgressContext) -> str:
     return "\n".join(lines)
 
 
+def outcomes_chart(ctx: ProgressContext) -> None:
+    """Display the projected changes on last year with their 95% ranges (saved as SVG and PNG)."""
+    from cdp_analysis.progress import change_chart_data, change_headline
+    from cdp_analysis.report import charts, outputs
+
+    data = change_chart_data(outcomes_table(ctx.returns, ctx.period, ctx.metrics))
+    if data.empty:
+        return
+    fig, alt = charts.comparison_bars(
+        data, label="name", value="change", lower="change_lower", upper="change_upper",
+        title=change_headline(data),
+        subtitle=f"Projected change on last year (%), {ctx.area_name}, {ctx.period}",
+        source="Source: partnership returns (police management information); cdp-analysis projections",
+        x_label="Projected change on last year (%)", benchmark=("No change", 0.0),
+        interval_label="95% predictive range",
+    )
+    outputs.show_figure(fig, "outcomes_change", alt=alt)
+
+
 def treatment_section(ctx: ProgressContext) -> str:
     df = targets_table(ctx.returns, ctx.metrics)
     if df.empty:
