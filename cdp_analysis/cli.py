@@ -141,7 +141,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
         with Store(args.db, read_only=True) as store:
             if args.what == "sources":
-                print(store.ingest_log().to_string(index=False))
+                print(store.sources_summary().to_string(index=False))
             else:
                 print(store.sql("SELECT DISTINCT period FROM returns ORDER BY period").to_string(index=False))
     return 0

@@ -339,6 +339,58 @@ class Store:
     def ingest_log(self) -> pd.DataFrame:
         return self.sql("SELECT * FROM ingest_log ORDER BY file")
 
+    def sources_summary(self) -> pd.DataFrame:
+        """One row per source and edition: files, rows, periods covered and warnings.
+
+        ``warnings`` counts the rows an analyst should know about: suppressed (``c``), not
+        available (``x``), unreliable (``u``), provisional (``p``) and revised (``r``) values
+        in ``observations``; population rows with missing estimates.
+        """
+        log = self.sql("""
+            SELECT table_name, source, edition, count(*) AS files, sum(rows)::BIGINT AS rows,
+                   max(ingested_at) AS ingested_at
+            FROM ingest_log GROUP BY ALL ORDER BY table_name, source, edition""")
+        obs = self.sql("""
+            SELECT source, edition, min(period_start) AS first, max(period_end) AS last,
+                   count_if(list_contains(string_split(coalesce(status, ''), ' '), 'c')) AS c,
+                   count_if(list_contains(string_split(coalesce(status, ''), ' '), 'x')) AS x,
+                   count_if(list_contains(string_split(coalesce(status, ''), ' '), 'u')) AS u,
+                   count_if(list_contains(string_split(coalesce(status, ''), ' '), 'p')) AS p,
+                   count_if(list_contains(string_split(coalesce(status, ''), ' '), 'r')) AS r
+            FROM observations GROUP BY ALL""")
+        pop = self.sql("""
+            SELECT source, edition, min(year) AS y0, max(year) AS y1, count_if(population IS NULL) AS missing
+            FROM population GROUP BY ALL""")
+        ret = self.sql("SELECT partnership AS edition, min(period_start) AS first, max(period_end) AS last "
+                       "FROM returns GROUP BY ALL")
+        periods, warnings = [], []
+        for r in log.itertuples(index=False):
+            span, warn = "", ""
+            o = obs[(obs["source"] == r.source) & (obs["edition"] == r.edition)]
+            if r.table_name == "population":
+                q = pop[(pop["source"] == r.source) & (pop["edition"] == r.edition)]
+                if len(q):
+                    span = f"mid-{int(q['y0'].iloc[0])} to mid-{int(q['y1'].iloc[0])}"
+                    if int(q["missing"].iloc[0]):
+                        warn = f"{int(q['missing'].iloc[0]):,} estimates missing"
+            elif r.table_name == "returns":
+                q = ret[ret["edition"] == r.edition]
+                if len(q):
+                    span = f"{q['first'].iloc[0]:%b %Y} to {q['last'].iloc[0]:%b %Y}"
+            elif r.table_name == "police_crimes":
+                o = obs[obs["source"] == r.source]
+            if len(o) and r.table_name != "population":
+                span = f"{o['first'].min():%b %Y} to {o['last'].max():%b %Y}"
+                flags = {k: int(o[k].sum()) for k in ("c", "x", "u", "p", "r")}
+                names = {"c": "suppressed", "x": "not available", "u": "unreliable", "p": "provisional",
+                         "r": "revised"}
+                warn = ", ".join(f"{n:,} {names[k]}" for k, n in flags.items() if n)
+            periods.append(span)
+            warnings.append(warn)
+        log["periods"] = periods
+        log["warnings"] = warnings
+        return log[["table_name", "source", "edition", "files", "rows", "periods", "warnings"]]
+
     def content_digest(self) -> dict[str, str]:
         """A digest of every table's content (order-independent), to prove a store unchanged."""
         out = {}

@@ -110,6 +110,11 @@ def test_deaths_workbook_into_the_store_and_a_broken_copy_rejected(tmp_path):
         n_annual = s.sql("SELECT count(*) AS n FROM observations WHERE metric_id IN "
                          "('drug_poisoning_deaths', 'drug_misuse_deaths')")["n"].iloc[0]
     assert bcp[["count", "value", "lower_95", "upper_95"]].iloc[0].tolist() == [77.0, 6.8, 5.3, 8.5]
+    with Store(db, read_only=True) as s:
+        summary = s.sources_summary().set_index("source").loc["ons_drug_deaths_la"]
+        n_u = s.sql("SELECT count(*) AS n FROM observations WHERE status = 'u'")["n"].iloc[0]
+    assert summary["periods"] == "Jan 1993 to Dec 2021" and summary["rows"] == 64386
+    assert f"{n_u:,} unreliable" in summary["warnings"]
     assert n_annual == 375 * 29 * 2
     # rename a header in a copy of the workbook: ingest refuses, naming the place; store unchanged
     path = data / "raw" / "ons_drug_deaths" / "original" / "2021localauthorities.xlsx"
