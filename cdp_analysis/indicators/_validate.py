@@ -316,19 +316,36 @@ def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int) -> Groups | No
     n_rows = len(df)
     if not by or block < 2 or n_rows <= block or n_rows % block:
         return None
-    heads = {}
+    n_blocks = n_rows // block
+    combined = np.zeros(n_blocks, dtype=np.int64)
+    size = 1
     for col in by:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            return None  # keep group_rows' category order
         values = df[col].to_numpy()
         try:
             change = np.asarray(values[1:] != values[:-1], dtype=bool)
         except (TypeError, ValueError):
             return None
-        # every change must fall between blocks (positions block-1, 2*block-1, ...)
-        if int(np.count_nonzero(change)) != int(np.count_nonzero(change[block - 1 :: block])):
+        head_change = change[block - 1 :: block]  # between consecutive blocks
+        # every change must fall between blocks (NaN keys count as changes: fall back)
+        if int(np.count_nonzero(change)) != int(np.count_nonzero(head_change)):
             return None
-        heads[col] = df[col].iloc[::block].reset_index(drop=True)
-    head_groups = group_rows(pd.DataFrame(heads), by)
-    return Groups(np.repeat(head_groups.codes, block), head_groups.n, head_groups.keys)
+        starts = np.concatenate([[0], np.flatnonzero(head_change) + 1])  # blocks starting a run
+        run_codes, uniques = pd.factorize(values[starts * block], sort=True, use_na_sentinel=False)
+        codes = np.repeat(run_codes.astype(np.int64), np.diff(np.append(starts, n_blocks)))
+        k = max(len(uniques), 1)
+        if size * k > max(4 * n_blocks, 1_000_000):
+            return None
+        combined = combined * k + codes
+        size *= k
+    seen = np.bincount(combined, minlength=size) > 0
+    block_codes = (np.cumsum(seen) - 1)[combined]
+    n = int(seen.sum())
+    first = np.empty(n, dtype=np.int64)
+    first[block_codes[::-1]] = np.arange(n_blocks - 1, -1, -1, dtype=np.int64)
+    keys = df[by].iloc[first * block].reset_index(drop=True)
+    return Groups(np.repeat(block_codes, block), n, keys)
 
 
 def make_module_callable(module_name: str, func: Any) -> None:

@@ -8,6 +8,7 @@ the layout of a result frame.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -88,9 +89,20 @@ def count_limits(
     return lower, upper, is_exact
 
 
+@lru_cache(maxsize=256)
+def _cat_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(categories))
+
+
 def categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
-    """A categorical column from integer codes (cheap for long frames)."""
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(categories))
+    """A categorical column from integer codes (cheap for long frames).
+
+    The codes are computed here (0 .. len(categories) - 1), so pandas' validation is
+    skipped.
+    """
+    return pd.Categorical.from_codes(
+        np.asarray(codes, dtype=np.int8), dtype=_cat_dtype(tuple(categories)), validate=False
+    )
 
 
 def like(values: np.ndarray, column: pd.Series) -> np.ndarray:

@@ -392,16 +392,13 @@ def _dsr_blocks(groups, nb, x, n, w, df, count, population, levels, m) -> pd.Dat
     wr = w * inv_n
     order = groups.codes[::nb]  # group of each block
 
-    def per_group(values: np.ndarray) -> np.ndarray:
-        out = np.empty(groups.n)
-        out[order] = values.reshape(-1, nb).sum(axis=1)
-        return out
-
-    W = per_group(w)
-    num = per_group(wr * x)
-    var = per_group(wr * wr * x) / W**2
-    obs = per_group(x)
-    pop = per_group(n)
+    wrx = wr * x
+    # five sums over each block at once (a matrix-vector product is the fastest row sum)
+    sums = np.stack([w, wrx, wr * wrx, x, n]).reshape(5, -1, nb) @ np.ones(nb)
+    per_group = np.empty_like(sums)
+    per_group[:, order] = sums
+    W, num, var, obs, pop = per_group
+    var = var / W**2
     return _dsr_result(groups.keys, num, W, var, obs, pop, df, count, population, levels, m, False)
 
 

@@ -54,3 +54,25 @@ def test_numeric_and_parameters():
         V.confidence_levels([0.95, 0.95])
     with pytest.raises(CdpParameterError):
         V.check_multiplier(0)
+
+
+@pytest.mark.parametrize("layout", ["blocks", "repeated_blocks", "mixed_block", "nan_key"])
+def test_group_blocks_equals_group_rows_or_declines(layout):
+    rng = np.random.default_rng(3)
+    heads = pd.DataFrame({"a": rng.choice(["E1", "E2", "E3", "E4"], 60), "p": rng.choice(["2021", "2022"], 60)})
+    if layout == "blocks":
+        heads = heads.drop_duplicates().sample(frac=1, random_state=2)
+    df = heads.loc[heads.index.repeat(19)].reset_index(drop=True)
+    if layout == "mixed_block":
+        df.loc[40, "p"] = "1999"
+    if layout == "nan_key":
+        df["a"] = df["a"].astype(object)
+        df.loc[0:18, "a"] = np.nan
+    fast = V.group_blocks(df, ["a", "p"], 19)
+    slow = V.group_rows(df, ["a", "p"])
+    if layout in ("mixed_block", "nan_key"):
+        assert fast is None
+        return
+    assert fast is not None
+    np.testing.assert_array_equal(fast.codes, slow.codes)
+    pd.testing.assert_frame_equal(fast.keys, slow.keys)
