@@ -127,3 +127,15 @@ def test_grouped_short_series_and_bad_input():
     assert err.value.column == "period" and sorted(err.value.row) == [0, 9]
     with pytest.raises(CdpParameterError):
         ind.recent_trend(df, numerator="x")
+
+
+def test_compare_stays_callable_after_importing_the_module():
+    import importlib
+
+    module = importlib.import_module("cdp_analysis.indicators.compare")
+    df = pd.DataFrame({"lower_95": [1.0], "upper_95": [2.0]})
+    assert ind.compare(df, 3.0)["comparison"].tolist() == ["lower"]
+    assert module.compare(df, 0.5)["comparison"].tolist() == ["higher"]
+    quantiles_module = importlib.import_module("cdp_analysis.indicators.quantiles")
+    assert ind.quantiles(pd.DataFrame({"v": [1.0, 2.0]}), "v", nquantiles=2)["quantile"].tolist() == [2, 1]
+    assert callable(quantiles_module)

@@ -285,3 +285,23 @@ def test_block_layout_and_shuffled_rows_agree():
     out = ind.dsr(mixed.assign(std=np.tile(ESP, 9).astype(float)), standard="std")
     assert len(out) == 10 and out["period"].iloc[0] == "1999"
     assert out["count"].sum() == df["count"].sum()
+
+
+def test_dsr_esp_join_matches_phstatsmethods():
+    # PHStatsMethods' own ESP2013 join (by age-band label), with zero and small counts
+    phs = pytest.importorskip("PHStatsMethods")
+    import contextlib
+    import io
+
+    rng = np.random.default_rng(77)
+    frames = [area(f"E{g:08d}", "2023", rng.poisson([0, 0.3, 2, 6][g % 4], 19), rng.integers(100, 40_000, 19))
+              for g in range(16)]
+    df = pd.concat(frames, ignore_index=True)
+    with contextlib.redirect_stdout(io.StringIO()):
+        theirs = phs.ph_dsr(df, "count", "population", "age_band", group_cols="area_code",
+                            confidence=[0.95, 0.998], euro_standard_pops=True)
+    theirs = theirs.sort_values("area_code").reset_index(drop=True)
+    ours = ind.dsr(df, by="area_code")
+    assert ours["value"].notna().sum() >= 6 and ours["value"].isna().sum() >= 3
+    for a, b in [("value", "Value"), ("lower_95", "lower_95_ci"), ("upper_99_8", "upper_99_8_ci")]:
+        np.testing.assert_allclose(ours[a].to_numpy(), theirs[b].to_numpy(dtype=float), rtol=REL, equal_nan=True)
