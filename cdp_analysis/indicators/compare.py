@@ -224,6 +224,12 @@ def recent_trend(
       with :math:`SE_i = (\\text{upper}_i - \\text{lower}_i)/(2 \\times 1.959964)` from
       the 95% limits, :math:`\\chi^2 = b^2 / \\mathrm{var}(b)`.
 
+    The proportion statistic is the score (Cochran-Armitage) test of the slope of a
+    logistic regression of the proportion on time; an implementation that fits the
+    logistic regression and uses its Wald or likelihood-ratio statistic agrees
+    asymptotically but can differ for series close to the threshold. Periods are taken
+    as equally spaced (consecutive years, as Fingertips requires).
+
     A trend is significant when :math:`\\chi^2 > 9.5495` (the 99.8% point of
     :math:`\\chi^2_1`) **and** the slope keeps its sign when each of the 5 points is
     dropped in turn. Fewer than 5 points: ``"cannot be calculated"``.
