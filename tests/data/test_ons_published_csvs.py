@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from cdp_analysis.data.schema import OBSERVATION_COLUMNS
-from cdp_analysis.data.sources import ons_deaths_national, ons_published_csvs as pc
+from cdp_analysis.data.sources import ons_deaths_national
+from cdp_analysis.data.sources import ons_published_csvs as pc
 from cdp_analysis.data.store import Store, ingest
 from cdp_analysis.errors import CdpInputError
 

@@ -46,7 +46,14 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
-from cdp_analysis.data.sources._excel import Label, Sheet, Workbook, find_header, normalise_label, parse_numbers
+from cdp_analysis.data.sources._excel import (
+    Label,
+    Sheet,
+    Workbook,
+    find_header,
+    normalise_label,
+    parse_numbers,
+)
 from cdp_analysis.data.store import SourceSpec
 from cdp_analysis.errors import CdpInputError
 from cdp_analysis.periods import Period

@@ -71,7 +71,6 @@ from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
 from cdp_analysis.data.sources._excel import Label, Sheet, find_header, parse_numbers
 from cdp_analysis.data.sources.ons_population_series import csv_sheet
 from cdp_analysis.data.store import SourceSpec, sha256_file
-from cdp_analysis.errors import CdpInputError
 from cdp_analysis.periods import Period
 
 __all__ = ["EXTRA_COLUMNS", "SOURCE", "SPECS", "age_value", "period_label", "read", "read_extra", "store_extra"]

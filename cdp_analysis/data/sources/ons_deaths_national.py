@@ -228,7 +228,7 @@ def detect_edition(book: Workbook | str | os.PathLike[str]) -> str:
     wb = Workbook(book) if own else book
     try:
         years = set()
-        for kind, (name, title) in _find_tables(wb).items():
+        for name, title in _find_tables(wb).values():
             m = _EDITION.search(title)
             if not m:
                 raise CdpInputError("the title does not name the years covered", file=wb.path, sheet=name,

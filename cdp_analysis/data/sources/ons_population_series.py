@@ -159,10 +159,20 @@ def csv_sheet(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig") -> S
     try:
         with open(path, newline="", encoding=encoding) as fh:
             rows = list(csv.reader(fh))
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        from cdp_analysis.data.sources._excel import find_bad_bytes
+
+        with open(path, "rb") as fh:
+            bad = find_bad_bytes(fh.read())
+        raise CdpInputError(
+            "not UTF-8 text (saved as Windows-1252/ANSI?)", file=path, row=bad.record if bad else None,
+            column=column_letter(bad.field) if bad else None, value=bad.text if bad else None,
+            expected="a UTF-8 CSV file",
+        ) from exc
+    except csv.Error as exc:
         raise CdpInputError(f"cannot be read as CSV ({exc})", file=path, expected="a UTF-8 CSV file") from exc
     if not rows:
-        raise CdpInputError("the file is empty", file=path, expected="a CSV file with a header row")
+        raise CdpInputError("the file is empty", file=path, row=1, expected="a CSV file with a header row")
     sheet = Sheet.from_rows(rows, file=path, name=Path(path).name)
     # a CSV has no sheets: errors name the file, row and column only
     return _CsvSheet(sheet.values, file=sheet.file, name=sheet.name)
