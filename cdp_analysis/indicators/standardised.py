@@ -393,12 +393,18 @@ def _dsr_blocks(groups, nb, x, n, w, df, count, population, levels, m) -> pd.Dat
     order = groups.codes[::nb]  # group of each block
 
     wrx = wr * x
-    # five sums over each block at once (a matrix-vector product is the fastest row sum)
-    sums = np.stack([w, wrx, wr * wrx, x, n]).reshape(5, -1, nb) @ np.ones(nb)
-    per_group = np.empty_like(sums)
-    per_group[:, order] = sums
-    W, num, var, obs, pop = per_group
-    var = var / W**2
+    ones = np.ones(nb)
+
+    def per_group(values: np.ndarray) -> np.ndarray:
+        out = np.empty(groups.n)
+        out[order] = values.reshape(-1, nb) @ ones  # a matrix-vector product: fast block sums
+        return out
+
+    W = per_group(w)
+    num = per_group(wrx)
+    var = per_group(wr * wrx) / W**2
+    obs = per_group(x)
+    pop = per_group(n)
     return _dsr_result(groups.keys, num, W, var, obs, pop, df, count, population, levels, m, False)
 
 
