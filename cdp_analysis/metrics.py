@@ -129,7 +129,7 @@ def metrics(section: str | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> list(metrics("treatment")["metric_id"])
+    >>> list(metrics("treatment")["metric_id"])[:4]
     ['adults_in_treatment', 'young_people_in_treatment', 'continuity_of_care', 'rehab_placements']
     """
     df = _catalogue()

@@ -8,6 +8,7 @@ the statements a reader sees, the figure and table files, and the sections witho
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -40,8 +41,17 @@ def _run(folder: Path, **params) -> tuple[dict, str]:
     ensure_kernel()
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / "needs_assessment.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="cdp-analysis", language="python",
-                        cwd=str(folder), progress_bar=False)
+    # isolate the default reports folder: a shared file left by `make report` must not be found
+    old = os.environ.get("CDP_REPORTS_DIR")
+    os.environ["CDP_REPORTS_DIR"] = str(folder / "reports")
+    try:
+        pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="cdp-analysis",
+                            language="python", cwd=str(folder), progress_bar=False)
+    finally:
+        if old is None:
+            os.environ.pop("CDP_REPORTS_DIR", None)
+        else:
+            os.environ["CDP_REPORTS_DIR"] = old
     nb = json.loads(out.read_text(encoding="utf-8"))
     texts = []
     for cell in nb["cells"]:
