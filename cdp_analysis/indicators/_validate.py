@@ -103,8 +103,9 @@ def numeric(
                 "not a number", row=rows, column=column, value=s[bad].iloc[0], expected="a number"
             )
         arr = coerced.to_numpy(dtype=float, na_value=np.nan)
-    finite = np.isfinite(arr)
-    if not finite.all():
+    is_int = pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans
+    finite = None if is_int else np.isfinite(arr)  # integers are always finite
+    if finite is not None and not finite.all():
         nan = np.isnan(arr)
         if nan.any() and not allow_nan:
             raise CdpInputError("missing value", row=_bad_rows(df, nan), column=column, expected="a number")
@@ -113,7 +114,10 @@ def numeric(
             raise CdpInputError(
                 "infinite value", row=_bad_rows(df, inf), column=column, expected="a finite number"
             )
-    if minimum is not None:
+    if minimum is not None and len(arr):
+        smallest = np.nanmin(arr) if allow_nan and not is_int else arr.min()
+        if not (smallest <= minimum if strictly_positive else smallest < minimum):
+            return arr
         with np.errstate(invalid="ignore"):
             low = arr <= minimum if strictly_positive else arr < minimum
         if low.any():

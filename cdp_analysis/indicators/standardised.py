@@ -387,9 +387,7 @@ def _dsr_blocks(groups, nb, x, n, w, df, count, population, levels, m) -> pd.Dat
             column=population,
             expected="a population > 0 where there are events",
         )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_n = np.where(n > 0, 1.0 / n, 0.0)
-    wr = w * inv_n
+    wr = np.divide(w, n, out=np.zeros_like(w), where=n > 0)  # w / n, 0 where n = 0
     order = groups.codes[::nb]  # group of each block
 
     wrx = wr * x
