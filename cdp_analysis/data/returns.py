@@ -48,6 +48,7 @@ from typing import IO
 import pandas as pd
 
 from cdp_analysis.data.schema import RETURNS_COLUMNS, STATUS_CODES
+from cdp_analysis.data.sources._excel import column_letter
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.periods import Period
 from cdp_analysis.reference import suggest
@@ -117,7 +118,14 @@ def _records(source: str | PathLike[str] | IO[str], file: str | None) -> tuple[l
         except FileNotFoundError as exc:
             raise CdpInputError("file not found", file=file) from exc
         except UnicodeDecodeError as exc:
-            raise CdpInputError("file is not UTF-8 text", file=file, expected="a UTF-8 CSV") from exc
+            from cdp_analysis.data.sources._excel import find_bad_bytes
+
+            bad = find_bad_bytes(Path(source).read_bytes())
+            raise CdpInputError(
+                "not UTF-8 text (saved as Windows-1252/ANSI?)", file=file,
+                row=bad.line if bad else None, column=bad.column_name() if bad else None,
+                value=bad.text if bad else None, expected="a UTF-8 CSV (Excel: Save As 'CSV UTF-8')",
+            ) from exc
     else:
         text = source.read()
         if text.startswith("\ufeff"):
@@ -227,7 +235,7 @@ def read_returns(
             raise fail("duplicated column", 1, col)
         seen_cols.add(col)
         if col not in allowed:
-            raise fail("unknown column" + suggest(col, allowed), 1, col,
+            raise fail("unknown column" + suggest(col, allowed), 1, col or column_letter(header.index(col)),
                        expected=f"columns from {list(allowed)}")
     pos = {c: i for i, c in enumerate(header)}
 
@@ -236,7 +244,9 @@ def read_returns(
     keys: dict[tuple[str, str, str], int] = {}
     for line, cells in records:
         if len(cells) != len(header):
-            raise fail(f"{len(cells)} fields where the header has {len(header)}", line, None,
+            # name the first column left empty, or the first cell beyond the header
+            where = header[len(cells)] if len(cells) < len(header) else column_letter(len(header))
+            raise fail(f"{len(cells)} fields where the header has {len(header)}", line, where or None,
                        expected="one field per column (quote text containing commas)")
         cell = {c: cells[pos[c]].strip() if c in pos else "" for c in allowed}
 

@@ -632,3 +632,48 @@ def rows_with_codes(
             value=body.at[row, code_col], expected=f"a {code_name} like E06000058",
         )
     return body.index[is_code]
+
+
+# --------------------------------------------------------------------------- CSV encodings
+@dataclass(frozen=True)
+class BadBytes:
+    """Where a CSV stops being UTF-8: the record (1-based, header = 1), the line the record
+    starts on, the 0-based field, the header cells and the field as Windows-1252 would read it."""
+
+    record: int
+    line: int
+    field: int
+    header: list[str]
+    text: str
+
+    def column_name(self) -> str:
+        """The header label of the field, or its spreadsheet letter when it has none."""
+        name = self.header[self.field].strip() if self.field < len(self.header) else ""
+        return name or column_letter(self.field)
+
+
+def find_bad_bytes(data: bytes) -> BadBytes | None:
+    """Locate the first field of a CSV holding bytes that are not UTF-8 (``None`` if all are).
+
+    >>> b = find_bad_bytes("a,b\\n1,caf\\u00e9\\n".encode("cp1252"))
+    >>> (b.record, b.line, b.field, b.column_name(), b.text)
+    (2, 2, 1, 'b', 'café')
+    """
+    import csv
+    import io
+
+    text = data.decode("utf-8", errors="surrogateescape")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    start = 1
+    for record, cells in enumerate(reader, start=1):
+        line, start = start, reader.line_num + 1
+        if header is None:
+            header = cells
+        for j, cell in enumerate(cells):
+            if any("\udc80" <= ch <= "\udcff" for ch in cell):
+                raw = cell.encode("utf-8", errors="surrogateescape")
+                return BadBytes(record, line, j, header, raw.decode("cp1252", errors="replace"))
+    return None

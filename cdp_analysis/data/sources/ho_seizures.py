@@ -201,7 +201,7 @@ def _force_codes() -> dict[str, str]:
 
 
 def _numbers(path: str, rows: list[list[str]], cols: list[int], labels: list[str],
-             whole: bool) -> tuple[np.ndarray, np.ndarray]:
+             whole: bool, recs: list[int]) -> tuple[np.ndarray, np.ndarray]:
     vals = np.full((len(rows), len(cols)), np.nan)
     for i, row in enumerate(rows):
         for j, c in enumerate(cols):
@@ -211,17 +211,18 @@ def _numbers(path: str, rows: list[list[str]], cols: list[int], labels: list[str
             try:
                 v = float(text)
             except ValueError:
-                raise CdpInputError("not a number", file=path, row=i + 2, column=labels[j], value=row[c],
+                raise CdpInputError("not a number", file=path, row=recs[i], column=labels[j], value=row[c],
                                     expected="a number or an empty cell") from None
             if v < 0 or (whole and v != int(v)):
-                raise CdpInputError("not a count" if whole else "a negative quantity", file=path, row=i + 2,
+                raise CdpInputError("not a count" if whole else "a negative quantity", file=path, row=recs[i],
                                     column=labels[j], value=row[c],
                                     expected="a whole number of seizures, 0 or more" if whole else "0 or more")
             vals[i, j] = v
     return vals, np.where(np.isnan(vals), "x", "")
 
 
-def _check_totals(path: str, keys: list[str], labels: list[str], vals: np.ndarray, names: list[str]) -> None:
+def _check_totals(path: str, keys: list[str], labels: list[str], vals: np.ndarray, names: list[str],
+                  recs: list[int]) -> None:
     """Each class total >= each of its drugs; All drugs >= each class total (bar :data:`KNOWN_INCONSISTENCIES`)."""
     file = Path(path).name
     idx = {k: j for j, k in enumerate(keys)}
@@ -241,7 +242,7 @@ def _check_totals(path: str, keys: list[str], labels: list[str], vals: np.ndarra
                 raise CdpInputError(
                     f"{labels[idx[k]]} ({vals[i, idx[k]]:g}) exceeds {labels[idx[total]]} "
                     f"({vals[i, idx[total]]:g}) for {names[i]}: the columns look shifted or mislabelled",
-                    file=path, row=i + 2, column=labels[idx[total]],
+                    file=path, row=recs[i], column=labels[idx[total]],
                     expected=f"{labels[idx[total]]} at least as large as each drug it covers",
                 )
 
@@ -270,13 +271,23 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = str(path)
     name = Path(path).name
     quantity = name.lower().startswith("quantities")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        rows = [r for r in csv.reader(fh)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = [r for r in csv.reader(fh)]
+    except UnicodeDecodeError as exc:
+        from cdp_analysis.data.sources._excel import find_bad_bytes
+
+        bad = find_bad_bytes(Path(path).read_bytes())
+        raise CdpInputError("not UTF-8 text (saved as Windows-1252/ANSI?)", file=path,
+                            row=bad.record if bad else None, column=bad.column_name() if bad else None,
+                            value=bad.text if bad else None, expected="a UTF-8 CSV") from exc
     if not rows:
         raise CdpInputError("the file is empty", file=path, row=1)
     header = tuple(_clean(h) for h in rows[0])
     header = HEADER_FIXES.get(header, header)
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
+    # the record number (header = 1) of each body row, blank rows skipped
+    recs = [k for k, r in enumerate(rows, start=1) if k > 1 and any(c.strip() for c in r)]
     national = "_ew" in name.lower()
     first = header[0].lower()
     want = "year" if national else "police force"
@@ -297,21 +308,24 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     for i, r in enumerate(body):
         if len(r) != len(header):
             raise CdpInputError(f"{len(r)} cells in a row under a header of {len(header)}", file=path,
-                                row=i + 2, expected=f"{len(header)} cells", value=r[0])
-    vals, status = _numbers(path, body, list(range(1, len(header))), labels, whole=not quantity)
+                                row=recs[i], column=header[min(len(r), len(header) - 1)],
+                                expected=f"{len(header)} cells", value=r[0])
+    vals, status = _numbers(path, body, list(range(1, len(header))), labels, whole=not quantity, recs=recs)
     ids = [r[0].strip() for r in body]
     if national:
         try:
             years = [int(y) for y in ids]
         except ValueError:
             bad = next(i for i, y in enumerate(ids) if not y.isdigit())
-            raise CdpInputError("not a year", file=path, row=bad + 2, column=header[0], value=ids[bad],
+            raise CdpInputError("not a year", file=path, row=recs[bad], column=header[0], value=ids[bad],
                                 expected="a year like 2019 (the year the financial year ends)") from None
         periods = [f"{y - 1}/{y % 100:02d}" for y in years]
         areas = [EW_CODE] * len(body)
         edition = f"England and Wales {min(periods)}-{max(periods)}"
         if len(set(years)) != len(years):
-            raise CdpInputError("a year appears twice", file=path, column=header[0], expected="one row per year")
+            twice = next(i for i, y in enumerate(years) if years.index(y) != i)
+            raise CdpInputError("a year appears twice", file=path, row=recs[twice], column=header[0],
+                                value=ids[twice], expected="one row per year")
     else:
         fy = financial_year(name)
         codes = _force_codes()
@@ -321,17 +335,17 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
             ids[i] = n
             code = codes.get(n.lower().replace("&", "and"))
             if code is None:
-                raise CdpInputError("unknown police force", file=path, row=i + 2, column=header[0], value=n,
+                raise CdpInputError("unknown police force", file=path, row=recs[i], column=header[0], value=n,
                                     expected="a police force area name from areas.csv, British Transport "
                                     "Police or Border Force")
             if code in areas:
-                raise CdpInputError("a police force appears twice", file=path, row=i + 2, column=header[0],
+                raise CdpInputError("a police force appears twice", file=path, row=recs[i], column=header[0],
                                     value=n, expected="one row per force")
             areas.append(code)
         periods = [fy] * len(body)
         edition = f"{fy} by police force"
     if not quantity:
-        _check_totals(path, keys, labels, vals, ids)
+        _check_totals(path, keys, labels, vals, ids, recs)
     n_rows, n_cols = vals.shape
     spans = {p: Period.parse(p) for p in set(periods)}
     per = np.repeat(np.array(periods, dtype=object), n_cols)

@@ -333,6 +333,7 @@ def _check_header(path: Path, rel: str) -> tuple[str, ...]:
 _LINE = re.compile(r"Line: (\d+)")
 _COL = re.compile(r'column "([^"]+)"')
 _IN_FILE = re.compile(r"file = (.+)")
+_FIELDS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
 def _duckdb_error(exc: Exception, paths: dict[str, str]) -> CdpInputError:
@@ -342,10 +343,23 @@ def _duckdb_error(exc: Exception, paths: dict[str, str]) -> CdpInputError:
     fm = _IN_FILE.search(msg)
     file = paths.get(fm[1].strip(), fm[1].strip()) if fm else None
     first = msg.splitlines()[0] if msg else type(exc).__name__
+    column, expected = (col[1] if col else None), None
+    if col and col[1] in _TYPES:
+        expected = "numbers in Longitude and Latitude"
+    elif fm and "Invalid unicode" in msg:  # name the field holding the bytes that are not UTF-8
+        from cdp_analysis.data.sources._excel import find_bad_bytes
+
+        bad = find_bad_bytes(Path(fm[1].strip()).read_bytes())
+        if bad is not None:
+            column, expected = bad.column_name(), "a UTF-8 file, as police.uk publishes"
+    elif fm and (count := _FIELDS.search(msg)):  # a short row: the first column it lacks
+        head = _header(Path(fm[1].strip()))
+        found = int(count[2])
+        column = head[found] if found < len(head) else None
+        expected = f"{count[1]} fields, one per column of the header"
     return CdpInputError(
         f"could not be read: {first}", file=file, row=int(line[1]) if line else None,
-        column=col[1] if col else None,
-        expected="numbers in Longitude and Latitude" if col and col[1] in _TYPES else None,
+        column=column, expected=expected,
     )
 
 

@@ -1,0 +1,269 @@
+"""Write the hostile-input corpus of ``tests/data/bad/`` and build hostile workbooks at test time.
+
+The CSV files are small and committed (run ``python tests/data/bad/make_bad.py`` to rewrite
+them); workbooks are large and binary, so :func:`workbook_case` makes a hostile copy of a
+shipped workbook with openpyxl in a temporary folder instead. The 200,000-row files are
+made at test time by :func:`big_returns` and :func:`big_police`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+RAW = ROOT / "data" / "raw"
+
+RETURNS_HEADER = "metric_id,area_code,period,value,target,target_period,note"
+RETURNS_ROWS = [
+    "county_lines_arrests,E23000039,2023/24 Q1,38,,,",
+    "county_lines_arrests,E23000039,2022/23,80,,,",
+    "soc_disruptions,E23000039,2023/24 Q1,259,,,",
+    'adults_in_treatment,E06000058,2022/23,"2,590",2700,2023/24,',
+]
+
+
+def _returns(*rows: str, header: str = RETURNS_HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+#: name -> file text (str: written UTF-8; bytes: written as is)
+RETURNS: dict[str, str | bytes] = {
+    # header problems
+    "title_above_header.csv": "Pan-Dorset CDP returns, July 2023\n" + _returns(*RETURNS_ROWS),
+    "blank_line_above_header.csv": "\n" + _returns(*RETURNS_ROWS),
+    "renamed_header.csv": _returns(*RETURNS_ROWS, header=RETURNS_HEADER.replace("metric_id", "Metric")),
+    "misspelled_optional_header.csv": _returns(*RETURNS_ROWS, header=RETURNS_HEADER.replace("target,", "targt,")),
+    "duplicated_header.csv": _returns(*[r + ",1" for r in RETURNS_ROWS], header=RETURNS_HEADER + ",value"),
+    # a merged "Figures" cell over value and target, exported as two header rows
+    "merged_header_cells.csv": _returns(",,,,,,", *RETURNS_ROWS,
+                                        header="metric_id,area_code,period,Figures,,target_period,note")
+    .replace("\n,,,,,,\n", "\n,,,value,target,,\n", 1),
+    "trailing_empty_columns.csv": _returns(*[r + ",," for r in RETURNS_ROWS], header=RETURNS_HEADER + ",,"),
+    # rows
+    "footnote_rows.csv": _returns(*RETURNS_ROWS, "", "Source: Dorset Police management information"),
+    "blank_rows_then_bad_value.csv": _returns(RETURNS_ROWS[0], "", ",,,,,,", "   ", RETURNS_ROWS[1],
+                                             "soc_disruptions,E23000039,2022/23,nine hundred,,,"),
+    "ragged_row.csv": _returns(RETURNS_ROWS[0], "county_lines_arrests,E23000039,2022/23,80,,,,extra"),
+    "text_in_number.csv": _returns(RETURNS_ROWS[0], "county_lines_arrests,E23000039,2022/23,n/a,,,"),
+    "bad_separator.csv": _returns(RETURNS_ROWS[0], 'county_lines_arrests,E23000039,2022/23,"12,34",,,'),
+    "text_in_target.csv": _returns(RETURNS_ROWS[0], "adults_in_treatment,E06000058,2022/23,2590,1.2.3,2023/24,"),
+    # markers: {marker} is replaced by each of [c] : u x * in the test
+    "marker_template.csv": _returns(*RETURNS_ROWS[:2], "soc_disruptions,E23000039,2023/24 Q1,{marker},,,"),
+    # numbers as analysts type them: parsed
+    "thousands_separators.csv": _returns(
+        'adults_in_treatment,E06000058,2022/23,"2,590","2,700",2023/24,',
+        'adults_in_treatment,E06000059,2022/23," 1,234.5 ",,,',
+        'county_lines_arrests,E23000039,2022/23,"£23,756",,,',
+        "soc_disruptions,E23000039,2022/23,45.2%,,,",
+    ),
+    # encodings
+    "utf8_bom.csv": "\ufeff" + _returns(*RETURNS_ROWS),
+    "cp1252.csv": _returns(*RETURNS_ROWS[:2], "soc_disruptions,E23000039,2023/24 Q1,259,,,"
+                           "\"Cost \u00a31,200 \u2013 see report\"").encode("cp1252"),
+    # empty
+    "empty.csv": b"",
+    "only_blank_lines.csv": "\n\n  \n",
+    "header_only.csv": _returns(),
+    # keys and periods
+    "duplicated_key.csv": _returns(*RETURNS_ROWS, "county_lines_arrests,E23000039,2022/23,81,,,"),
+    "duplicated_key_fullwidth_period.csv": _returns(
+        *RETURNS_ROWS, "county_lines_arrests,E23000039,\uff12\uff10\uff12\uff12/\uff12\uff13,81,,,"),
+    "mixed_period_labels.csv": _returns(RETURNS_ROWS[0], RETURNS_ROWS[1], "soc_disruptions,E23000039,2022-23,964,,,"),
+    "mixed_period_labels_ok.csv": _returns(
+        "county_lines_arrests,E23000039, 2023/24 Q1 ,38,,,", "county_lines_arrests,E23000039,2022/23,80,,,",
+        "county_lines_arrests,E23000039,2023-06,12,,,", "county_lines_arrests,E23000039,2023-01..2023-06,70,,,",
+        "county_lines_arrests,E23000039,2023,140,,,"),
+    # text from data that must stay text
+    "html_in_note.csv": _returns(RETURNS_ROWS[0] + '"<script>alert(1)</script> | =cmd()"'),
+}
+
+SEIZURES_HEADER = ('Police force,All drugs,Cocaine,Crack,Ecstasy,Heroin,LSD,Methadone,Morphine,Other Class A,'
+                   'Total Class A,All Cannabis,Amphetamines,Barbiturates,Ketamine,"Mephedrone\n(non-injection)",'
+                   'Other Class B,Total Class B,Anabolic-steroids,Benzodiazepines,GHB,Temazepam,Other Class C,'
+                   'Total Class C,Unknown')
+SEIZURES_ROWS = [
+    "Cleveland,1900,254,56,30,146,1,13,8,4,464,1063,102,0,3,0,19,1157,10,57,1,4,87,150,409",
+    "Kent,3323,315,115,51,157,4,5,3,13,594,2409,96,0,6,0,0,2493,3,3,0,0,0,5,540",
+    "Dorset,1988,179,109,59,175,1,2,6,14,416,1345,37,0,18,1,27,1397,7,42,0,2,26,69,342",
+]
+
+
+def _seizures(*rows: str, header: str = SEIZURES_HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+#: name -> (text, name the file is ingested under)
+SEIZURES: dict[str, str | bytes] = {
+    "ok_bom.csv": "\ufeff" + _seizures(*SEIZURES_ROWS),
+    "title_above_header.csv": "Seizures of drugs by police force area, 2017/18\n" + _seizures(*SEIZURES_ROWS),
+    "renamed_header.csv": _seizures(*SEIZURES_ROWS, header=SEIZURES_HEADER.replace("Heroin", "Diamorphine")),
+    "blank_rows_then_text.csv": _seizures(SEIZURES_ROWS[0], "", ",,,,,,,,,,,,,,,,,,,,,,,,", SEIZURES_ROWS[1],
+                                          SEIZURES_ROWS[2].replace(",175,", ",n/a,")),
+    "footnote_row.csv": _seizures(*SEIZURES_ROWS, "Source: Home Office"),
+    "marker_template.csv": _seizures(SEIZURES_ROWS[0], SEIZURES_ROWS[1].replace(",157,", ",{marker},")),
+    "thousands_separators.csv": _seizures(SEIZURES_ROWS[0].replace("1900", '"1,900"'), *SEIZURES_ROWS[1:]),
+    "duplicated_force.csv": _seizures(*SEIZURES_ROWS, SEIZURES_ROWS[1]),
+    "shifted_columns.csv": _seizures(*SEIZURES_ROWS[:2], SEIZURES_ROWS[2].replace(",175,1,2,6,14,416,", ",416,1,2,6,14,175,")),
+    "cp1252.csv": _seizures(*SEIZURES_ROWS[:2], SEIZURES_ROWS[2].replace("Dorset", "Dorset \u2013")).encode("cp1252"),
+    "empty.csv": b"",
+}
+
+POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+                 "Crime type,Last outcome category,Context")
+POLICE_ROWS = [
+    'aa01,2024-01,Dorset Police,Dorset Police,-1.985138,50.785936,On or near Merley House Lane,E01015433,'
+    '"Bournemouth, Christchurch and Poole 001C",Other theft,Investigation complete; no suspect identified,',
+    ",2024-01,Dorset Police,Dorset Police,-2.436,50.712,On or near High West Street,E01020447,Dorset 030D,"
+    "Anti-social behaviour,,",
+    "aa03,2024-01,Dorset Police,Dorset Police,,,No location,,,Drugs,Local resolution,",
+]
+
+
+def _police(*rows: str, header: str = POLICE_HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+POLICE: dict[str, str | bytes] = {
+    "ok_bom.csv": "\ufeff" + _police(*POLICE_ROWS),
+    "renamed_header.csv": _police(*POLICE_ROWS, header=POLICE_HEADER.replace("Crime type", "Offence")),
+    "title_above_header.csv": "Dorset Police street-level crime\n" + _police(*POLICE_ROWS),
+    "text_in_longitude.csv": _police(*POLICE_ROWS[:2], POLICE_ROWS[2].replace(",,,No location", ",west,50.7,x")),
+    "month_mismatch.csv": _police(POLICE_ROWS[0], POLICE_ROWS[1].replace("2024-01", "2024-02"), POLICE_ROWS[2]),
+    "no_crime_type.csv": _police(*POLICE_ROWS[:2], POLICE_ROWS[2].replace(",Drugs,", ",,")),
+    "footnote_row.csv": _police(*POLICE_ROWS, "Data provided by police.uk"),
+    "cp1252.csv": _police(POLICE_ROWS[0], POLICE_ROWS[1].replace("High West Street", "Caf\u00e9 Street"),
+                          POLICE_ROWS[2]).encode("cp1252"),
+    "empty.csv": b"",
+}
+
+FINGERTIPS_HEADER = ("Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,"
+                     "Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,Count,"
+                     "Denominator,Value note")
+FINGERTIPS_ROWS = [
+    "93517,OCU not in treatment (%),E92000001,England,E06000058,BCP,UA,Persons,15-64 yrs,,,2018/19,52.3,26.4,65.2,"
+    "1352,2585,",
+    "93517,OCU not in treatment (%),E92000001,England,E06000059,Dorset,UA,Persons,15-64 yrs,,,2018/19,54.6,40.6,"
+    "64.1,1439,2635,",
+]
+
+
+def _fingertips(*rows: str, header: str = FINGERTIPS_HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+FINGERTIPS: dict[str, str | bytes] = {
+    "ok_bom_title.csv": "\ufeffUnmet need for treatment\n\n" + _fingertips(*FINGERTIPS_ROWS),
+    "renamed_header.csv": _fingertips(*FINGERTIPS_ROWS, header=FINGERTIPS_HEADER.replace("Area Code", "Place")),
+    "text_in_value.csv": _fingertips(FINGERTIPS_ROWS[0], FINGERTIPS_ROWS[1].replace(",54.6,", ",high,")),
+    "marker_template.csv": _fingertips(FINGERTIPS_ROWS[0], FINGERTIPS_ROWS[1].replace(",54.6,", ",{marker},")),
+    "mixed_period_labels.csv": _fingertips(FINGERTIPS_ROWS[0], FINGERTIPS_ROWS[1].replace(",2018/19,", ",FY18,")),
+    "cp1252.csv": _fingertips(*FINGERTIPS_ROWS).replace("(%)", "(\u00a3)").encode("cp1252"),
+    "empty.csv": b"",
+}
+
+MOJ_HEADER = "measure,temporal_unit,date,group,rate,value"
+MOJ_ROWS = ["new,3-monthly,2000-01-01,Adult,binary,30.81000486", "new,3-monthly,2000-04-01,Adult,binary,30.81774107"]
+MOJ: dict[str, str | bytes] = {
+    "ok_bom.csv": "\ufeff" + "\n".join([MOJ_HEADER, *MOJ_ROWS, "", ",,,,,"]) + "\n",
+    "footnote_row.csv": "\n".join([MOJ_HEADER, *MOJ_ROWS, "", "Source: MoJ"]) + "\n",
+    "renamed_header.csv": "\n".join([MOJ_HEADER.replace("group", "cohort"), *MOJ_ROWS]) + "\n",
+    "text_in_value.csv": "\n".join([MOJ_HEADER, MOJ_ROWS[0], MOJ_ROWS[1].replace("30.81774107", "thirty")]) + "\n",
+    "duplicated_key.csv": "\n".join([MOJ_HEADER, *MOJ_ROWS, MOJ_ROWS[1].replace("30.81774107", "31")]) + "\n",
+    "cp1252.csv": ("\n".join([MOJ_HEADER, *MOJ_ROWS, "new,3-monthly,2000-07-01,Adult \u2013 all,binary,30"]) + "\n")
+    .encode("cp1252"),
+    "empty.csv": b"",
+}
+
+_AGES = ",".join(f"Age {a}" for a in range(90))
+POPSERIES_HEADER = "name,code,year," + _AGES + ",Aged 90+"
+_POP_ROW = "Dorset,E06000059,2020," + ",".join(["4000"] * 90) + ",5000"
+POPSERIES: dict[str, str | bytes] = {
+    "ok_bom.csv": "\ufeff" + POPSERIES_HEADER + "\n" + _POP_ROW + "\n",
+    "text_in_count.csv": POPSERIES_HEADER + "\n" + _POP_ROW + "\n"
+    + _POP_ROW.replace("2020,4000", "2021,4000").replace(",5000", ",lots") + "\n",
+    "thousands_separators.csv": POPSERIES_HEADER + "\n" + _POP_ROW.replace(",5000", ',"5,000"') + "\n",
+    "duplicated_key.csv": POPSERIES_HEADER + "\n" + _POP_ROW + "\n" + _POP_ROW + "\n",
+    "missing_age_column.csv": POPSERIES_HEADER.replace("Age 42,", "") + "\n" + _POP_ROW.replace("4000,", "", 1) + "\n",
+    "empty.csv": b"",
+}
+
+CORPUS = {"returns": RETURNS, "ho_seizures": SEIZURES, "police_uk": POLICE, "fingertips": FINGERTIPS,
+          "moj_reoffending": MOJ, "ons_population_series": POPSERIES}
+
+
+def write_corpus(dest: Path = HERE) -> list[Path]:
+    """Write every committed CSV of the corpus under ``dest/<loader>/``."""
+    out = []
+    for folder, files in CORPUS.items():
+        (dest / folder).mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            path = dest / folder / name
+            path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+            out.append(path)
+    return out
+
+
+# --------------------------------------------------------------------------- big files
+def big_returns(path: Path, n: int = 200_000, bad_line: int | None = None) -> Path:
+    """A returns file of ``n`` unique rows (metrics x areas x months); optionally ``n/a`` on ``bad_line``."""
+    from cdp_analysis.areas import areas
+    from cdp_analysis.metrics import metric_ids
+
+    mids = sorted(metric_ids())[:30]
+    codes = sorted(c for c in areas()["code"] if c.startswith("E0"))[:30]
+    months = [f"{y}-{m:02d}" for y in range(1990, 2024) for m in range(1, 13)]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["metric_id", "area_code", "period", "value", "note"])
+    line = 1
+    for month in months:
+        for mid in mids:
+            for code in codes:
+                line += 1
+                w.writerow([mid, code, month, "n/a" if line == bad_line else f"{line % 997:,}",
+                            "a note, quoted"])
+                if line > n:
+                    path.write_text(buf.getvalue(), encoding="utf-8")
+                    return path
+    raise ValueError("not enough combinations")
+
+
+def big_police(path: Path, n: int = 200_000, bad_line: int | None = None) -> Path:
+    """A police.uk file of ``n`` records for 2024-01; optionally a text Longitude on ``bad_line``."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(POLICE_HEADER + "\n")
+        for line in range(2, n + 2):
+            row = POLICE_ROWS[line % len(POLICE_ROWS)]
+            if line == bad_line:
+                row = row.replace("-1.985138", "west").replace("-2.436", "west")
+            fh.write(row + "\n")
+    return path
+
+
+# --------------------------------------------------------------------------- workbooks
+def workbook_case(src: Path, dst: Path, mutate) -> Path:
+    """Copy workbook ``src`` to ``dst`` through openpyxl, calling ``mutate(workbook)`` on the way."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    mutate(wb)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+    return dst
+
+
+def find_cell(ws, predicate, max_row: int = 40):
+    """The first cell in the top ``max_row`` rows of ``ws`` whose value satisfies ``predicate``."""
+    for row in ws.iter_rows(min_row=1, max_row=max_row):
+        for cell in row:
+            if cell.value is not None and predicate(cell.value):
+                return cell
+    raise LookupError(f"no such cell in {ws.title}")
+
+
+if __name__ == "__main__":
+    for p in write_corpus():
+        print(p.relative_to(ROOT))
