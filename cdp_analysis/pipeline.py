@@ -286,21 +286,29 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     try:
-        for attempt in range(retries + 1):
-            try:
-                papermill.execute_notebook(
-                    run.notebook, str(executed), parameters=dict(run.parameters), kernel_name=kernel_name,
-                    language="python", cwd=str(tmp), progress_bar=False, execution_timeout=execution_timeout,
-                    start_timeout=120, log_output=False,
-                )
-                break
-            except PapermillExecutionError:
-                raise
-            except Exception as exc:  # kernel failed to start: retry
-                if attempt < retries and _is_kernel_start_failure(exc):
-                    time.sleep(1 + attempt)
-                    continue
-                raise
+        previous_out = os.environ.get("CDP_OUTPUT_DIR")
+        os.environ["CDP_OUTPUT_DIR"] = str(tmp)  # the kernel writes figures and tables into the run folder
+        try:
+            for attempt in range(retries + 1):
+                try:
+                    papermill.execute_notebook(
+                        run.notebook, str(executed), parameters=dict(run.parameters), kernel_name=kernel_name,
+                        language="python", cwd=str(tmp), progress_bar=False, execution_timeout=execution_timeout,
+                        start_timeout=120, log_output=False,
+                    )
+                    break
+                except PapermillExecutionError:
+                    raise
+                except Exception as exc:  # kernel failed to start: retry
+                    if attempt < retries and _is_kernel_start_failure(exc):
+                        time.sleep(1 + attempt)
+                        continue
+                    raise
+        finally:
+            if previous_out is None:
+                os.environ.pop("CDP_OUTPUT_DIR", None)
+            else:
+                os.environ["CDP_OUTPUT_DIR"] = previous_out
         timings["execute_s"] = round(time.perf_counter() - t0, 3)
         if render:
             from cdp_analysis.report import render as _render

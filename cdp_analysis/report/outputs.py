@@ -78,6 +78,21 @@ def figure_markdown(src: str, alt: str) -> str:
     return f"![{alt}]({src})\\ "
 
 
+def output_folder(folder: str | Path | None = None) -> Path:
+    """Where figures and tables go: ``folder``, else ``$CDP_OUTPUT_DIR``, else the working directory.
+
+    Under the batch runner the working directory is the run folder and ``CDP_OUTPUT_DIR``
+    names it too; in JupyterLab or under nbval, set ``CDP_OUTPUT_DIR`` to keep the files out
+    of the notebooks folder.
+    """
+    import os
+
+    if folder is not None:
+        return Path(folder)
+    env = os.environ.get("CDP_OUTPUT_DIR")
+    return Path(env) if env else Path.cwd()
+
+
 def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None = None) -> None:
     """Save a figure as SVG and PNG, display it with its alt text, and close it.
 
@@ -110,7 +125,7 @@ def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None =
     _check_name(name)
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt text is required: describe what the chart shows")
-    root = Path(folder) if folder is not None else Path.cwd()
+    root = output_folder(folder)
     out = root / FIGURES
     out.mkdir(parents=True, exist_ok=True)
     svg, png = out / f"{name}.svg", out / f"{name}.png"
@@ -410,7 +425,7 @@ def show_table(
                                        index=index, by=by, totals=totals, hide_with=hide_with)
     md = table_markdown(text, title=title, source=source, notes=notes, shorthand=meta["shorthand"],
                         numeric=meta["numeric"], threshold=threshold)
-    root = Path(folder) if folder is not None else Path.cwd()
+    root = output_folder(folder)
     out = root / TABLES
     out.mkdir(parents=True, exist_ok=True)
     csv, js = out / f"{name}.csv", out / f"{name}.json"
