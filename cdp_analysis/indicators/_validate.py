@@ -336,7 +336,14 @@ def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int) -> Groups | No
         if int(np.count_nonzero(change)) != int(np.count_nonzero(head_change)):
             return None
         starts = np.concatenate([[0], np.flatnonzero(head_change) + 1])  # blocks starting a run
-        run_codes, uniques = pd.factorize(values[starts * block], sort=True, use_na_sentinel=False)
+        run_values = values[starts * block]
+        if len(run_values) > 1000 and run_values.dtype == object:
+            # run heads often cycle (periods within areas): find the cycle and tile
+            again = np.flatnonzero(run_values[1:4097] == run_values[0])
+            cycle = int(again[0]) + 1 if len(again) else 0
+            run_codes, uniques = factorize(run_values, period=cycle or None)
+        else:
+            run_codes, uniques = pd.factorize(run_values, sort=True, use_na_sentinel=False)
         codes = np.repeat(run_codes.astype(np.int64), np.diff(np.append(starts, n_blocks)))
         k = max(len(uniques), 1)
         if size * k > max(4 * n_blocks, 1_000_000):
@@ -348,7 +355,8 @@ def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int) -> Groups | No
     n = int(seen.sum())
     first = np.empty(n, dtype=np.int64)
     first[block_codes[::-1]] = np.arange(n_blocks - 1, -1, -1, dtype=np.int64)
-    keys = df[by].iloc[first * block].reset_index(drop=True)
+    rows = first * block
+    keys = pd.DataFrame({col: df[col].array.take(rows) for col in by})
     return Groups(np.repeat(block_codes, block), n, keys)
 
 

@@ -76,3 +76,25 @@ def test_group_blocks_equals_group_rows_or_declines(layout):
     assert fast is not None
     np.testing.assert_array_equal(fast.codes, slow.codes)
     pd.testing.assert_frame_equal(fast.keys, slow.keys)
+
+
+def test_group_blocks_many_cycling_heads():
+    # > 1000 blocks whose period labels cycle within areas (the cycle-and-tile path)
+    areas = [f"E{i:08d}" for i in range(60)]
+    periods = [str(2000 + y) for y in range(25)]
+    heads = pd.DataFrame({"a": np.repeat(areas, 25), "p": np.tile(periods, 60)})
+    df = heads.loc[heads.index.repeat(19)].reset_index(drop=True)
+    fast = V.group_blocks(df, ["a", "p"], 19)
+    slow = V.group_rows(df, ["a", "p"])
+    np.testing.assert_array_equal(fast.codes, slow.codes)
+    pd.testing.assert_frame_equal(fast.keys, slow.keys)
+    broken = df.copy()
+    broken.loc[19 * 700, "p"] = "1999"  # heads no longer cycle (and the block is mixed)
+    assert V.group_blocks(broken, ["a", "p"], 19) is None
+    heads_only = heads.copy()
+    heads_only.loc[700, "p"] = "1999"  # heads break the cycle, blocks intact
+    df2 = heads_only.loc[heads_only.index.repeat(19)].reset_index(drop=True)
+    fast2 = V.group_blocks(df2, ["a", "p"], 19)
+    slow2 = V.group_rows(df2, ["a", "p"])
+    np.testing.assert_array_equal(fast2.codes, slow2.codes)
+    pd.testing.assert_frame_equal(fast2.keys, slow2.keys)
