@@ -304,3 +304,82 @@ def test_200k_row_police_file_ingests_and_a_bad_line_leaves_the_store_unchanged(
         drugs = s.observations("police_uk_drugs", area_code="E23000039", period="2024-01")
     assert n == 200_000
     assert drugs["count"].tolist() == [sum(1 for k in range(2, 200_002) if k % 3 == 2)]
+
+
+# --------------------------------------------------------------------------- workbooks
+@pytest.fixture(scope="module")
+def slim_deaths_la(tmp_path_factory) -> Path:
+    """The ONS deaths-by-LA workbook cut to its first 40 rows per table (fast to copy)."""
+    src = DATA / DEST["ons_deaths_la"]
+
+    def cut(wb):
+        for ws in wb.worksheets:
+            if ws.title.startswith("Table") and ws.max_row > 40:
+                ws.delete_rows(41, ws.max_row - 40)
+
+    return make_bad.workbook_case(src, tmp_path_factory.mktemp("wb") / "2021localauthorities.xlsx", cut)
+
+
+def _set(sheet: str, **cells):
+    def mutate(wb):
+        for ref, value in cells.items():
+            wb[sheet][ref] = value
+    return mutate
+
+
+DEATHS_REJECTED = [
+    # (case, mutate, sheet, row, column)
+    ("renamed header", _set("Table 1", A4="Place identifier"), "Table 1", 4, "A"),
+    ("merged header cells", lambda wb: wb["Table 1"].merge_cells("A4:B4"), "Table 1", 4, None),
+    ("text in a count", _set("Table 1", E12="n/a"), "Table 1", 12, "E"),
+    ("thousands separator as text", _set("Table 1", E12="1,062"), "Table 1", 12, "E"),
+    ("marker *", _set("Table 1", E12="*"), "Table 1", 12, "E"),
+    ("marker u in a count", _set("Table 1", E12="u"), "Table 1", 12, "E"),
+    ("negative count", _set("Table 1", F12=-3), "Table 1", 12, "F"),
+    ("figures without an area code", _set("Table 1", A41="Footnote 3", E41=5), "Table 1", 41, "A"),
+    ("duplicated area", _set("Table 1", A41="E06000047", E41=62), "Table 1", [12, 41], "A"),
+    ("text in a rate", _set("Table 3", F11="high"), "Table 3", 11, "F"),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate", "sheet", "row", "column"), DEATHS_REJECTED,
+                         ids=[c[0] for c in DEATHS_REJECTED])
+def test_bad_deaths_workbook_rejected_naming_the_cell(base_store, slim_deaths_la, tmp_path, case, mutate, sheet,
+                                                      row, column):
+    bad = make_bad.workbook_case(slim_deaths_la, tmp_path / "bad" / "2021localauthorities.xlsx", mutate)
+    err = rejected_ingest(base_store, tmp_path / "s", "ons_deaths_la", bad)
+    assert (err.sheet, err.row, err.column) == (sheet, row, column), str(err)
+    assert err.expected
+
+
+@pytest.mark.parametrize(("case", "mutate", "status"), [
+    ("marker [c]", _set("Table 1", E12="[c]"), "c"),
+    ("marker :", _set("Table 1", E12=":"), "x"),
+    ("marker x", _set("Table 1", E12="x"), "x"),
+    ("blank cell", _set("Table 1", E12=None), "x"),
+    ("footnote and blank rows", _set("Table 1", A41="Source: ONS", A43="Note 1: registrations"), ""),
+    ("header shifted down", lambda wb: wb["Table 1"].insert_rows(3, 3), ""),
+])
+def test_deaths_workbook_variants_parsed(slim_deaths_la, tmp_path, case, mutate, status):
+    from cdp_analysis.data.sources import ons_deaths_la
+
+    path = make_bad.workbook_case(slim_deaths_la, tmp_path / "2021localauthorities.xlsx", mutate)
+    df = ons_deaths_la.read(path)
+    durham = df[(df.metric_id == "drug_poisoning_deaths") & (df.area_code == "E06000047")].set_index("period")
+    assert durham.loc["2020", "count"] == 72.0 and durham.loc["2020", "status"] == ""
+    assert durham.loc["2021", "status"] == status
+    assert (durham.loc["2021", "count"] == 62.0) if status == "" else math.isnan(durham.loc["2021", "count"])
+
+
+def test_empty_workbook_rejected(base_store, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "2021localauthorities.xlsx"
+    openpyxl.Workbook().save(path)
+    err = rejected_ingest(base_store, tmp_path / "s", "ons_deaths_la", path)
+    assert err.expected
+    not_a_workbook = tmp_path / "x" / "2021localauthorities.xlsx"
+    not_a_workbook.parent.mkdir()
+    not_a_workbook.write_bytes(b"Area code,Deaths\nE06000058,3\n")
+    err = rejected_ingest(base_store, tmp_path / "t", "ons_deaths_la", not_a_workbook)
+    assert "workbook" in str(err)
