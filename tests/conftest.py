@@ -45,3 +45,13 @@ def pan_dorset_report(returns_store, tmp_path_factory) -> Path:
     assert main(["run", "--db", str(returns_store), "--out", str(out), "--quiet", "--workers", "1",
                  "--notebook", "progress_report"]) == 0
     return out / "2023-24-Q1" / "pan-dorset"
+
+
+@pytest.fixture(scope="session")
+def full_store(tmp_path_factory) -> Path:
+    """A store built by `cdp ingest` from everything shipped in data/."""
+    from cdp_analysis.data.store import ingest
+
+    db = tmp_path_factory.mktemp("full_store") / "cdp.duckdb"
+    ingest(DATA, db)
+    return db

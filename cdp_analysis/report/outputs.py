@@ -78,6 +78,31 @@ def figure_markdown(src: str, alt: str) -> str:
     return f"![{alt}]({src})\\ "
 
 
+DEFAULT_THRESHOLD = 5
+
+
+def disclosure_threshold(threshold: int | None = None) -> int:
+    """The disclosure threshold: counts from 1 to ``threshold - 1`` are suppressed.
+
+    ``threshold`` when given, else the ``CDP_DISCLOSURE_THRESHOLD`` environment variable (a
+    partnership's own policy, e.g. 10), else 5. Every produced output can be checked against
+    the default policy with :func:`cdp_analysis.report.disclosure_check.scan_outputs`.
+
+    >>> disclosure_threshold(), disclosure_threshold(10)
+    (5, 10)
+    """
+    import os
+
+    if threshold is None:
+        env = os.environ.get("CDP_DISCLOSURE_THRESHOLD", "").strip()
+        threshold = int(env) if env else DEFAULT_THRESHOLD
+    if int(threshold) < 1:
+        from cdp_analysis.errors import CdpParameterError
+
+        raise CdpParameterError(f"the disclosure threshold must be 1 or more, not {threshold}")
+    return int(threshold)
+
+
 def output_folder(folder: str | Path | None = None) -> Path:
     """Where figures and tables go: ``folder``, else ``$CDP_OUTPUT_DIR``, else the working directory.
 
@@ -188,7 +213,7 @@ def prepare_table(
     df: pd.DataFrame,
     *,
     count_columns: Sequence[str] = (),
-    threshold: int = 5,
+    threshold: int | None = None,
     formats: Mapping[str, Formatter] | None = None,
     index: bool = False,
     by: str | Sequence[str] | None = None,
@@ -251,6 +276,7 @@ def prepare_table(
     formats = dict(formats or {})
     had_status = "status" in data.columns
     hidden: dict[str, np.ndarray] = {}
+    threshold = disclosure_threshold(threshold)
     meta: dict[str, Any] = {"suppressed": {}, "threshold": int(threshold)}
     if count_columns:
         from cdp_analysis.indicators.disclosure import suppress
@@ -369,7 +395,7 @@ def show_table(
     source: str,
     notes: Sequence[str] | str | None = None,
     count_columns: Sequence[str] = (),
-    threshold: int = 5,
+    threshold: int | None = None,
     formats: Mapping[str, Formatter] | None = None,
     index: bool = False,
     units: Mapping[str, str] | None = None,
@@ -397,7 +423,8 @@ def show_table(
         Counts to protect with primary and secondary suppression (see :func:`prepare_table`);
         hidden cells show ``[c]``, never 0.
     threshold
-        Counts below this are hidden (default 5).
+        Counts below this are hidden (default: :func:`disclosure_threshold`, 5 unless the
+        partnership's policy sets ``CDP_DISCLOSURE_THRESHOLD``).
     formats
         Column -> display format (``"{:,.1f}"``, ``",.1f"`` or a function).
     index
@@ -421,6 +448,7 @@ def show_table(
     if isinstance(notes, str):
         notes = [notes]
     notes = [str(n) for n in (notes or [])]
+    threshold = disclosure_threshold(threshold)
     text, values, meta = prepare_table(df, count_columns=count_columns, threshold=threshold, formats=formats,
                                        index=index, by=by, totals=totals, hide_with=hide_with)
     md = table_markdown(text, title=title, source=source, notes=notes, shorthand=meta["shorthand"],
