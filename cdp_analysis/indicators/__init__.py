@@ -25,13 +25,13 @@ _EXPORTS: dict[str, str] = {
     "standardised_ratio": "standardised",
     "esp2013": "standardised",
     # comparison with a benchmark, funnel plots, trends, quantiles
-    "compare": "compare",
-    "benchmark_comparison": "compare",
-    "recent_trend": "compare",
+    "compare": "comparison",
+    "benchmark_comparison": "comparison",
+    "recent_trend": "comparison",
     "funnel_limits": "funnels",
     "funnel_points": "funnels",
     "funnel_significance": "funnels",
-    "quantiles": "quantiles",
+    "quantiles": "ranking",
     # tests of change and plain-English statements
     "rate_ratio_test": "change",
     "proportion_difference_test": "change",

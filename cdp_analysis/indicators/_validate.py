@@ -35,7 +35,6 @@ __all__ = [
     "Groups",
     "group_rows",
     "group_blocks",
-    "make_module_callable",
     "factorize",
     "z_of",
 ]
@@ -358,21 +357,3 @@ def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int) -> Groups | No
     rows = first * block
     keys = pd.DataFrame({col: df[col].array.take(rows) for col in by})
     return Groups(np.repeat(block_codes, block), n, keys)
-
-
-def make_module_callable(module_name: str, func: Any) -> None:
-    """Let ``ind.<name>`` stay usable when a module and its function share a name.
-
-    ``compare.compare`` and ``quantiles.quantiles``: importing the submodule binds the
-    *module* to the package attribute, shadowing the lazily exported function. Making
-    the module callable (forwarding to ``func``) keeps ``ind.compare(df, ...)`` working
-    whatever the import order.
-    """
-    import sys
-    import types
-
-    class _CallableModule(types.ModuleType):
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            return func(*args, **kwargs)
-
-    sys.modules[module_name].__class__ = _CallableModule

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpParameterError
-from cdp_analysis.indicators._validate import as_list, check_frame, make_module_callable, numeric
+from cdp_analysis.indicators._validate import as_list, check_frame, numeric
 
 __all__ = ["quantiles"]
 
@@ -99,6 +99,3 @@ def quantiles(
     out["quantile"] = pd.array(np.where(np.isnan(q), pd.NA, q).tolist() if np.isnan(q).any() else q.astype(np.int64), dtype="Int64")
     out["nquantiles"] = nquantiles
     return out
-
-
-make_module_callable(__name__, quantiles)

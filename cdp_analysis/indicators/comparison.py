@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
-from cdp_analysis.indicators._validate import as_list, check_frame, group_rows, make_module_callable, numeric
+from cdp_analysis.indicators._validate import as_list, check_frame, group_rows, numeric
 
 __all__ = ["compare", "benchmark_comparison", "recent_trend", "POLARITIES"]
 
@@ -368,6 +368,3 @@ def recent_trend(
     out["label"] = label
     out["method"] = "chi-square test for trend" if is_prop else "weighted regression"
     return out
-
-
-make_module_callable(__name__, compare)
