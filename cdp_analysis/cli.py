@@ -87,7 +87,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         areas = [DEFAULT_AREA]
     periods = args.period or [latest_period(args.db)]
     notebooks = args.notebook or list(pipeline.NOTEBOOKS)
-    runs = pipeline.plan(periods, areas, notebooks, out=args.out, db=args.db)
+    runs = pipeline.plan(periods, areas, notebooks, out=args.out, db=args.db, strict=False)
+    if runs and all(r.error for r in runs):  # nothing valid to run: one clear error
+        raise CdpError(runs[0].error)
     executor = None
     client = None
     if args.scheduler:

@@ -153,6 +153,7 @@ class Run:
     area: str
     out_dir: str
     parameters: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    error: str | None = field(default=None, compare=False)  # invalid parameters: refused, never started
 
     @property
     def key(self) -> str:
@@ -186,13 +187,23 @@ def plan(
     out: str | os.PathLike | None = None,
     extra: dict[str, Any] | None = None,
     db: str | os.PathLike | None = None,
+    *,
+    strict: bool = True,
 ) -> list[Run]:
     """Plan notebooks x periods x areas and validate every parameter set before running.
+
+    Parameters
+    ----------
+    strict
+        ``True`` (default): raise on the first invalid period, area or parameter, before
+        anything starts. ``False`` (the batch command line): keep going; an invalid run is
+        returned with its ``error`` set, is refused without starting a kernel, and is
+        reported as failed beside the others.
 
     Raises
     ------
     CdpParameterError
-        For the first invalid period, area or parameter (nothing has started).
+        A missing notebook; with ``strict``, any invalid period, area or parameter.
     """
     from cdp_analysis import config
 
@@ -202,17 +213,23 @@ def plan(
         path = _notebook_path(nb)
         declared = notebook_parameters(path)
         for period in periods:
-            p = Period.parse(period)
             for area in areas:
-                params: dict[str, Any] = {"area": area, "period": p.label}
-                if db is not None and "db" in declared:
-                    params["db"] = str(Path(db).resolve())
-                params.update(extra or {})
-                clean = validate_parameters(path, params, declared)
-                folder = out_root / p.slug / safe_component(area)
-                if not folder.resolve().is_relative_to(out_root.resolve()):
-                    raise CdpParameterError(f"output for {area!r} would escape {out_root}")
-                runs.append(Run(str(path), p.label, area, str(folder), clean))
+                try:
+                    p = Period.parse(period)
+                    params: dict[str, Any] = {"area": area, "period": p.label}
+                    if db is not None and "db" in declared:
+                        params["db"] = str(Path(db).resolve())
+                    params.update(extra or {})
+                    clean = validate_parameters(path, params, declared)
+                    folder = out_root / p.slug / safe_component(area)
+                    if not folder.resolve().is_relative_to(out_root.resolve()):
+                        raise CdpParameterError(f"output for {area!r} would escape {out_root}")
+                    runs.append(Run(str(path), p.label, area, str(folder), clean))
+                except CdpParameterError as exc:
+                    if strict:
+                        raise
+                    runs.append(Run(str(path), str(period), str(area), str(out_root / "_invalid"),
+                                    {"area": area, "period": period}, error=str(exc)))
     return runs
 
 
@@ -446,11 +463,18 @@ def execute(
         One summary per run (``status`` ``ok`` | ``failed`` | ``skipped``), in plan order.
     """
     kernel = kernel_name or ensure_kernel()
-    todo = [r for r in runs if not (resume and is_complete(r))]
+    invalid = [r for r in runs if r.error]
+    results: dict[str, dict[str, Any]] = {
+        r.key: {"key": r.key, "notebook": Path(r.notebook).stem, "period": r.period, "area": r.area,
+                "out_dir": None, "status": "failed", "cell": None, "error": f"refused before starting: {r.error}",
+                "executed_notebook": None} for r in invalid}
+    runs_ok = [r for r in runs if not r.error]
+    todo = [r for r in runs_ok if not (resume and is_complete(r))]
     todo = prepare_shared(todo)
+    todo_keys = {r.key for r in todo}
     skipped = [{"key": r.key, "notebook": Path(r.notebook).stem, "period": r.period, "area": r.area,
-                "out_dir": r.out_dir, "status": "skipped"} for r in runs if r not in todo]
-    results: dict[str, dict[str, Any]] = {s["key"]: s for s in skipped}
+                "out_dir": r.out_dir, "status": "skipped"} for r in runs_ok if r.key not in todo_keys]
+    results.update({s["key"]: s for s in skipped})
     # runs writing into the same folder (several notebooks for one area) go one after another
     groups: dict[str, list[Run]] = {}
     for r in todo:
@@ -533,7 +557,11 @@ def write_batch_summary(results: Sequence[dict[str, Any]], out: str | os.PathLik
     for r in results:
         by_period.setdefault(r["period"], []).append(r)
     for period, rows in by_period.items():
-        path = root / Period.parse(period).slug / "batch_summary.json"
+        try:
+            slug = Period.parse(period).slug
+        except CdpParameterError:  # runs refused for an invalid period label
+            slug = "_invalid"
+        path = root / slug / "batch_summary.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         body = {
             "period": period,

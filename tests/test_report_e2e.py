@@ -102,13 +102,37 @@ def test_failed_run_is_reported_and_others_complete(tmp_path, store):
     nb.metadata["kernelspec"] = {"name": "cdp-analysis", "display_name": "cdp", "language": "python"}
     nbformat.write(nb, bad)
     out = tmp_path / "out"
-    runs = pipeline.plan(["2023/24 Q1"], ["E06000058", "E06000059"], notebooks=[str(bad)], out=out)
+    # one bad parameter (an unknown area) and one notebook that raises (for Dorset)
+    with pytest.raises(CdpParameterError):
+        pipeline.plan(["2023/24 Q1"], ["E06000058", "E06000059", "E0600005X"], notebooks=[str(bad)], out=out)
+    runs = pipeline.plan(["2023/24 Q1"], ["E06000058", "E06000059", "E0600005X"], notebooks=[str(bad)], out=out,
+                         strict=False)
+    assert [r.error is not None for r in runs] == [False, False, True]
     results = pipeline.execute(runs, workers=2, progress=False, render=False)
     by_area = {r["area"]: r for r in results}
     assert by_area["E06000058"]["status"] == "ok"
     failed = by_area["E06000059"]
     assert failed["status"] == "failed" and "planted failure" in failed["error"]
     assert failed["cell"] is not None and Path(failed["executed_notebook"]).exists()
+    refused = by_area["E0600005X"]
+    assert refused["status"] == "failed" and "refused before starting" in refused["error"]
     assert not (out / "2023-24-Q1" / "E06000059").exists()  # whole or not at all
+    text = pipeline.format_results(results)
+    assert "FAILED  2023/24 Q1 / E06000059 / boom: cell" in text and "E0600005X" in text
+    assert text.endswith("1 ok, 2 failed, 0 skipped")
     again = pipeline.execute(runs, workers=2, progress=False, resume=True, render=False)
-    assert {r["area"]: r["status"] for r in again} == {"E06000058": "skipped", "E06000059": "failed"}
+    assert {r["area"]: r["status"] for r in again} == {"E06000058": "skipped", "E06000059": "failed",
+                                                       "E0600005X": "failed"}
+
+
+def test_cli_batch_with_a_bad_area_runs_the_rest_and_exits_1(returns_store, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", "--db", str(returns_store), "--out", str(out), "--quiet", "--notebook", "progress_report",
+                 "--area", "E06000058", "--area", "no-such-area"])
+    text = capsys.readouterr().out
+    assert code == 1
+    assert "ok      2023/24 Q1 / E06000058 / progress_report" in text
+    assert "FAILED  2023/24 Q1 / no-such-area / progress_report" in text
+    assert (out / "2023-24-Q1" / "E06000058" / "progress_report.html").exists()
+    summary = json.loads((out / "2023-24-Q1" / "batch_summary.json").read_text(encoding="utf-8"))
+    assert summary["ok"] == 1 and summary["failed"] == 1
