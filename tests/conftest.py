@@ -55,3 +55,14 @@ def full_store(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("full_store") / "cdp.duckdb"
     ingest(DATA, db)
     return db
+
+
+@pytest.fixture(scope="session")
+def two_area_reports(full_store, tmp_path_factory) -> Path:
+    """`cdp run` of both notebooks for BCP and Dorset from the full store; returns the period folder."""
+    from cdp_analysis.cli import main
+
+    out = tmp_path_factory.mktemp("two_areas")
+    assert main(["run", "--db", str(full_store), "--out", str(out), "--quiet", "--workers", "2",
+                 "--area", "E06000058", "--area", "E06000059"]) == 0
+    return out / "2023-24-Q1"

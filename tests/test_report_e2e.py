@@ -136,3 +136,41 @@ def test_cli_batch_with_a_bad_area_runs_the_rest_and_exits_1(returns_store, tmp_
     assert (out / "2023-24-Q1" / "E06000058" / "progress_report.html").exists()
     summary = json.loads((out / "2023-24-Q1" / "batch_summary.json").read_text(encoding="utf-8"))
     assert summary["ok"] == 1 and summary["failed"] == 1
+
+
+@pytest.mark.parametrize("area", ["E06000058", "E06000059"])
+def test_two_areas_tables_workbook_word_and_manifest(two_area_reports, area):
+    import csv
+
+    import docx
+    from bs4 import BeautifulSoup
+    from openpyxl import load_workbook
+
+    folder = two_area_reports / area
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["runs"]) == {"progress_report", "needs_assessment"}
+    for run in manifest["runs"].values():
+        assert run["parameters"]["area"] == area
+        files = {i["file"] for i in run["inputs"]}
+        assert "raw/ons_drug_deaths/original/2021localauthorities.xlsx" in files
+        assert all(len(i["sha256"]) == 64 for i in run["inputs"])
+    needs = manifest["runs"]["needs_assessment"]
+    assert "tables.xlsx" in needs["outputs"] and any(o.startswith("figures/") for o in needs["outputs"])
+    # the tables behind the appendix: the area's own registered deaths, as published by ONS
+    with open(folder / "tables" / "deaths_misuse_asmr.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["Area"]: r for r in csv.DictReader(fh)}
+    expected = {"E06000058": ("Bournemouth, Christchurch and Poole", "77", "6.8"), "E06000059": ("Dorset", "55", "5.3")}
+    name, deaths, rate = expected[area]
+    assert rows[name]["Deaths (3 years)"] == deaths and float(rows[name]["Rate per 100,000"]) == float(rate)
+    # accessible workbook: cover, contents, notes, one table per sheet
+    wb = load_workbook(folder / "tables.xlsx", read_only=True)
+    assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"] and len(wb.sheetnames) >= 5
+    # HTML: every image has alt text; Word: every image has a description, real headings
+    for stem in ("progress_report", "needs_assessment"):
+        soup = BeautifulSoup((folder / f"{stem}.html").read_text(encoding="utf-8"), "html.parser")
+        imgs = soup.find_all("img")
+        assert imgs and all(i.get("alt", "").strip() for i in imgs)
+        doc = docx.Document(str(folder / f"{stem}.docx"))
+        descr = [el.get("descr") for el in doc.element.body.iter() if el.tag.endswith("}docPr")]
+        assert descr and all(d and d.strip() for d in descr)
+        assert any(p.style.name.startswith("Heading") for p in doc.paragraphs)
