@@ -611,7 +611,7 @@ def funnel(
     x: str = "denominator",
     y: str = "value",
     label: str = "area_name",
-    highlight: str | None = None,
+    highlight: str | Sequence[str] | None = None,
     title: str,
     subtitle: str,
     source: str,
@@ -629,12 +629,12 @@ def funnel(
         ``lower_95``, ``upper_95``, ``lower_99_8``, ``upper_99_8`` and ``centre`` (as from
         :func:`cdp_analysis.indicators.funnel_limits`).
     highlight
-        The area to pick out and label.
+        The area (or areas: a partnership's members) to pick out and label.
 
     Returns
     -------
     (matplotlib.figure.Figure, str)
-        The alt text counts the areas outside the 99.8% limits and places the highlighted one.
+        The alt text counts the areas outside the 99.8% limits and places each highlighted one.
     """
     _check_columns(points, [x, y, label], "funnel points")
     lim = limits.copy()
@@ -645,8 +645,10 @@ def funnel(
     pts[y] = pd.to_numeric(pts[y], errors="coerce")
     pts[x] = pd.to_numeric(pts[x], errors="coerce")
     pts = pts[pts[x].notna() & pts[y].notna()]
-    if highlight is not None and highlight not in set(pts[label].astype(str)):
-        raise ValueError(f"funnel: highlight {highlight!r} is not among the points")
+    highlights = [highlight] if isinstance(highlight, str) else list(highlight or [])
+    missing = [h for h in highlights if h not in set(pts[label].astype(str))]
+    if missing:
+        raise ValueError(f"funnel: highlight {missing[0]!r} is not among the points")
     lxv = lim[lx].to_numpy(dtype=float)
 
     def at(col: str, xv: np.ndarray) -> np.ndarray:
@@ -665,14 +667,14 @@ def funnel(
                 (xe, float(lim["centre"].iloc[-1]), "Average", "#3D3D3D"),
                 (xe, float(lim["lower_95"].iloc[-1]), "95%", "#28A197"),
                 (xe, float(lim["lower_99_8"].iloc[-1]), "99.8%", "#801650")]
-        is_hi = pts[label].astype(str) == highlight if highlight is not None else pd.Series(False, index=pts.index)
+        is_hi = pts[label].astype(str).isin(highlights)
         others = pts[~is_hi]
-        ax.scatter(others[x], others[y], s=36, color=FOCUS if highlight is None else GREY,
+        ax.scatter(others[x], others[y], s=36, color=FOCUS if not highlights else GREY,
                    edgecolor="white", linewidth=0.5, zorder=3)
-        if highlight is not None:
-            h = pts[is_hi].iloc[0]
+        for i, name in enumerate(highlights):
+            h = pts[pts[label].astype(str) == name].iloc[0]
             ax.scatter([h[x]], [h[y]], s=70, color=FOCUS, edgecolor="white", linewidth=0.8, zorder=4)
-            ax.annotate(highlight, (h[x], h[y]), xytext=(7, 5), textcoords="offset points", fontsize=11,
+            ax.annotate(name, (h[x], h[y]), xytext=(7, 5 - 14 * (i % 2)), textcoords="offset points", fontsize=11,
                         fontweight="bold", color=FOCUS)
         x_min = float(pts[x].min()) if len(pts) else float(lxv[0])
         span = [*pts[y].astype(float), *(at(c, np.array([x_min]))[0] for c in ("lower_99_8", "upper_99_8"))]
@@ -689,7 +691,10 @@ def funnel(
         ax.set_ylabel(y_label)
         ax.grid(axis="y", visible=True)
         ax.grid(axis="x", visible=False)
-        ax.xaxis.set_major_formatter(_thousands())
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+        ax.xaxis.set_major_formatter(_compact())
         _frame(fig, ax, title=title, subtitle=subtitle, source=source,
                note="Dashed lines: 95% control limits; solid outer lines: 99.8% control limits.")
 
@@ -701,8 +706,8 @@ def funnel(
     parts = [f"Funnel plot of {_lower_first(y_label)} against {_lower_first(x_label)} for {len(pts)} areas, "
              f"with 95% and 99.8% control limits around the average of {fmt_number(centre)}.",
              f"{above} above and {below} below the 99.8% limits."]
-    if highlight is not None:
-        h = pts[pts[label].astype(str) == highlight].iloc[0]
+    for name in highlights:
+        h = pts[pts[label].astype(str) == name].iloc[0]
         hx, hy = np.array([float(h[x])]), float(h[y])
         if hy > at("upper_99_8", hx)[0]:
             where = "above the upper 99.8% limit"
@@ -714,8 +719,28 @@ def funnel(
             where = "between the lower 95% and 99.8% limits"
         else:
             where = "within the 95% limits"
-        parts.append(f"{highlight}: {fmt_number(hy)} at {fmt_number(hx[0])}, {where}.")
+        parts.append(f"{name}: {fmt_number(hy)} at {fmt_number(hx[0])}, {where}.")
     return fig, _clip(" ".join(parts))
+
+
+def _compact():
+    """Axis labels that never collide: 0, 200k, 1.2m.
+
+    >>> f = _compact()
+    >>> f(0, 0), f(200_000, 0), f(1_200_000, 0), f(950, 0)
+    ('0', '200k', '1.2m', '950')
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def label(v: float, _pos: object) -> str:
+        a = abs(v)
+        if a >= 1_000_000:
+            return f"{v / 1_000_000:,.1f}".rstrip("0").rstrip(".") + "m"
+        if a >= 10_000:
+            return f"{v / 1_000:,.0f}k"
+        return f"{v:,.0f}"
+
+    return FuncFormatter(label)
 
 
 def _thousands():

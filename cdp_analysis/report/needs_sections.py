@@ -345,16 +345,18 @@ def _funnel_items(ctx: NeedsContext, asmr_id: str, noun: str, measure: str) -> l
     missing = [c for c in ctx.codes if c not in set(pts["area_code"])]
     for c in missing:
         lines.append(f"- {escape_md(needs._name(c))}: not plotted (fewer than 10 deaths or no published rate).")
+    def position(sig: str) -> str:
+        return {"High (0.001)": "above the 99.8% limit", "High (0.025)": "above the 95% limit",
+                "Low (0.001)": "below the 99.8% limit", "Low (0.025)": "below the 95% limit"}.get(
+            str(sig), "within the limits")
+
     if len(mine) == 1:
         r = mine.iloc[0]
-        where = {"High": "above", "Low": "below"}.get(str(r["significance"]).split()[0], "within")
-        title = f"{r['area_name']} is {where} the funnel limits for {noun}"
-        hl = str(r["area_name"])
+        title = f"{r['area_name']} is {position(r['significance'])} of the funnel for {noun}"
     else:
         title = f"{noun.capitalize()}: " + "; ".join(
-            f"{r.area_name} {'within' if r.significance == 'Not significant' else 'outside'} the limits"
-            for r in mine.itertuples(index=False))
-        hl = None
+            f"{r.area_name} {position(r.significance)}" for r in mine.itertuples(index=False))
+    hl = [str(n) for n in mine["area_name"]] or None
 
     def build() -> tuple[Any, str]:
         return _charts().funnel(pts, lim, x="denominator", y="value", label="area_name", highlight=hl, title=title,
