@@ -17,13 +17,13 @@ cdp_analysis.errors.CdpInputError: row b, column 'n': negative values are not al
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
+from cdp_analysis.indicators._limits import z_value
 
 __all__ = [
     "check_frame",
@@ -162,16 +162,7 @@ def level_suffix(confidence: float) -> str:
     return text.replace(".", "_")
 
 
-@lru_cache(maxsize=64)
-def z_of(confidence: float) -> float:
-    """Two-sided standard normal quantile, cached (same value as ``_limits.z_value``).
-
-    >>> round(z_of(0.95), 9), round(z_of(0.998), 9)
-    (1.959963985, 3.090232306)
-    """
-    from scipy.special import ndtri
-
-    return float(ndtri(1 - (1 - confidence) / 2))
+z_of = z_value  # the cached two-sided normal quantile of :mod:`cdp_analysis.indicators._limits`
 
 
 def check_multiplier(multiplier: Any) -> float:
