@@ -12,10 +12,9 @@ import pytest
 # make tests/tests_support.py importable from every test folder
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests_support import DATA  # noqa: E402
-
 # Property tests: reproducible on CI (the same examples every run), exploratory locally.
-from hypothesis import settings  # noqa: E402
+from hypothesis import settings
+from tests_support import DATA
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)

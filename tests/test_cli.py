@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from cdp_analysis.cli import latest_period, main
 from tests_support import RETURNS
+
+from cdp_analysis.cli import latest_period, main
 
 
 def test_audit_exits_1_on_errors_and_prints_the_findings(capsys):

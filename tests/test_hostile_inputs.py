@@ -211,10 +211,10 @@ def test_returns_parsed_with_bom_separators_and_mixed_labels():
 
 
 def test_seizures_parsed_with_bom_and_separators():
-    from cdp_analysis.data.sources import ho_seizures
-
     # the financial year comes from the file name: read copies named as published
     import tempfile
+
+    from cdp_analysis.data.sources import ho_seizures
 
     with tempfile.TemporaryDirectory() as d:
         for name in ("ok_bom.csv", "thousands_separators.csv"):

@@ -2,11 +2,11 @@
 
 import pandas as pd
 import pytest
+from tests_support import RETURNS
 
 from cdp_analysis.data.returns import read_returns
 from cdp_analysis.metrics import metrics
 from cdp_analysis.progress import agrees_with_print, deaths_statement, outcomes_table, targets_table
-from tests_support import RETURNS
 
 
 @pytest.fixture(scope="module")
