@@ -297,6 +297,7 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
     nb_name = Path(run.notebook).stem
     executed = tmp / "notebooks" / f"{nb_name}.ipynb"
     executed.parent.mkdir(parents=True)
+    carried = _carry_other_outputs(final, tmp, nb_name)
     summary: dict[str, Any] = {"key": run.key, "notebook": nb_name, "period": run.period, "area": run.area,
                                "out_dir": str(final), "status": "failed"}
     started = _dt.datetime.now(_dt.UTC)
@@ -345,7 +346,8 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
             "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "timings_s": timings,
             "inputs": _inputs(run.parameters.get("db") or None),
-            "outputs": sorted(str(Path(o).relative_to(tmp)) for o in outputs) + [f"notebooks/{nb_name}.ipynb"],
+            "outputs": sorted(rel for rel in (Path(o).relative_to(tmp).as_posix() for o in outputs)
+                              if rel not in carried or rel == "tables.xlsx") + [f"notebooks/{nb_name}.ipynb"],
             "versions": _versions(),
             "git_commit": _git_commit(),
             "kernel": kernel_name,
@@ -362,7 +364,8 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
         runs_meta[nb_name] = manifest
         manifest_path.write_text(json.dumps({"period": run.period, "area": run.area, "runs": runs_meta}, indent=2,
                                             default=str), encoding="utf-8")
-        _swap_into_place(tmp, final, keep_from_old=[k for k in runs_meta if k != nb_name])
+        _write_run_log(tmp / "run.log", final / "run.log", manifest)
+        _swap_into_place(tmp, final)
         stale = final.parent / "_failed" / final.name / f"{nb_name}.ipynb"
         stale.unlink(missing_ok=True)
         summary.update(status="ok", seconds=round(time.perf_counter() - t0, 3), manifest=str(final / "manifest.json"),
@@ -379,6 +382,21 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
     return summary
 
 
+def _write_run_log(path: Path, previous: Path, manifest: dict[str, Any]) -> None:
+    """Append this run's lines to the folder's plain-text log (earlier notebooks' lines kept)."""
+    lines = []
+    if previous.exists():
+        lines = previous.read_text(encoding="utf-8").splitlines()
+        lines = [ln for ln in lines if f" {manifest['notebook']}: " not in ln]
+    stamp = manifest["finished_utc"]
+    params = ", ".join(f"{k}={v!r}" for k, v in manifest["parameters"].items())
+    lines.append(f"{stamp} {manifest['notebook']}: parameters {params}")
+    lines.append(f"{stamp} {manifest['notebook']}: kernel {manifest['kernel']}, timings {manifest['timings_s']}")
+    lines.append(f"{stamp} {manifest['notebook']}: {len(manifest['inputs'])} inputs, outputs "
+                 + ", ".join(manifest["outputs"]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _failure(run: Run, tmp: Path, executed: Path, exc: BaseException, *, cell: int | None, error: str,
              tb: str | None = None) -> dict[str, Any]:
     failed_dir = Path(run.out_dir).parent / "_failed" / Path(run.out_dir).name
@@ -393,23 +411,39 @@ def _failure(run: Run, tmp: Path, executed: Path, exc: BaseException, *, cell: i
     return out
 
 
-def _swap_into_place(tmp: Path, final: Path, keep_from_old: list[str]) -> None:
-    """Rename ``tmp`` to ``final`` atomically, carrying over other notebooks' outputs."""
+def _carry_other_outputs(final: Path, tmp: Path, nb_name: str) -> set[str]:
+    """Copy into ``tmp`` what other notebooks already wrote for this area and period.
+
+    The run folder is replaced whole when this run succeeds, so the outputs of the other
+    notebooks (their HTML, Word, figures and tables) are carried in first; this notebook's
+    own earlier outputs are not (they are about to be remade), nor the manifest and log,
+    which are rewritten. The workbook is then rebuilt from every notebook's tables.
+    """
+    carried: set[str] = set()
+    if not final.is_dir():
+        return carried
+    mine: set[str] = set()
+    try:
+        runs = json.loads((final / "manifest.json").read_text(encoding="utf-8")).get("runs", {})
+        mine = set(runs.get(nb_name, {}).get("outputs", []))
+    except (OSError, ValueError):
+        pass
+    for item in final.rglob("*"):
+        if not item.is_file():
+            continue
+        rel = item.relative_to(final).as_posix()
+        if rel in mine or rel in ("manifest.json", "run.log", "tables.xlsx") or rel == f"notebooks/{nb_name}.ipynb":
+            continue
+        target = tmp / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(item, target)
+        carried.add(rel)
+    return carried
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Put the complete run folder ``tmp`` in place of ``final`` (renames only)."""
     if final.exists():
-        for name in keep_from_old:
-            for item in final.rglob(f"{name}*"):
-                rel = item.relative_to(final)
-                target = tmp / rel
-                if item.is_file() and not target.exists():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(item, target)
-        figs = final / "figures"
-        if figs.is_dir():
-            for item in figs.iterdir():
-                target = tmp / "figures" / item.name
-                if not target.exists() and any(item.name.startswith(k) for k in keep_from_old):
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(item, target)
         old = final.with_name(f".{final.name}.old-{os.getpid()}")
         os.replace(final, old)
         os.replace(tmp, final)

@@ -138,6 +138,10 @@ def test_cli_batch_with_a_bad_area_runs_the_rest_and_exits_1(returns_store, tmp_
     assert summary["ok"] == 1 and summary["failed"] == 1
 
 
+def needs_outputs(manifest):
+    return manifest["runs"]["needs_assessment"]["outputs"]
+
+
 @pytest.mark.parametrize("area", ["E06000058", "E06000059"])
 def test_two_areas_tables_workbook_word_and_manifest(two_area_reports, area):
     import csv
@@ -154,6 +158,13 @@ def test_two_areas_tables_workbook_word_and_manifest(two_area_reports, area):
         files = {i["file"] for i in run["inputs"]}
         assert "raw/ons_drug_deaths/original/2021localauthorities.xlsx" in files
         assert all(len(i["sha256"]) == 64 for i in run["inputs"])
+    # each notebook's own outputs survive the other's run (the folder is replaced whole)
+    for run in manifest["runs"].values():
+        assert all((folder / o).exists() for o in run["outputs"])
+    assert "figures/outcomes_change.svg" in manifest["runs"]["progress_report"]["outputs"]
+    assert "figures/outcomes_change.svg" not in needs_outputs(manifest)
+    log = (folder / "run.log").read_text(encoding="utf-8")
+    assert " progress_report: parameters " in log and " needs_assessment: parameters " in log
     needs = manifest["runs"]["needs_assessment"]
     assert "tables.xlsx" in needs["outputs"] and any(o.startswith("figures/") for o in needs["outputs"])
     # the tables behind the appendix: the area's own registered deaths, as published by ONS
@@ -174,3 +185,18 @@ def test_two_areas_tables_workbook_word_and_manifest(two_area_reports, area):
         descr = [el.get("descr") for el in doc.element.body.iter() if el.tag.endswith("}docPr")]
         assert descr and all(d and d.strip() for d in descr)
         assert any(p.style.name.startswith("Heading") for p in doc.paragraphs)
+
+
+def test_rerunning_one_notebook_keeps_the_others_outputs(two_area_reports, full_store, tmp_path):
+    import shutil
+
+    out = tmp_path / "reports"
+    shutil.copytree(two_area_reports, out / "2023-24-Q1")
+    folder = out / "2023-24-Q1" / "E06000058"
+    before = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["runs"]["needs_assessment"]
+    assert main(["run", "--db", str(full_store), "--out", str(out), "--quiet", "--notebook", "progress_report",
+                 "--area", "E06000058"]) == 0
+    after = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["runs"]
+    assert after["needs_assessment"] == before
+    for run in after.values():
+        assert all((folder / o).exists() for o in run["outputs"]), run["outputs"]
