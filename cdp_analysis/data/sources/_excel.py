@@ -47,6 +47,7 @@ __all__ = [
     "Label",
     "Sheet",
     "Workbook",
+    "check_headed",
     "check_unique",
     "column_letter",
     "describe_labels",
@@ -601,6 +602,44 @@ def check_unique(sheet: Sheet, codes: pd.Series, column: int, *, what: str = "ar
         rows = [int(r) for r in codes.index[codes.eq(first)]]
         raise sheet.error(f"{what} '{first}' appears more than once", row=rows, column=column,
                           expected=f"one row per {what}")
+
+
+def check_headed(
+    sheet: Sheet,
+    header_row: int,
+    rows: Sequence[int] | pd.Index,
+    used: Iterable[int],
+    *,
+    first: int,
+    what: str = "header",
+) -> None:
+    """Raise if a column from ``first`` that the loader does not read holds figures in ``rows``.
+
+    A header cell that was lost (swallowed by a merged cell, deleted, mistyped into a
+    blank) would otherwise drop its whole column without a word; the error names the header
+    row and that column.
+
+    >>> s = Sheet.from_rows([["code", 2020, ""], ["E1", 3, 4]], file="f.xlsx", name="S")
+    >>> check_headed(s, 1, [2], [1], first=1, what="year")
+    Traceback (most recent call last):
+    ...
+    cdp_analysis.errors.CdpInputError: f.xlsx, sheet 'S', row 1, column 'C': column C holds figures (cell C2) under no year heading (expected a year heading in row 1 above every column of figures)
+    """
+    used = set(used)
+    cols = [c for c in range(first, sheet.values.shape[1]) if c not in used]
+    if not cols or len(rows) == 0:
+        return
+    block = sheet.values.loc[list(rows), cols]
+    flat = pd.Series(block.to_numpy(dtype=object).ravel(), dtype=object)
+    num = pd.to_numeric(flat.where(flat.map(type).ne(bool)), errors="coerce").notna().to_numpy()
+    num = num.reshape(block.shape)
+    hit = num.any(axis=0)
+    if hit.any():
+        j = int(np.argmax(hit))
+        r = int(block.index[int(np.argmax(num[:, j]))])
+        col = column_letter(cols[j])
+        raise sheet.error(f"column {col} holds figures (cell {col}{r}) under no {what} heading", row=header_row,
+                          column=cols[j], expected=f"a {what} heading in row {header_row} above every column of figures")
 
 
 def rows_with_codes(

@@ -59,6 +59,7 @@ from cdp_analysis.data.sources._excel import (
     Label,
     Sheet,
     Workbook,
+    check_headed,
     check_unique,
     column_letter,
     find_header,
@@ -240,6 +241,8 @@ def _read_annual(sheet: Sheet, table: _Table) -> pd.DataFrame:
                               expected="one column per year")
         seen[y] = c
     rows, codes = _codes(sheet, h, year_cols, h.row)
+    # a year heading lost (e.g. under a merged cell) must not drop its column silently
+    check_headed(sheet, h.row, rows, year_cols, first=h.col(AREA_CODE.name) + 1, what="year")
     block = sheet.values.loc[rows, year_cols]
     vals, status = parse_numbers(
         sheet, block, markers=_MISSING, blank="x", what="a count of deaths",
