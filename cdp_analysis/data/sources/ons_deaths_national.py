@@ -90,6 +90,7 @@ from cdp_analysis.data.sources._excel import (
     Label,
     Sheet,
     Workbook,
+    check_headed,
     column_letter,
     find_header,
     normalise_label,
@@ -338,6 +339,8 @@ def _read_country_table(sheet: Sheet, kind: str) -> pd.DataFrame:
     data_cols = h.columns[COUNTRY.name]
     spans, raw = _spans(sheet, h, data_cols, parents)
     rows = _data_rows(sheet, h, h.col(YEAR.name), data_cols)
+    # a country heading lost (e.g. under a merged cell) must not drop its column silently
+    check_headed(sheet, h.row, rows, data_cols, first=h.col(YEAR.name) + 1, what="country")
     years = _year_values(sheet, rows, h.col(YEAR.name))
     sexes = _sex_of_rows(sheet, h, h.col(SEX.name), rows)
     heads = {c: f"{spans[c][group.name]} / {spans[c]['measure']} / {sheet.header_text(h.row, c)}" for c in data_cols}
@@ -509,9 +512,14 @@ def _dedupe(df: pd.DataFrame, path: str) -> pd.DataFrame:
             others = bad[(bad[key] == first[key]).all(axis=1)]
             places = ", ".join(f"{w} row {r} ({v:g})" for w, r, v in zip(others["_where"], others["_row"],
                                                                          others["value"], strict=True))
+            # name the first cell that differs from the first table giving the figure
+            differs = (others[["count", "value"]].astype(str) != [str(first["count"]), str(first["value"])]).any(axis=1)
+            odd = others[differs.to_numpy()].iloc[0]
+            sheet, col = str(odd["_where"]).rsplit("!", 1)
             raise CdpInputError(
                 f"tables disagree on {first['metric_id']} {first['area_code']} {first['period']} {first['sex']} "
-                f"{first['age']}: {places}", file=path, expected="the same number of deaths in every table")
+                f"{first['age']}: {places}", file=path, sheet=sheet, row=int(odd["_row"]), column=col,
+                value=float(odd["value"]), expected="the same number of deaths in every table")
     return df.drop_duplicates(key, keep="first")
 
 
