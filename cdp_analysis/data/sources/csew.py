@@ -50,6 +50,7 @@ from cdp_analysis.data.sources._excel import (
     Label,
     Sheet,
     Workbook,
+    check_headed,
     find_header,
     normalise_label,
     parse_numbers,
@@ -105,7 +106,7 @@ def _tables(book: Workbook) -> list[tuple[str, str, str, str]]:
     of ...' (a contents page lists the titles without the 'Table' prefix and is skipped)."""
     out = []
     for name in book.sheet_names:
-        texts = list(book.head(name, 3).texts())
+        texts = list(book.head(name, 12).texts())
         hits = [t for t in texts if _TITLE.search(t)]
         if len(hits) == 1:
             m = _TITLE.search(hits[0])
@@ -133,6 +134,10 @@ def _read_table(sheet: Sheet, age: str, recall: str) -> pd.DataFrame:
     if len(base_rows) != 1:
         raise sheet.error(f"{len(base_rows)} 'Unweighted base' rows", row=h.row, column=drug_col,
                           expected="one row 'Unweighted base - number of adults' below the drug rows")
+    # a survey-year heading lost (e.g. under a merged cell) must not drop its column silently
+    read_rows = [*base_rows, *labels.index[labels.str.fullmatch("|".join(DRUGS)).to_numpy()]]
+    check_headed(sheet, h.row, read_rows, h.columns[SURVEY_YEAR.name] + h.columns.get(SIGNIFICANCE.name, []),
+                 first=drug_col + 1, what="survey year")
     heads = {c: sheet.header_text(h.row, c) for c in cols}
     base, _ = parse_numbers(sheet, body.loc[base_rows, cols], markers=_MISSING, blank="x",
                             what="an unweighted base", headers=heads, nonnegative=True, whole=True)
