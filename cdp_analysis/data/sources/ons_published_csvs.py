@@ -179,7 +179,7 @@ def read_region_substance(path: str | os.PathLike[str], sheet: Sheet | None = No
                           expected="a GSS code like E12000009")
     sub_col = h.col(SUBSTANCE.name)
     metrics = body[sub_col].map(substance_metric)
-    empty = metrics.eq("drug_poisoning_deaths_")
+    empty = metrics.eq("drug_poisoning_deaths_") | ~body[sub_col].astype(str).str.contains("[A-Za-z]")
     if empty.any():
         r = int(metrics.index[empty.to_numpy()][0])
         raise sheet.error("not a substance", row=r, column=sub_col, value=body.at[r, sub_col],
