@@ -190,8 +190,107 @@ POPSERIES: dict[str, str | bytes] = {
     "empty.csv": b"",
 }
 
+VIEWIT_ENG_HEADER = ("ReportingPeriod_Data,Area_Data,DrugGroup_Data,Gender_Data,AgeGroup_Data,"
+                     "Num_InTreatment_AllInTx,Eth_White_AllInTx")
+VIEWIT_ENG_ROWS = [
+    "2021/22,England,TOTAL,TOTAL,TOTAL,289215,250120",
+    "2021/22,England,OPIATES,TOTAL,TOTAL,140863,121000",
+    "2020/21,England,Total,Total,18-29,85310,74336",
+]
+VIEWIT_LA_HEADER = ("ReportingPeriod,Area,sex,age_group,drug_group,intreatment_allintx,newpresentation_newtx,"
+                    "exits_successfulcompletion_allintx")
+VIEWIT_LA_ROWS = [
+    "2021/22,Dorset,Total,Total,Total,1230,560,300",
+    "2021/22,Barnet,F,18-29,Total,75,50,NULL",
+    "2021/22,Barnet,M,30-49,Opiates,195,95,40",
+]
+ALCOHOL_HEADER = "PHE_Centre,Local_Authority,Area_Code_GSS,Alcohol_dependent,Alcohol_lower_CI,Alcohol_upper_CI,Year"
+ALCOHOL_ROWS = [
+    "South West,Dorset,E10000009,4102,3161,5706,2017/18",
+    "London,Barnet,E09000003,3090,2373,4377,2017/18",
+    "NA,Barnet,E09000003,2073,NA,NA,2012",
+]
+
+
+def _lines(header: str, *rows: str) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+NDTMS: dict[str, str | bytes] = {
+    # England export
+    "eng_ok_bom_title.csv": "\ufeffNDTMS ViewIt export\n\n" + _lines(VIEWIT_ENG_HEADER, *VIEWIT_ENG_ROWS),
+    "eng_blank_rows.csv": _lines(VIEWIT_ENG_HEADER, VIEWIT_ENG_ROWS[0], "", ",,,,,,", VIEWIT_ENG_ROWS[1],
+                                 "  ", VIEWIT_ENG_ROWS[2]),
+    "eng_renamed_header.csv": _lines(VIEWIT_ENG_HEADER.replace("Area_Data", "Place"), *VIEWIT_ENG_ROWS),
+    "eng_header_too_low.csv": "\n" * 20 + _lines(VIEWIT_ENG_HEADER, *VIEWIT_ENG_ROWS),
+    "eng_footnote_row.csv": _lines(VIEWIT_ENG_HEADER, *VIEWIT_ENG_ROWS, "", "Source: OHID NDTMS"),
+    "eng_marker_template.csv": _lines(VIEWIT_ENG_HEADER, VIEWIT_ENG_ROWS[0],
+                                      VIEWIT_ENG_ROWS[1].replace(",140863,", ",{marker},"), VIEWIT_ENG_ROWS[2]),
+    "eng_text_in_number.csv": _lines(VIEWIT_ENG_HEADER, VIEWIT_ENG_ROWS[0], VIEWIT_ENG_ROWS[1].replace("140863", "n/a")),
+    "eng_thousands_separator.csv": _lines(VIEWIT_ENG_HEADER, VIEWIT_ENG_ROWS[0].replace(",289215,", ',"289,215",')),
+    "eng_fraction.csv": _lines(VIEWIT_ENG_HEADER, VIEWIT_ENG_ROWS[0], VIEWIT_ENG_ROWS[1].replace("140863", "140863.5")),
+    "eng_duplicated_key.csv": _lines(VIEWIT_ENG_HEADER, *VIEWIT_ENG_ROWS,
+                                     VIEWIT_ENG_ROWS[1].replace("OPIATES", "Opiate").replace("140863", "140000")),
+    "eng_bad_period.csv": _lines(VIEWIT_ENG_HEADER, VIEWIT_ENG_ROWS[0], VIEWIT_ENG_ROWS[2].replace("2020/21", "FY20")),
+    "eng_unknown_drug_group.csv": _lines(VIEWIT_ENG_HEADER, VIEWIT_ENG_ROWS[0],
+                                         VIEWIT_ENG_ROWS[1].replace("OPIATES", "Spice")),
+    # local authority export
+    "la_ok.csv": _lines(VIEWIT_LA_HEADER, *VIEWIT_LA_ROWS),
+    "la_unknown_area.csv": _lines(VIEWIT_LA_HEADER, VIEWIT_LA_ROWS[0], VIEWIT_LA_ROWS[1].replace("Barnet", "Barnett")),
+    "la_cp1252.csv": _lines(VIEWIT_LA_HEADER, VIEWIT_LA_ROWS[0],
+                            VIEWIT_LA_ROWS[1].replace("Barnet", "Barnet \u2013 north")).encode("cp1252"),
+    "la_text_in_second_measure.csv": _lines(VIEWIT_LA_HEADER, VIEWIT_LA_ROWS[0],
+                                            VIEWIT_LA_ROWS[1].replace(",50,", ",fifty,")),
+    # alcohol dependence estimates
+    "alcohol_ok.csv": _lines(ALCOHOL_HEADER, *ALCOHOL_ROWS),
+    "alcohol_bad_code.csv": _lines(ALCOHOL_HEADER, ALCOHOL_ROWS[0], ALCOHOL_ROWS[1].replace("E09000003", "Barnet")),
+    "alcohol_duplicated_key.csv": _lines(ALCOHOL_HEADER, *ALCOHOL_ROWS, ALCOHOL_ROWS[1].replace("3090", "3100")),
+    "alcohol_text_in_limit.csv": _lines(ALCOHOL_HEADER, ALCOHOL_ROWS[0].replace(",5706,", ",high,"), ALCOHOL_ROWS[1]),
+    # neither
+    "unknown_layout.csv": "Area,Count\nDorset,3\n",
+    "empty.csv": b"",
+}
+
+DEATHS_ENG_HEADER = "sex,year,all_drug_poisoning,drug_misuse"
+DEATHS_ENG_ROWS = ["Persons,2023,5053,3353", "Persons,2022,4572,2906", "Males,2022,3127,2013"]
+DEATHS_REGION_HEADER = "Year of death registration,Usual residence code,Usual residence name,Substance,Deaths"
+DEATHS_REGION_ROWS = [
+    "2020,E12000001,North East,01 All drug poisonings,389",
+    '2020,E12000001,North East,"02 Any opiate (includes unspecified opiates, excludes paracetamol compounds)",191',
+    "2020,E12000009,South West,01 All drug poisonings,402",
+]
+
+ONS_PUBLISHED: dict[str, str | bytes] = {
+    "eng_ok_bom_title.csv": "\ufeffDeaths related to drug poisoning, England\n\n"
+    + _lines(DEATHS_ENG_HEADER.replace("sex", "Sex [note 1]"), *DEATHS_ENG_ROWS),
+    "eng_blank_rows.csv": _lines(DEATHS_ENG_HEADER, DEATHS_ENG_ROWS[0], "", ",,,", *DEATHS_ENG_ROWS[1:]),
+    "eng_renamed_header.csv": _lines(DEATHS_ENG_HEADER.replace("all_drug_poisoning", "poisonings"), *DEATHS_ENG_ROWS),
+    "eng_renamed_both.csv": _lines("sex,year,poisonings,misuse", *DEATHS_ENG_ROWS),
+    "eng_footnote_row.csv": _lines(DEATHS_ENG_HEADER, *DEATHS_ENG_ROWS, "Source: ONS bulletins"),
+    "eng_marker_template.csv": _lines(DEATHS_ENG_HEADER, DEATHS_ENG_ROWS[0], DEATHS_ENG_ROWS[1].replace(",2906", ",{marker}"),
+                                      DEATHS_ENG_ROWS[2]),
+    "eng_text_in_number.csv": _lines(DEATHS_ENG_HEADER, DEATHS_ENG_ROWS[0], DEATHS_ENG_ROWS[1].replace("4572", "about 4500")),
+    "eng_thousands_separator.csv": _lines(DEATHS_ENG_HEADER, DEATHS_ENG_ROWS[0].replace(",5053,", ',"5,053",')),
+    "eng_bad_year.csv": _lines(DEATHS_ENG_HEADER, DEATHS_ENG_ROWS[0], DEATHS_ENG_ROWS[1].replace("2022", "2022/23")),
+    "eng_duplicated_key.csv": _lines(DEATHS_ENG_HEADER, *DEATHS_ENG_ROWS, DEATHS_ENG_ROWS[1].replace("4572", "4573")),
+    "eng_cp1252.csv": _lines(DEATHS_ENG_HEADER + ",note", *[r + "," for r in DEATHS_ENG_ROWS[:2]],
+                             DEATHS_ENG_ROWS[2] + ",\u00a3 \u2013 provisional").encode("cp1252"),
+    "region_ok.csv": _lines(DEATHS_REGION_HEADER, *DEATHS_REGION_ROWS),
+    "region_bad_code.csv": _lines(DEATHS_REGION_HEADER, DEATHS_REGION_ROWS[0],
+                                  DEATHS_REGION_ROWS[1].replace("E12000001", "NE")),
+    "region_duplicated_key.csv": _lines(DEATHS_REGION_HEADER, *DEATHS_REGION_ROWS,
+                                        DEATHS_REGION_ROWS[2].replace("402", "403")),
+    "region_text_in_deaths.csv": _lines(DEATHS_REGION_HEADER, DEATHS_REGION_ROWS[0],
+                                        DEATHS_REGION_ROWS[1].replace(",191", ",few")),
+    "region_no_substance.csv": _lines(DEATHS_REGION_HEADER, DEATHS_REGION_ROWS[0],
+                                      DEATHS_REGION_ROWS[2].replace("01 All drug poisonings", "01")),
+    "unknown_layout.csv": "year,deaths\n2022,4572\n",
+    "empty.csv": b"",
+}
+
 CORPUS = {"returns": RETURNS, "ho_seizures": SEIZURES, "police_uk": POLICE, "fingertips": FINGERTIPS,
-          "moj_reoffending": MOJ, "ons_population_series": POPSERIES}
+          "moj_reoffending": MOJ, "ons_population_series": POPSERIES, "ndtms": NDTMS,
+          "ons_published_csvs": ONS_PUBLISHED}
 
 
 def write_corpus(dest: Path = HERE) -> list[Path]:
@@ -262,6 +361,34 @@ def find_cell(ws, predicate, max_row: int = 40):
             if cell.value is not None and predicate(cell.value):
                 return cell
     raise LookupError(f"no such cell in {ws.title}")
+
+
+def slim_workbook(src: Path, dst: Path, keep) -> Path:
+    """Write a small ``.xlsx`` of the cell values of ``src`` (``.xls`` or ``.xlsx``, read with calamine).
+
+    ``keep(sheet_name, row_number, values)`` says which rows to copy (``None`` drops the whole
+    sheet); kept rows are written one under another, so a row's number may change. Values are
+    copied as read: numbers stay numbers and text stays text (the ``.xls`` editions of the
+    ONS population estimates hold many counts as text, e.g. ``'67081234'``).
+    """
+    import openpyxl
+
+    from cdp_analysis.data.sources._excel import Workbook
+
+    out = openpyxl.Workbook()
+    out.remove(out.active)
+    with Workbook(src) as book:
+        for name in book.sheet_names:
+            rows = book.sheet(name).values
+            kept = [r for r, vals in rows.iterrows() if keep(name, int(r), vals.tolist())]
+            if keep(name, 0, []) is None:
+                continue
+            ws = out.create_sheet(name)
+            for r in kept:
+                ws.append([None if v == "" else v for v in rows.loc[r].tolist()])
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    out.save(dst)
+    return dst
 
 
 if __name__ == "__main__":
