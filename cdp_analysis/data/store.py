@@ -56,12 +56,20 @@ REFERENCE_TABLES = ("areas", "partnerships", "metrics")
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
+    """SHA-256 hex digest of a file (:func:`hashlib.file_digest`, which releases the GIL)."""
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _digests(paths: list[Path]) -> list[str]:
+    """SHA-256 of many files, hashed on a small thread pool (hashing releases the GIL)."""
+    workers = min(4, os.cpu_count() or 1, len(paths))
+    if workers < 2:
+        return [sha256_file(p) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(sha256_file, paths, chunksize=16))
 
 
 # --------------------------------------------------------------------------- sources
@@ -85,7 +93,10 @@ class SourceSpec:
 
     ``create(con)``, when given, creates the loader's table if it does not exist, and
     ``after(con)`` runs at the end of a transaction in which any of this spec's files changed
-    (e.g. to create views or mark revised editions).
+    (e.g. to create views or mark revised editions). ``delete(con, rels)``, when given,
+    removes the rows of the files ``rels`` instead of ``DELETE FROM table WHERE source_file
+    IN rels``: for a loader whose ``table`` is a view over tables of its own (e.g. records
+    and a per-file table).
     """
 
     table: str
@@ -96,6 +107,7 @@ class SourceSpec:
     create: Callable[[Any], None] | None = None
     after: Callable[[Any], None] | None = None
     description: str = ""
+    delete: Callable[[Any, list[str]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -448,14 +460,26 @@ def _log(store: Store, sf: SourceFile, digest: str, source: str, edition: str, r
                       [sf.rel, digest, sf.table, source, edition, rows, now])
 
 
+def _delete_native(store: Store, table: str, rels: list[str], specs: list[SourceSpec] | None = None) -> None:
+    """Remove the rows of the files ``rels`` from a native loader's table (or its ``delete`` hook)."""
+    if not rels:
+        return
+    for spec in specs if specs is not None else source_specs():
+        if spec.table == table and spec.delete is not None:
+            spec.delete(store.con, rels)
+            return
+    exists = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                               [table]).fetchall()[0][0]
+    if exists:
+        store.con.execute(f'DELETE FROM "{table}" WHERE source_file IN (SELECT unnest(?::VARCHAR[]))', [rels])
+
+
 def _delete_rows(store: Store, table: str, source: str, edition: str, rel: str | None = None) -> None:
     """Remove one file's rows: by (source, edition), or by ``source_file`` for native tables."""
     core = {"observations", "population", "returns", *REFERENCE_TABLES}
     if table not in core:
-        exists = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                   [table]).fetchone()[0]
-        if exists and rel is not None:
-            store.con.execute(f'DELETE FROM "{table}" WHERE source_file = ?', [rel])
+        if rel is not None:
+            _delete_native(store, table, [rel])
         return
     if table in REFERENCE_TABLES:
         store.con.execute(f'DROP TABLE IF EXISTS "{table}"')
@@ -513,8 +537,9 @@ def ingest(
 
             iterator = tqdm(planned, desc="ingest", unit="file")
         seen_keys: dict[tuple[str, str, str], str] = {}
+        digests = dict(zip((sf.rel for sf in planned), _digests([sf.path for sf in planned]), strict=True))
         for sf in iterator:
-            digest = sha256_file(sf.path)
+            digest = digests[sf.rel]
             if sf.rel in log.index and log.loc[sf.rel, "sha256"] == digest:
                 result.files.append({"file": sf.rel, "action": "unchanged", "rows": int(log.loc[sf.rel, "rows"])})
                 continue
@@ -572,26 +597,24 @@ def ingest(
             for spec, items in by_spec.items():
                 if spec.create is not None:
                     spec.create(store.con)
-                import pandas as pd
-
-                rels = pd.DataFrame({"rel": [sf.rel for sf, _ in items]})
-                store.con.register("_rels", rels)
+                rels = [sf.rel for sf, _ in items]
                 for sf, _ in items:  # a file that moved to another table: clear its old rows
                     if sf.rel in log.index and log.loc[sf.rel, "table_name"] != spec.table:
                         old = log.loc[sf.rel]
                         _delete_rows(store, old["table_name"], old["source"], old["edition"], sf.rel)
-                store.con.execute(f'DELETE FROM "{spec.table}" WHERE source_file IN (SELECT rel FROM _rels)')
-                store.con.execute("DELETE FROM ingest_log WHERE file IN (SELECT rel FROM _rels)")
-                store.con.unregister("_rels")
+                _delete_native(store, spec.table, rels, all_specs)
+                store.con.execute("DELETE FROM ingest_log WHERE file IN (SELECT unnest(?::VARCHAR[]))", [rels])
                 loaded = spec.loader(store.con, [(sf.path, sf.rel) for sf, _ in items])
-                logrows = []
+                cols: dict[str, list[Any]] = {c: [] for c in INGEST_LOG_COLUMNS}
                 for sf, digest in items:
                     rows, edition = loaded[sf.rel]
-                    logrows.append((sf.rel, digest, sf.table, spec.source, edition, int(rows), now))
+                    for c, v in zip(cols, (sf.rel, digest, sf.table, spec.source, edition, int(rows), now),
+                                    strict=True):
+                        cols[c].append(v)
                     result.files.append({"file": sf.rel, "action": "loaded", "rows": rows})
-                store.con.register("_log", pd.DataFrame(logrows, columns=list(INGEST_LOG_COLUMNS)))
-                store.con.execute("INSERT INTO ingest_log SELECT * FROM _log")
-                store.con.unregister("_log")
+                # one statement for all the files' log rows (lists zipped by unnest)
+                store.con.execute(
+                    "INSERT INTO ingest_log SELECT " + ", ".join(f"unnest(${c})" for c in cols), cols)
                 if spec not in changed_specs:
                     changed_specs.append(spec)
             for spec in changed_specs:

@@ -195,3 +195,48 @@ def test_file_names():
     assert police_uk.parse_file_name("2025-01-dorset-street.csv") == ("2025-01", "dorset")
     with pytest.raises(CdpInputError):
         police_uk.parse_file_name("2025-13-dorset-street.csv")
+
+
+# ------------------------------------------------------------------ store layout
+def test_police_crimes_view_has_the_record_shape(built):
+    with Store(built / "cdp.duckdb", read_only=True) as s:
+        cols = s.sql("SELECT * FROM police_crimes LIMIT 0").columns.tolist()
+        kinds = dict(s.sql("SELECT table_name, table_type FROM information_schema.tables").values.tolist())
+    assert cols == ["source_file", "force", "force_code", "month", "crime_id", "reported_by", "falls_within",
+                    "longitude", "latitude", "location", "lsoa_code", "lsoa_name", "crime_type", "last_outcome",
+                    "context", "area_code", "in_force_area"]
+    assert kinds["police_crimes"] == "VIEW" and kinds["police_records"] == "BASE TABLE"
+    assert _one(built, "SELECT count(*) FROM police_records") == _one(built, "SELECT count(*) FROM police_crimes")
+    assert _one(built, "SELECT count(*) FROM police_files") == 16
+
+
+def test_lookup_rebuilt_only_when_its_inputs_change(copy, monkeypatch):
+    reads = []
+    real = police_uk._read_imd
+    monkeypatch.setattr(police_uk, "_read_imd", lambda p: reads.append(p) or real(p))
+    f = copy / "raw" / "police" / DIRS[1] / "2024-02-dorset-street.csv"
+    f.write_text(f.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same records, new SHA-256
+    assert ingest(copy, copy / "cdp.duckdb").changed
+    assert reads == []  # lookups unchanged: not read again
+    look = copy / "raw" / "lookups" / "mysociety_uk_local_authorities_current.csv"
+    look.write_text(look.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    f.write_text(f.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    ingest(copy, copy / "cdp.duckdb")
+    assert len(reads) == 1
+    assert _obs(copy, "police_uk_drugs", "E23000039", "2024-%") == 312
+
+
+def test_store_of_the_one_table_layout_is_converted(copy):
+    before = _digest(copy)
+    with Store(copy / "cdp.duckdb") as s:  # rebuild the layout of earlier versions
+        s.con.execute("CREATE TABLE wide AS SELECT * FROM police_crimes")
+        for v in ("police_crimes_by_area_month", "police_crimes_by_lsoa", "police_crimes"):
+            s.con.execute(f"DROP VIEW {v}")
+        s.con.execute("DROP TABLE police_records; DROP TABLE police_files")
+        s.con.execute("ALTER TABLE wide RENAME TO police_crimes")
+    f = copy / "raw" / "police" / DIRS[1] / "2024-02-dorset-street.csv"
+    f.write_text(f.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    ingest(copy, copy / "cdp.duckdb")
+    after = _digest(copy)
+    for table in ("police_crimes", "observations", "police_crimes_by_lsoa", "police_crimes_by_area_month"):
+        assert after[table] == before[table], table

@@ -1,4 +1,4 @@
-"""police.uk street-level crime: record-level store table, area lookup, monthly counts.
+"""police.uk street-level crime: record-level store tables, area lookup, monthly counts.
 
 Reads the monthly CSVs published by police.uk (https://data.police.uk/data/, Home Office
 and the 43 police forces of England and Wales, Open Government Licence v3.0), one file per
@@ -7,18 +7,24 @@ anywhere under ``raw/police/``.
 
 What the ingest makes of them
 -----------------------------
-``police_crimes`` (table, one row per published record, nothing dropped)
+``police_records`` (table, one row per published record, nothing dropped)
+    ``file_id, crime_id, reported_by, falls_within, longitude, latitude, location, lsoa_code,
+    lsoa_name, crime_type, last_outcome, context``: every column of the file but ``Month``,
+    which is checked to equal the file's month and so is kept once, in ``police_files``.
+``police_files`` (table, one row per loaded file)
+    ``file_id, source_file, force, force_code, month``: ``force`` is the police.uk slug from
+    the file name (``dorset``), ``force_code`` its police force area GSS code (``E23000039``;
+    British Transport Police ``british-transport-police``, which has no GSS code).
+``police_crimes`` (view: ``police_records`` with its file and its area)
     ``source_file, force, force_code, month, crime_id, reported_by, falls_within,
     longitude, latitude, location, lsoa_code, lsoa_name, crime_type, last_outcome, context,
-    area_code, in_force_area``. ``force`` is the police.uk slug from the file name
-    (``dorset``), ``force_code`` its police force area GSS code (``E23000039``; British
-    Transport Police ``british-transport-police``, which has no GSS code). ``area_code`` is
-    the current upper-tier local authority of the record's LSOA (see *LSOA lookup*), missing
-    when the record has no LSOA (160 Dorset records in 2025) or the LSOA is unknown.
-    ``in_force_area`` is false for records placed in an LSOA outside the force's own area
-    (23 Dorset records in 2025 fall in New Forest, Somerset, Wiltshire ...): they are kept,
-    and marked; it is missing when ``area_code`` is.
-``lsoa_areas`` (table, rebuilt whenever police.uk files are loaded)
+    area_code, in_force_area``. ``area_code`` is the current upper-tier local authority of
+    the record's LSOA (see *LSOA lookup*), missing when the record has no LSOA (160 Dorset
+    records in 2025) or the LSOA is unknown. ``in_force_area`` is false for records placed
+    in an LSOA outside the force's own area (23 Dorset records in 2025 fall in New Forest,
+    Somerset, Wiltshire ...): they are kept, and marked; it is missing when ``area_code`` is.
+    Areas are looked up when queried, so they always follow the current ``lsoa_areas``.
+``lsoa_areas`` (table, rebuilt when police.uk files are loaded and its inputs changed)
     ``lsoa_code, lad_code, area_code, police_force, method``: 2011 LSOA codes from the
     English Indices of Deprivation 2019 workbook
     (``raw/lookups/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx``, LSOA11 -> LAD19,
@@ -50,8 +56,12 @@ What the ingest makes of them
     * each partnership (``data/reference/partnerships.csv``) whose members all qualify: the
       sum of its members.
 
-    They are rebuilt from ``police_crimes`` whenever a police.uk file changes, so they always
-    agree with the records.
+    They are rebuilt from the records whenever a police.uk file changes, so they always
+    agree with them.
+``lsoa_lookup_state`` (table)
+    ``key``: a SHA-256 over the three lookup files and the ``areas`` table that
+    ``lsoa_areas`` and ``lsoa_name_areas`` were built from; they are rebuilt only when it
+    changes.
 
 Caveats (domain notes §2.6): locations are anonymised snap points; not official statistics
 and will not reconcile with police recorded crime; "Last outcome category" is a snapshot at
@@ -64,7 +74,10 @@ value that is not a number in Longitude/Latitude is reported with its line. Each
 the ingest is rolled back.
 
 The files are read by DuckDB directly (``read_csv`` with explicit column types, no sniffing,
-no pandas), all files of one header layout in one parallel scan.
+no pandas), all files of one header layout in one parallel scan, twice: once to read, cast
+and check every value (nothing written), then to store the records. A store written by an
+earlier version (``police_crimes`` as one wide table) is converted in place by the next
+ingest that loads a police.uk file.
 
 Examples
 --------
@@ -81,6 +94,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -93,9 +107,11 @@ from cdp_analysis.errors import CdpInputError
 
 __all__ = [
     "EDITION",
+    "FILES",
     "FORCE_SLUGS",
     "HEADER",
     "NEIGHBOURHOOD_CRIME_TYPES",
+    "RECORDS",
     "SOURCE",
     "TABLE",
     "build_lsoa_areas",
@@ -109,6 +125,8 @@ __all__ = [
 SOURCE = "police_uk"
 EDITION = "police.uk street-level"
 TABLE = "police_crimes"
+RECORDS = "police_records"
+FILES = "police_files"
 AGE = "all ages"
 
 #: The 12 columns of a police.uk street-level file and the store column of each.
@@ -127,6 +145,8 @@ HEADER: dict[str, str] = {
     "Context": "context",
 }
 _TYPES = {"Longitude": "DOUBLE", "Latitude": "DOUBLE"}
+#: the record columns of ``police_records`` / ``police_crimes`` (all but Month), as ``{r}.col``
+_COLUMN_NAMES = ", ".join("{r}." + c for h, c in HEADER.items() if h != "Month")
 
 #: police.uk's 14 crime types (since May 2013).
 CRIME_TYPES = (
@@ -226,8 +246,25 @@ def _current_areas(areas: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["lad_code", "name", "area_code", "police_force", "current"])
 
 
-def build_lsoa_areas(con: Any, data: Path | None) -> None:
+def _lookup_key(areas: pd.DataFrame, data: Path | None) -> str:
+    """A digest of what ``lsoa_areas`` is built from: the lookup files and the ``areas`` table."""
+    from cdp_analysis.data.store import sha256_file
+
+    h = hashlib.sha256()
+    for rel in (_IMD, _MYSOC_LSOA, _MYSOC_LA):
+        path = data / rel if data is not None else None
+        h.update(f"{rel}={sha256_file(path) if path is not None and path.exists() else '-'};".encode())
+    h.update(repr(list(areas.columns)).encode())
+    h.update(pd.util.hash_pandas_object(areas, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def build_lsoa_areas(con: Any, data: Path | None) -> bool:
     """(Re)build the tables ``lsoa_areas`` and ``lsoa_name_areas`` (see the module notes).
+
+    The tables are rebuilt only when what they are built from changed: the SHA-256 of the
+    lookup files under ``raw/lookups/`` (or their absence) and the content of the ``areas``
+    table, kept as ``key`` in the one-row table ``lsoa_lookup_state``.
 
     Parameters
     ----------
@@ -236,8 +273,19 @@ def build_lsoa_areas(con: Any, data: Path | None) -> None:
     data
         The data folder holding ``raw/lookups/``; missing lookups are skipped, leaving the
         name prefix as the only way to place a record.
+
+    Returns
+    -------
+    bool
+        Whether the tables were rebuilt (``False``: they were already built from the same
+        inputs).
     """
-    lads = _current_areas(_reference(con, "areas", "code"))
+    areas = _reference(con, "areas", "code")
+    key = _lookup_key(areas, data)
+    if _has_table(con, "lsoa_lookup_state", "key") and _has_table(con, "lsoa_name_areas", "name"):
+        if con.execute("SELECT any_value(key) FROM lsoa_lookup_state").fetchall()[0][0] == key:
+            return False
+    lads = _current_areas(areas)
     by_lad = lads.set_index("lad_code")
     parts = []
     imd = data / _IMD if data is not None else None
@@ -272,6 +320,8 @@ def build_lsoa_areas(con: Any, data: Path | None) -> None:
     con.execute("CREATE OR REPLACE TABLE lsoa_name_areas AS SELECT * FROM _lsoa_names ORDER BY name")
     con.unregister("_lsoa_look")
     con.unregister("_lsoa_names")
+    con.execute("CREATE OR REPLACE TABLE lsoa_lookup_state AS SELECT ?::VARCHAR AS key", [key])
+    return True
 
 
 def _read_imd(path: Path) -> list[tuple[str, str]]:
@@ -296,14 +346,54 @@ def _read_imd(path: Path) -> list[tuple[str, str]]:
 
 
 # ----------------------------------------------------------------------------- loader
+_RECORD_COLUMNS = """crime_id VARCHAR, reported_by VARCHAR, falls_within VARCHAR, longitude DOUBLE,
+    latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR, lsoa_name VARCHAR, crime_type VARCHAR,
+    last_outcome VARCHAR, context VARCHAR"""
+_LSOA_AREAS = "lsoa_code VARCHAR, lad_code VARCHAR, area_code VARCHAR, police_force VARCHAR, method VARCHAR"
+_LSOA_NAME_AREAS = "name VARCHAR, lad_code VARCHAR, area_code VARCHAR, police_force VARCHAR"
+
+#: the area of an LSOA (``l``, by code) or of a 2021 LSOA (``nm``, by the name prefix)
+_AREA_JOIN = """
+    LEFT JOIN lsoa_areas AS l ON {r}.lsoa_code = l.lsoa_code
+    LEFT JOIN lsoa_name_areas AS nm
+           ON l.lsoa_code IS NULL AND {r}.lsoa_code IS NOT NULL
+          AND nm.name = left({r}.lsoa_name, length({r}.lsoa_name) - 5)"""
+
+
 def _create(con: Any) -> None:
-    con.execute(f"""
-        CREATE TABLE IF NOT EXISTS {TABLE} (
-            source_file VARCHAR, force VARCHAR, force_code VARCHAR, month VARCHAR,
-            crime_id VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
-            longitude DOUBLE, latitude DOUBLE, location VARCHAR, lsoa_code VARCHAR,
-            lsoa_name VARCHAR, crime_type VARCHAR, last_outcome VARCHAR, context VARCHAR,
-            area_code VARCHAR, in_force_area BOOLEAN)""")
+    """Create ``police_files``, ``police_records`` and the view ``police_crimes`` if missing.
+
+    A store written by an earlier version, with ``police_crimes`` as one wide table, is
+    converted in place (same records, same ``police_crimes`` columns).
+    """
+    con.execute(f"CREATE TABLE IF NOT EXISTS {FILES} (file_id INTEGER, source_file VARCHAR, force VARCHAR, "
+                "force_code VARCHAR, month VARCHAR)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {RECORDS} (file_id INTEGER, {_RECORD_COLUMNS})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS lsoa_areas ({_LSOA_AREAS})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS lsoa_name_areas ({_LSOA_NAME_AREAS})")
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?", [TABLE]).fetchall()
+    if kind and kind[0][0] == "BASE TABLE":  # the earlier one-table layout
+        con.execute(f"""INSERT INTO {FILES}
+            SELECT (row_number() OVER (ORDER BY source_file) - 1)::INTEGER, source_file, force, force_code, month
+            FROM (SELECT DISTINCT source_file, force, force_code, month FROM {TABLE})""")
+        con.execute(f"""INSERT INTO {RECORDS} SELECT f.file_id, {_COLUMN_NAMES.replace("{r}", "p")}
+            FROM {TABLE} p JOIN {FILES} f USING (source_file)""")
+        con.execute(f"DROP TABLE {TABLE}")
+    con.execute(f"""CREATE OR REPLACE VIEW {TABLE} AS
+        SELECT f.source_file, f.force, f.force_code, f.month, {_COLUMN_NAMES.replace("{r}", "r")},
+               coalesce(l.area_code, nm.area_code) AS area_code,
+               coalesce(l.police_force, nm.police_force) = f.force_code AS in_force_area
+        FROM {RECORDS} AS r JOIN {FILES} AS f ON r.file_id = f.file_id{_AREA_JOIN.format(r="r")}""")
+
+
+def _delete(con: Any, rels: list[str]) -> None:
+    """Remove the records and the ``police_files`` rows of the files ``rels`` (the store's hook)."""
+    _create(con)
+    ids = [r[0] for r in con.execute(
+        f"SELECT file_id FROM {FILES} WHERE source_file IN (SELECT unnest(?::VARCHAR[]))", [rels]).fetchall()]
+    if ids:
+        con.execute(f"DELETE FROM {RECORDS} WHERE file_id IN (SELECT unnest(?::INTEGER[]))", [ids])
+        con.execute(f"DELETE FROM {FILES} WHERE file_id IN (SELECT unnest(?::INTEGER[]))", [ids])
 
 
 def _header(path: Path) -> list[str]:
@@ -382,8 +472,17 @@ def _bad_rows(path: Path, month: str) -> tuple[list[int], str | None, Any]:
     return rows, column, value
 
 
+_BAD_RECORD = re.compile(r"cdp_police_bad_record file_id=(\d+)")
+
+
 def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
-    """Insert police.uk street-level files into ``police_crimes`` (a native store loader).
+    """Insert police.uk street-level files into ``police_records`` (a native store loader).
+
+    One ``police_files`` row per file (its ``file_id``, name, force and month) and one
+    ``police_records`` row per record, read by DuckDB in one parallel ``read_csv`` per header
+    layout (with ``preserve_insertion_order`` off for that statement). The Month and crime
+    type checks are made in the same pass: a record that fails them aborts the statement, and
+    only then is that file re-read in Python to name its lines.
 
     Parameters
     ----------
@@ -407,10 +506,11 @@ def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
     """
     if not files:
         return {}
+    import duckdb
+
     _create(con)
     data = Path(str(files[0][0])[: -len(files[0][1])]) if str(files[0][0]).endswith(files[0][1]) else None
-    meta = []
-    groups: dict[tuple[str, ...], list[str]] = {}
+    groups: dict[tuple[str, ...], list[tuple[str, str, str, str, str]]] = {}
     seen: dict[tuple[str, str], str] = {}
     for path, rel in files:
         month, force = parse_file_name(rel)
@@ -421,65 +521,72 @@ def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
             raise CdpInputError(f"a second file for {force} {month} (the first is {seen[force, month]})",
                                 file=rel, expected="one file per force and month")
         seen[force, month] = rel
-        groups.setdefault(_check_header(path, rel), []).append(str(path))
-        meta.append((str(path), rel, force, FORCE_SLUGS[force], month))
+        groups.setdefault(_check_header(path, rel), []).append((str(path), rel, force, FORCE_SLUGS[force], month))
+    meta = [m for group in groups.values() for m in group]  # file_id order: base + position here
+    new = {k: [m[i] for m in meta] for i, k in enumerate(("path", "rel", "force", "force_code", "month"))}
+    clash = con.execute(f"""
+        SELECT f.force, f.month, f.source_file, n.rel FROM {FILES} f
+        JOIN (SELECT unnest($force) AS force, unnest($month) AS month, unnest($rel) AS rel) n
+          ON f.force = n.force AND f.month = n.month LIMIT 1""",
+                        {k: new[k] for k in ("force", "month", "rel")}).fetchall()
+    if clash:
+        f, m, other, rel = clash[0]
+        raise CdpInputError(f"a second file for {f} {m} (already loaded from {other})",
+                            file=rel, expected="one file per force and month")
     build_lsoa_areas(con, data)
-    con.register("_police_meta", pd.DataFrame(meta, columns=["path", "rel", "force", "force_code", "month"]))
-    paths = {p: rel for p, rel, *_ in meta}
+    base = con.execute(f"SELECT coalesce(max(file_id) + 1, 0) FROM {FILES}").fetchall()[0][0]
+    con.execute(f"""INSERT INTO {FILES} SELECT unnest($file_id::INTEGER[]), unnest($rel), unnest($force),
+                    unnest($force_code), unnest($month)""",
+                {"file_id": list(range(base, base + len(meta))),
+                 **{k: new[k] for k in ("rel", "force", "force_code", "month")}})
+    paths = dict(zip(new["path"], new["rel"], strict=True))
+    # the record columns; the crime type checked with the month (error() aborts the statement)
+    exprs = [f'r."{h}"' if h != "Crime type" else """
+        CASE WHEN r."Month" IS DISTINCT FROM f.month OR r."Crime type" IS NULL
+             THEN error('cdp_police_bad_record file_id=' || f.file_id) ELSE r."Crime type" END"""
+             for h in HEADER if h != "Month"]
+    scans = []  # (FROM clause, parameters) of each header layout's files
+    offset = base
+    for head, group in groups.items():
+        cols = ", ".join(f"'{h}': '{_TYPES.get(h, 'VARCHAR')}'" for h in head)
+        # file_index is the position of the file in the list given to read_csv
+        scans.append((f"""
+            FROM read_csv($paths, columns = {{{cols}}}, header = true, auto_detect = false,
+                          delim = ',', quote = '"', escape = '"') AS r
+            JOIN {FILES} AS f ON f.file_id = r.file_index + $offset""",
+                      {"paths": [m[0] for m in group], "offset": offset}))
+        offset += len(group)
+    con.execute("SET preserve_insertion_order = false")  # lets the insert run on every thread
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _police_files AS SELECT * FROM _police_meta")
-        clash = con.execute(f"""
-            SELECT DISTINCT p.force, p.month, p.source_file, f.rel FROM {TABLE} p
-            JOIN _police_files f ON p.force = f.force AND p.month = f.month LIMIT 1""").fetchall()
-        if clash:
-            f, m, other, rel = clash[0]
-            raise CdpInputError(f"a second file for {f} {m} (already loaded from {other})",
-                                file=rel, expected="one file per force and month")
-        for head, group in groups.items():
-            cols = ", ".join(f"'{h}': '{_TYPES.get(h, 'VARCHAR')}'" for h in head)
-            select = ", ".join(f'r."{h}"' for h in HEADER if h != "Month")
-            con.execute(f"""
-                INSERT INTO {TABLE}
-                SELECT f.rel, f.force, f.force_code, r."Month", {select},
-                       coalesce(l.area_code, n.area_code) AS area_code,
-                       coalesce(l.police_force, n.police_force) = f.force_code AS in_force_area
-                FROM read_csv(?, columns = {{{cols}}}, header = true, filename = true,
-                              auto_detect = false, delim = ',', quote = '"', escape = '"') AS r
-                JOIN _police_files AS f ON r.filename = f.path
-                LEFT JOIN lsoa_areas AS l ON r."LSOA code" = l.lsoa_code
-                LEFT JOIN lsoa_name_areas AS n
-                       ON l.lsoa_code IS NULL AND r."LSOA code" IS NOT NULL
-                      AND n.name = left(r."LSOA name", length(r."LSOA name") - 5)""", [group])
-    except CdpInputError:
-        raise
-    except Exception as exc:  # duckdb.Error: a value that does not fit its column
-        import duckdb
-
-        if isinstance(exc, duckdb.Error):
+        # 1. every value read, cast and checked, nothing written: the insert below writes row
+        # groups to the store file as it goes, and must not be the statement that fails (a
+        # rolled-back insert would leave the file's bytes changed, though not its content)
+        tally = ", ".join(f"count({e})" for e in exprs)
+        for from_, params in scans:
+            con.execute(f"SELECT count(f.file_id), {tally} {from_}", params).fetchall()
+        # 2. the same records, stored
+        for from_, params in scans:
+            con.execute(f"INSERT INTO {RECORDS} SELECT f.file_id, {', '.join(exprs)} {from_}", params)
+    except duckdb.Error as exc:  # a record that failed the checks, or a value that does not fit
+        bad = _BAD_RECORD.search(str(exc))
+        if bad is None:
             raise _duckdb_error(exc, paths) from exc
-        raise
-    finally:
-        try:
-            con.unregister("_police_meta")
-        except Exception:  # noqa: BLE001 - an aborted transaction refuses it; the rollback cleans up
-            pass
-    bad = con.execute(f"""
-        SELECT p.source_file, f.path, f.month FROM {TABLE} p JOIN _police_files f ON p.source_file = f.rel
-        WHERE p.month IS DISTINCT FROM f.month OR p.crime_type IS NULL LIMIT 1""").fetchall()
-    if bad:
-        rel, path, month = bad[0]
+        path, rel, _, _, month = meta[int(bad[1]) - base]
         rows, column, value = _bad_rows(Path(path), month)
         raise CdpInputError(
             "a record's Month differs from the month in the file name" if column == "Month"
             else "a record has no crime type",
             file=rel, row=rows or None, column=column, value=value,
             expected=f"Month {month} (from the file name)" if column == "Month" else "a police.uk crime type",
-        )
-    counts = dict(con.execute(f"""
-        SELECT f.rel, count(p.source_file) FROM _police_files f
-        LEFT JOIN {TABLE} p ON p.source_file = f.rel GROUP BY f.rel""").fetchall())
-    con.execute("DROP TABLE _police_files")
-    return {rel: (int(counts.get(rel, 0)), EDITION) for _, rel in files}
+        ) from None
+    finally:
+        try:
+            con.execute("RESET preserve_insertion_order")
+        except duckdb.Error:  # pragma: no cover - an aborted transaction may refuse it; rolled back anyway
+            pass
+    counts = dict(con.execute(
+        f"SELECT file_id, count(*) FROM {RECORDS} WHERE file_id >= ? GROUP BY file_id", [base]).fetchall())
+    return {rel: (int(counts.get(base + k, 0)), EDITION) for k, rel in enumerate(new["rel"])}
 
 
 # ----------------------------------------------------------------------------- after
@@ -487,34 +594,46 @@ def _metric_sql(expr: str) -> str:
     return f"'police_uk_' || trim(regexp_replace(lower({expr}), '[^a-z0-9]+', '_', 'g'), '_')"
 
 
+#: records counted by file, LSOA and crime type, then placed in areas (small: one row per group)
+_COUNTS = f"""
+    SELECT f.force_code, f.month, c.lsoa_code, c.lsoa_name, c.crime_type, c.n,
+           coalesce(l.area_code, nm.area_code) AS area_code
+    FROM (SELECT file_id, lsoa_code, lsoa_name, crime_type, count(*) AS n FROM {RECORDS} GROUP BY ALL) AS c
+    JOIN {FILES} AS f ON c.file_id = f.file_id{_AREA_JOIN.format(r="c")}"""
+
+
 def refresh_observations(con: Any) -> None:
-    """Create the views and replace the ``police_uk`` rows of ``observations`` (see module notes)."""
+    """Create the views and replace the ``police_uk`` rows of ``observations`` (see module notes).
+
+    Records are counted by file, LSOA and crime type first, and only those counts are placed
+    in areas, so nothing here joins the lookups record by record.
+    """
     _create(con)
     con.execute(f"""CREATE OR REPLACE VIEW police_crimes_by_area_month AS
-        SELECT area_code, month, crime_type, count(*) AS n FROM {TABLE}
+        SELECT area_code, month, crime_type, sum(n)::BIGINT AS n FROM ({_COUNTS})
         WHERE area_code IS NOT NULL GROUP BY ALL""")
     con.execute(f"""CREATE OR REPLACE VIEW police_crimes_by_lsoa AS
-        SELECT lsoa_code, lsoa_name, area_code, crime_type, count(*) AS n FROM {TABLE}
+        SELECT lsoa_code, lsoa_name, area_code, crime_type, sum(n)::BIGINT AS n FROM ({_COUNTS})
         WHERE lsoa_code IS NOT NULL GROUP BY ALL""")
-    if not _has_table(con, "lsoa_areas", "area_code"):
+    if not _has_table(con, "lsoa_lookup_state", "key"):
         build_lsoa_areas(con, None)
     parts = _reference(con, "partnerships", "partnership_id")[["partnership_id", "member_area_code"]]
     con.register("_police_partners", parts)
-    con.register("_police_types", pd.DataFrame({"crime_type": list(CRIME_TYPES)}))
     nbh = ", ".join(f"'{t}'" for t in NEIGHBOURHOOD_CRIME_TYPES)
     con.execute("DELETE FROM observations WHERE source = ?", [SOURCE])
     con.execute(f"""
         INSERT INTO observations (source, metric_id, area_code, period, period_start, period_end, sex, age,
                                   count, denominator, value, lower_95, upper_95, status, edition)
-        WITH present AS (SELECT DISTINCT force_code, month FROM {TABLE}),
-        types AS (SELECT crime_type FROM _police_types
-                  UNION SELECT DISTINCT crime_type FROM {TABLE}),
+        WITH counts AS MATERIALIZED ({_COUNTS}),
+        present AS (SELECT DISTINCT force_code, month FROM {FILES}),
+        types AS (SELECT unnest($types::VARCHAR[]) AS crime_type
+                  UNION SELECT DISTINCT crime_type FROM counts),
         uppers AS (SELECT DISTINCT area_code, police_force FROM lsoa_areas
                    UNION SELECT DISTINCT area_code, police_force FROM lsoa_name_areas),
         area_months AS (SELECT u.area_code, p.month FROM uppers u JOIN present p ON u.police_force = p.force_code),
-        area_n AS (SELECT area_code, month, crime_type, count(*) AS n FROM {TABLE}
+        area_n AS (SELECT area_code, month, crime_type, sum(n) AS n FROM counts
                    WHERE area_code IS NOT NULL GROUP BY ALL),
-        force_n AS (SELECT force_code AS area_code, month, crime_type, count(*) AS n FROM {TABLE} GROUP BY ALL),
+        force_n AS (SELECT force_code AS area_code, month, crime_type, sum(n) AS n FROM counts GROUP BY ALL),
         cells AS (
             SELECT am.area_code, am.month, t.crime_type, coalesce(a.n, 0) AS n
             FROM area_months am CROSS JOIN types t
@@ -546,9 +665,8 @@ def refresh_observations(con: Any) -> None:
                CAST(strptime(month || '-01', '%Y-%m-%d') AS DATE),
                last_day(CAST(strptime(month || '-01', '%Y-%m-%d') AS DATE)),
                'persons', '{AGE}', n, NULL, n, NULL, NULL, '', '{EDITION}'
-        FROM metrics ORDER BY metric_id, area_code, month""")
+        FROM metrics ORDER BY metric_id, area_code, month""", {"types": list(CRIME_TYPES)})
     con.unregister("_police_partners")
-    con.unregister("_police_types")
 
 
 SPECS = [
@@ -559,6 +677,7 @@ SPECS = [
         loader=load,
         create=_create,
         after=refresh_observations,
+        delete=_delete,
         description="police.uk street-level crime records (record level; monthly counts in observations)",
     )
 ]
