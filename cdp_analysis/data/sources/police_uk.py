@@ -480,9 +480,11 @@ def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
 
     One ``police_files`` row per file (its ``file_id``, name, force and month) and one
     ``police_records`` row per record, read by DuckDB in one parallel ``read_csv`` per header
-    layout (with ``preserve_insertion_order`` off for that statement). The Month and crime
-    type checks are made in the same pass: a record that fails them aborts the statement, and
-    only then is that file re-read in Python to name its lines.
+    layout, twice: first every value is read, cast and checked (the Month against the file
+    name, the crime type present) with nothing written, then the records are inserted. The
+    insert writes row groups to the store file as it goes; because it cannot fail on the data,
+    a rejected file leaves the file byte-identical. A record failing a check aborts the scan
+    (``error()``), and only then is that file re-read in Python to name its lines.
 
     Parameters
     ----------
@@ -556,7 +558,6 @@ def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
             JOIN {FILES} AS f ON f.file_id = r.file_index + $offset""",
                       {"paths": [m[0] for m in group], "offset": offset}))
         offset += len(group)
-    con.execute("SET preserve_insertion_order = false")  # lets the insert run on every thread
     try:
         # 1. every value read, cast and checked, nothing written: the insert below writes row
         # groups to the store file as it goes, and must not be the statement that fails (a
@@ -579,11 +580,6 @@ def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
             file=rel, row=rows or None, column=column, value=value,
             expected=f"Month {month} (from the file name)" if column == "Month" else "a police.uk crime type",
         ) from None
-    finally:
-        try:
-            con.execute("RESET preserve_insertion_order")
-        except duckdb.Error:  # pragma: no cover - an aborted transaction may refuse it; rolled back anyway
-            pass
     counts = dict(con.execute(
         f"SELECT file_id, count(*) FROM {RECORDS} WHERE file_id >= ? GROUP BY file_id", [base]).fetchall())
     return {rel: (int(counts.get(base + k, 0)), EDITION) for k, rel in enumerate(new["rel"])}
