@@ -30,10 +30,12 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,6 +45,7 @@ from cdp_analysis.errors import CdpInputError
 
 __all__ = [
     "GSS_CODE",
+    "csv_sheet",
     "HeaderMatch",
     "Label",
     "Sheet",
@@ -716,3 +719,58 @@ def find_bad_bytes(data: bytes) -> BadBytes | None:
                 raw = cell.encode("utf-8", errors="surrogateescape")
                 return BadBytes(record, line, j, header, raw.decode("cp1252", errors="replace"))
     return None
+
+
+# --------------------------------------------------------------------------- CSV as a sheet
+def csv_sheet(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig") -> Sheet:
+    """Read a CSV file as a :class:`~cdp_analysis.data.sources._excel.Sheet` of text cells.
+
+    Row numbers are the 1-based CSV records (equal to line numbers unless a quoted field
+    holds a newline), so the header helpers of :mod:`cdp_analysis.data.sources._excel` work
+    on CSV files as on workbooks.
+
+    Raises
+    ------
+    CdpInputError
+        When the file is missing, empty or not text.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d) / "x.csv"
+    ...     _ = p.write_text('a,b\\n1,"x,\\ny"\\n')
+    ...     s = csv_sheet(p)
+    >>> s.values.loc[2].tolist(), s.name
+    (['1', 'x,\\ny'], 'x.csv')
+    """
+    path = str(path)
+    if not os.path.exists(path):
+        raise CdpInputError("file not found", file=path, expected="a CSV file")
+    try:
+        with open(path, newline="", encoding=encoding) as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as fh:
+            bad = find_bad_bytes(fh.read())
+        raise CdpInputError(
+            "not UTF-8 text (saved as Windows-1252/ANSI?)", file=path, row=bad.record if bad else None,
+            column=column_letter(bad.field) if bad else None, value=bad.text if bad else None,
+            expected="a UTF-8 CSV file",
+        ) from exc
+    except csv.Error as exc:
+        raise CdpInputError(f"cannot be read as CSV ({exc})", file=path, expected="a UTF-8 CSV file") from exc
+    if not rows:
+        raise CdpInputError("the file is empty", file=path, row=1, expected="a CSV file with a header row")
+    sheet = Sheet.from_rows(rows, file=path, name=Path(path).name)
+    # a CSV has no sheets: errors name the file, row and column only
+    return _CsvSheet(sheet.values, file=sheet.file, name=sheet.name)
+
+
+class _CsvSheet(Sheet):
+    """A Sheet whose errors carry no sheet name (a CSV file has none)."""
+
+    def error(self, message: str, *, row: object = None, column: int | str | None = None,
+              expected: str | None = None, value: object = None) -> CdpInputError:
+        col = column_letter(column) if isinstance(column, (int, np.integer)) else column
+        return CdpInputError(message, file=self.file, row=row, column=col, expected=expected, value=value)

@@ -68,8 +68,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
-from cdp_analysis.data.sources._excel import Label, Sheet, find_header, parse_numbers
-from cdp_analysis.data.sources.ons_population_series import csv_sheet
+from cdp_analysis.data.sources._excel import Label, Sheet, csv_sheet, find_header, parse_numbers
 from cdp_analysis.data.store import SourceSpec, sha256_file
 from cdp_analysis.periods import Period
 

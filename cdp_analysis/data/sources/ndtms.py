@@ -72,11 +72,11 @@ from cdp_analysis.data.sources._excel import (
     HeaderMatch,
     Label,
     Sheet,
+    csv_sheet,
     find_header,
     normalise_label,
     parse_numbers,
 )
-from cdp_analysis.data.sources.ons_population_series import csv_sheet
 from cdp_analysis.data.store import SourceSpec
 from cdp_analysis.errors import CdpInputError
 from cdp_analysis.periods import Period

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ from cdp_analysis.data.sources._excel import (
 )
 from cdp_analysis.errors import CdpInputError
 
-__all__ = ["HEADERS", "SOURCE", "TOP_AGE", "detect_edition", "read", "read_areas"]
+__all__ = ["HEADERS", "SOURCE", "TOP_AGE", "age_columns", "detect_edition", "read", "read_areas"]
 
 #: ``source`` of every row this loader writes.
 SOURCE = "ons_mye"
@@ -147,10 +148,18 @@ def _year(book: Workbook, sheets: list[tuple[str, str | None, str]]) -> int:
     return next(iter(years.values()))
 
 
-def _age_columns(sheet: Sheet, h: HeaderMatch) -> list[int]:
-    """Columns of ages 0..89 then 90+, checked complete and in order."""
+def age_columns(sheet: Sheet, h: HeaderMatch, headers: Sequence[Label] | None = None, ages: Label | None = None,
+                top: Label | None = None) -> list[int]:
+    """Columns of ages 0..89 then 90+ in a found header, checked complete and in order.
+
+    ``headers`` are the labels named in the error when an age is missing, ``ages`` and
+    ``top`` the labels of the single-year and 90+ columns (defaults: this module's MYE2
+    header).
+    """
+    ages = ages or AGES
+    top = top or AGE_TOP
     by_age: dict[int, int] = {}
-    for c in h.columns[AGES.name]:
+    for c in h.columns[ages.name]:
         age = int(re.sub(r"\D", "", h.texts[c]))
         if age in by_age:
             raise sheet.error(f"age {age} appears twice in the header", row=h.row, column=c,
@@ -160,20 +169,20 @@ def _age_columns(sheet: Sheet, h: HeaderMatch) -> list[int]:
     if missing:
         raise sheet.error(
             f"no column for age {missing[0]}" + (f" (and {len(missing) - 1} more ages)" if len(missing) > 1 else ""),
-            row=h.row, expected=describe_labels(HEADERS) + f"; single years 0-{TOP_AGE - 1} then {TOP_AGE}+",
+            row=h.row, expected=describe_labels(headers or HEADERS) + f"; single years 0-{TOP_AGE - 1} then {TOP_AGE}+",
         )
     extra = sorted(a for a in by_age if a >= TOP_AGE)
     if extra:
         raise sheet.error(f"a single-year column for age {extra[0]}", row=h.row, column=by_age[extra[0]],
                           expected=f"single years 0-{TOP_AGE - 1} and one {TOP_AGE}+ column")
-    return [by_age[a] for a in range(TOP_AGE)] + [h.col(AGE_TOP.name)]
+    return [by_age[a] for a in range(TOP_AGE)] + [h.col(top.name)]
 
 
 def _read_sheet(sheet: Sheet, sex: str | None) -> pd.DataFrame:
     labels = HEADERS if sex else (*HEADERS, SEX)
     h = find_header(sheet, labels, what="MYE2 population", optional=(GEOGRAPHY,))
     code_col, total_col = h.col(CODE.name), h.col(ALL_AGES.name)
-    age_cols = _age_columns(sheet, h)
+    age_cols = age_columns(sheet, h)
     rows = rows_with_codes(sheet, code_col, [total_col, *age_cols], after=h.row)
     if len(rows) == 0:
         raise sheet.error("the table has no area rows", row=h.row + 1, column=code_col,

@@ -50,22 +50,19 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from cdp_analysis.data.schema import POPULATION_COLUMNS, check_population
 from cdp_analysis.data.sources._excel import (
-    HeaderMatch,
     Label,
     Sheet,
     check_unique,
-    column_letter,
+    csv_sheet,
     describe_labels,
     find_header,
     is_blank,
@@ -73,6 +70,7 @@ from cdp_analysis.data.sources._excel import (
     parse_numbers,
     rows_with_codes,
 )
+from cdp_analysis.data.sources.ons_population import age_columns
 from cdp_analysis.data.store import SourceSpec
 from cdp_analysis.errors import CdpInputError
 
@@ -83,7 +81,6 @@ __all__ = [
     "SPECS",
     "TOP_AGE",
     "age_bands",
-    "csv_sheet",
     "read",
     "read_la",
     "read_regions",
@@ -131,84 +128,6 @@ _AGE_ROW_TOP = re.compile(r"(?:age|aged)?\s*90 ?(?:\+|and over|plus)")
 _ALL_AGES = re.compile(r"all ages|all|total")
 
 
-def csv_sheet(path: str | os.PathLike[str], *, encoding: str = "utf-8-sig") -> Sheet:
-    """Read a CSV file as a :class:`~cdp_analysis.data.sources._excel.Sheet` of text cells.
-
-    Row numbers are the 1-based CSV records (equal to line numbers unless a quoted field
-    holds a newline), so the header helpers of :mod:`cdp_analysis.data.sources._excel` work
-    on CSV files as on workbooks.
-
-    Raises
-    ------
-    CdpInputError
-        When the file is missing, empty or not text.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     p = Path(d) / "x.csv"
-    ...     _ = p.write_text('a,b\\n1,"x,\\ny"\\n')
-    ...     s = csv_sheet(p)
-    >>> s.values.loc[2].tolist(), s.name
-    (['1', 'x,\\ny'], 'x.csv')
-    """
-    path = str(path)
-    if not os.path.exists(path):
-        raise CdpInputError("file not found", file=path, expected="a CSV file")
-    try:
-        with open(path, newline="", encoding=encoding) as fh:
-            rows = list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        from cdp_analysis.data.sources._excel import find_bad_bytes
-
-        with open(path, "rb") as fh:
-            bad = find_bad_bytes(fh.read())
-        raise CdpInputError(
-            "not UTF-8 text (saved as Windows-1252/ANSI?)", file=path, row=bad.record if bad else None,
-            column=column_letter(bad.field) if bad else None, value=bad.text if bad else None,
-            expected="a UTF-8 CSV file",
-        ) from exc
-    except csv.Error as exc:
-        raise CdpInputError(f"cannot be read as CSV ({exc})", file=path, expected="a UTF-8 CSV file") from exc
-    if not rows:
-        raise CdpInputError("the file is empty", file=path, row=1, expected="a CSV file with a header row")
-    sheet = Sheet.from_rows(rows, file=path, name=Path(path).name)
-    # a CSV has no sheets: errors name the file, row and column only
-    return _CsvSheet(sheet.values, file=sheet.file, name=sheet.name)
-
-
-class _CsvSheet(Sheet):
-    """A Sheet whose errors carry no sheet name (a CSV file has none)."""
-
-    def error(self, message: str, *, row: object = None, column: int | str | None = None,
-              expected: str | None = None, value: object = None) -> CdpInputError:
-        col = column_letter(column) if isinstance(column, (int, np.integer)) else column
-        return CdpInputError(message, file=self.file, row=row, column=col, expected=expected, value=value)
-
-
-def _age_columns(sheet: Sheet, h: HeaderMatch) -> list[int]:
-    """Columns of ages 0..89 then 90+, checked complete."""
-    by_age: dict[int, int] = {}
-    for c in h.columns[AGES.name]:
-        age = int(re.sub(r"\D", "", h.texts[c]))
-        if age in by_age:
-            raise sheet.error(f"age {age} appears twice in the header", row=h.row, column=c,
-                              expected="one column per single year of age")
-        by_age[age] = c
-    missing = [a for a in range(TOP_AGE) if a not in by_age]
-    if missing:
-        raise sheet.error(
-            f"no column for age {missing[0]}" + (f" (and {len(missing) - 1} more ages)" if len(missing) > 1 else ""),
-            row=h.row, expected=describe_labels(LA_HEADERS) + f"; single years 0-{TOP_AGE - 1} then {TOP_AGE}+",
-        )
-    extra = sorted(a for a in by_age if a >= TOP_AGE)
-    if extra:
-        raise sheet.error(f"a single-year column for age {extra[0]}", row=h.row, column=by_age[extra[0]],
-                          expected=f"single years 0-{TOP_AGE - 1} and one {TOP_AGE}+ column")
-    return [by_age[a] for a in range(TOP_AGE)] + [h.col(AGE_TOP.name)]
-
-
 def _years(sheet: Sheet, cells: pd.Series, col: int) -> np.ndarray:
     text = cells.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
     ok = text.str.fullmatch(r"(?:19|20)\d{2}")
@@ -248,7 +167,7 @@ def read_la(path: str | os.PathLike[str]) -> pd.DataFrame:
     h = find_header(sheet, LA_HEADERS, last_row=20, what="population by single year of age",
                     optional=(NAME,))
     code_col, year_col = h.col(CODE.name), h.col(YEAR.name)
-    age_cols = _age_columns(sheet, h)
+    age_cols = age_columns(sheet, h, LA_HEADERS, AGES, AGE_TOP)
     rows = rows_with_codes(sheet, code_col, age_cols, after=h.row)
     if len(rows) == 0:
         raise sheet.error("the table has no area rows", row=h.row + 1, column=code_col,
