@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Property tests: reproducible on CI (the same examples every run), exploratory locally.
 from hypothesis import settings
-from tests_support import DATA
+from tests_support import DATA, data_folder
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
@@ -27,9 +26,7 @@ def returns_store(tmp_path_factory) -> Path:
     from cdp_analysis.cli import main
 
     root = tmp_path_factory.mktemp("store")
-    data = root / "data"
-    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
-    shutil.copytree(DATA / "returns", data / "returns")
+    data = data_folder(root, returns=True)
     db = root / "cdp.duckdb"
     assert main(["ingest", "--data-dir", str(data), "--db", str(db), "--quiet"]) == 0
     return db

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests_support import data_folder
 
 from cdp_analysis.data.store import Store, ingest, sha256_file
 from cdp_analysis.errors import CdpInputError
@@ -47,9 +48,7 @@ DEST = {
 def base_store(tmp_path_factory) -> tuple[Path, Path]:
     """A data folder (reference tables, pan-Dorset returns) and the store built from it."""
     root = tmp_path_factory.mktemp("base")
-    data = root / "data"
-    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
-    shutil.copytree(DATA / "returns", data / "returns")
+    data = data_folder(root, returns=True)
     db = root / "cdp.duckdb"
     ingest(data, db)
     return data, db

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests_support import data_folder
 
 from cdp_analysis.data.store import Store, ingest, sha256_file
 from cdp_analysis.errors import CdpInputError
@@ -49,8 +50,7 @@ DEST = {
 def base_store(tmp_path_factory) -> tuple[Path, Path]:
     """A data folder holding the reference tables, and the store built from it."""
     root = tmp_path_factory.mktemp("base")
-    data = root / "data"
-    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
+    data = data_folder(root)
     db = root / "cdp.duckdb"
     ingest(data, db)
     return data, db

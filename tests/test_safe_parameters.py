@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from tests_support import data_folder
 
 from cdp_analysis import pipeline
 from cdp_analysis.errors import CdpParameterError
@@ -94,9 +94,7 @@ def hostile_run(tmp_path_factory):
     from cdp_analysis.data.store import ingest
 
     root = tmp_path_factory.mktemp("hostile")
-    data = root / "data"
-    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
-    shutil.copytree(DATA / "returns", data / "returns")
+    data = data_folder(root, returns=True)
     metrics = data / "reference" / "metrics.csv"
     text = metrics.read_text(encoding="utf-8")
     assert "county_lines_arrests,County lines arrests," in text

@@ -6,12 +6,12 @@ values on its website: indicator 93495, 2017, England 16.9%, Dorset county 14.1%
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests_support import csv_rows, write_csv
 
 from cdp_analysis.data.schema import OBSERVATION_COLUMNS
 from cdp_analysis.data.sources import fingertips as ft
@@ -24,9 +24,6 @@ CMD = FOLDER / "indicator-93495-all-areas.csv"
 ALCOHOL = FOLDER / "unmet_alcohol.csv"
 
 
-def _rows(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return list(csv.reader(fh))
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +33,7 @@ def cmd() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cmd_rows() -> list[list[str]]:
-    return _rows(CMD)
+    return csv_rows(CMD)
 
 
 def _one(df: pd.DataFrame, area: str, period: str, metric: str = "fingertips_93495") -> pd.Series:
@@ -62,7 +59,7 @@ def test_values_read_by_hand(cmd: pd.DataFrame, cmd_rows: list[list[str]]) -> No
 
 def test_financial_years_and_extra_columns() -> None:
     obs = ft.read(ALCOHOL)
-    raw = _rows(ALCOHOL)
+    raw = csv_rows(ALCOHOL)
     head = raw[0]
     eng = [r for r in raw[1:] if r[head.index("Area Code")] == "E92000001" and r[head.index("Time period")] == "2019/20"]
     assert _one(obs, "E92000001", "2019/20", "fingertips_93532")["value"] == float(eng[0][head.index("Value")])
@@ -75,10 +72,6 @@ def test_financial_years_and_extra_columns() -> None:
     assert "Cannot be calculated" in set(extra["recent_trend"])
 
 
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 def test_newer_export_layout(tmp_path: Path) -> None:
@@ -98,7 +91,7 @@ def test_newer_export_layout(tmp_path: Path) -> None:
         ["E06000059", "90244", "Successful completion", "Dorset", "UA", "Persons", "18+ yrs", "", "",
          "2020/21 - 22/23", "5.1", "4.0", "6.2", "51", "1000", "", "", "Lower", "Similar", "20200000", "", ""],
     ]
-    path = _write(tmp_path / "export.csv", [["Fingertips export"], head, *body])
+    path = write_csv(tmp_path / "export.csv", [["Fingertips export"], head, *body])
     obs = ft.read(path)
     assert len(obs) == 3  # the category row is not an area figure
     bcp = _one(obs, "E06000058", "2019-2021", "fingertips_92432")
@@ -116,7 +109,7 @@ def test_newer_export_layout(tmp_path: Path) -> None:
 def test_renamed_header(cmd_rows: list[list[str]], tmp_path: Path) -> None:
     rows = [["Area" if c == "Area Code" else c for c in cmd_rows[0]], *cmd_rows[1:20]]
     with pytest.raises(CdpInputError) as info:
-        ft.read(_write(tmp_path / "renamed.csv", rows))
+        ft.read(write_csv(tmp_path / "renamed.csv", rows))
     err = info.value
     assert err.row == 1 and "'Area Code'" in err.expected
     assert (err.column, err.value) == ("E", "Area")
@@ -126,7 +119,7 @@ def test_bad_time_period(cmd_rows: list[list[str]], tmp_path: Path) -> None:
     rows = [list(r) for r in cmd_rows[:10]]
     rows[4][cmd_rows[0].index("Time period")] = "Winter 2017"
     with pytest.raises(CdpInputError, match="time period") as info:
-        ft.read(_write(tmp_path / "period.csv", rows))
+        ft.read(write_csv(tmp_path / "period.csv", rows))
     assert (info.value.row, info.value.column) == (5, "L")
 
 
@@ -148,8 +141,8 @@ def test_ingest_keeps_extra_columns(tmp_path: Path) -> None:
     with Store(db, read_only=True) as s:
         assert s.content_digest() == digest
     # an analyst drops in a changed export: its rows are replaced in both tables
-    rows = _rows(dest / "unmet_opiates.csv")
-    _write(dest / "unmet_opiates.csv", rows[:5])
+    rows = csv_rows(dest / "unmet_opiates.csv")
+    write_csv(dest / "unmet_opiates.csv", rows[:5])
     ingest(data, db)
     with Store(db, read_only=True) as s:
         n = s.sql("SELECT count(*) AS n FROM fingertips_extra WHERE source_file LIKE '%unmet_opiates%'")["n"].item()

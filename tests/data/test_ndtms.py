@@ -7,12 +7,12 @@ from the raw files with the csv module.
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests_support import csv_rows, write_csv
 
 from cdp_analysis.data.schema import OBSERVATION_COLUMNS
 from cdp_analysis.data.sources import ndtms
@@ -26,15 +26,8 @@ LAS = FOLDER / "ViewIt Export Data_LAs.csv"
 ALCOHOL = FOLDER / "Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv"
 
 
-def _rows(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return list(csv.reader(fh))
 
 
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +67,7 @@ def test_england_groups_and_upper_case_year(england: pd.DataFrame) -> None:
                          & (england["sex"] == "persons") & (england["age"] == "18+")]
         assert len(groups) == 4
         assert groups["value"].sum() == _one(england, "adults_in_treatment", "E92000001", period)["value"]
-    raw = _rows(ENGLAND)
+    raw = csv_rows(ENGLAND)
     head = raw[0]
     hit = [r for r in raw[1:] if r[:5] == ["2021/22", "England", "OPIATES", "M", "30-49"]]
     assert len(hit) == 1
@@ -83,7 +76,7 @@ def test_england_groups_and_upper_case_year(england: pd.DataFrame) -> None:
 
 
 def test_la_export(las: pd.DataFrame) -> None:
-    raw = _rows(LAS)
+    raw = csv_rows(LAS)
     head = raw[0]
     tot = [r for r in raw[1:] if r[0] == "2019/20" and r[2].lower() == "total" and r[3].lower() == "total"
            and r[4] == "Total"]
@@ -98,7 +91,7 @@ def test_la_export(las: pd.DataFrame) -> None:
 
 
 def test_alcohol_estimates(alcohol: pd.DataFrame) -> None:
-    raw = _rows(ALCOHOL)
+    raw = csv_rows(ALCOHOL)
     head = raw[0]
     bmth = [r for r in raw[1:] if r[head.index("Area_Code_GSS")] == "E06000028" and r[head.index("Year")] == "2017/18"]
     got = _one(alcohol, "alcohol_dependent_adults", "E06000028", "2017/18")  # pre-2019 Bournemouth kept
@@ -110,12 +103,12 @@ def test_alcohol_estimates(alcohol: pd.DataFrame) -> None:
 
 
 def test_null_strings_and_shifted_header(tmp_path: Path, las: pd.DataFrame) -> None:
-    raw = _rows(LAS)
+    raw = csv_rows(LAS)
     head = raw[0]
     col = head.index("intreatment_allintx")
     rows = [["NDTMS ViewIt export"], [], [h.upper() for h in head], *[list(r) for r in raw[1:]]]
     rows[3 + 5][col] = "NULL"
-    got = ndtms.read(_write(tmp_path / "la.csv", rows))
+    got = ndtms.read(write_csv(tmp_path / "la.csv", rows))
     r = raw[1 + 5]
     changed = got[(got["metric_id"] == "adults_in_treatment" + ndtms.drug_group_suffix(r[4]))
                   & (got["period"] == r[0]) & (got["age"] == r[3])
@@ -126,17 +119,17 @@ def test_null_strings_and_shifted_header(tmp_path: Path, las: pd.DataFrame) -> N
 
 
 def test_renamed_header_and_unknown_area(tmp_path: Path) -> None:
-    raw = _rows(ENGLAND)
+    raw = csv_rows(ENGLAND)
     rows = [[("Num_Treated" if c == "Num_InTreatment_AllInTx" else c) for c in raw[0]], *raw[1:30]]
     with pytest.raises(CdpInputError) as info:
-        ndtms.read_viewit(_write(tmp_path / "renamed.csv", rows))
+        ndtms.read_viewit(write_csv(tmp_path / "renamed.csv", rows))
     err = info.value
     assert (err.row, err.column, err.value) == (1, "F", "Num_Treated")
     assert "Num_InTreatment_AllInTx" in err.expected
     rows = [list(r) for r in raw[:30]]
     rows[7][1] = "Atlantis"
     with pytest.raises(CdpInputError, match="unknown area name") as info:
-        ndtms.read(_write(tmp_path / "area.csv", rows))
+        ndtms.read(write_csv(tmp_path / "area.csv", rows))
     assert (info.value.row, info.value.column) == (8, "B")
 
 

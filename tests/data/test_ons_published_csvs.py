@@ -8,12 +8,12 @@ any opiate 2,263 (Table 4).
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests_support import csv_rows, write_csv
 
 from cdp_analysis.data.schema import OBSERVATION_COLUMNS
 from cdp_analysis.data.sources import ons_deaths_national
@@ -28,15 +28,8 @@ REGION = FOLDER / "drug_poisoning_registrations_region_substance_1993_2020.csv"
 WB2022 = FOLDER / "original" / "2022registrations.xlsx"
 
 
-def _rows(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return list(csv.reader(fh))
 
 
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +73,7 @@ def test_region_substance(region: pd.DataFrame, workbook: pd.DataFrame) -> None:
     assert _value(region, "drug_poisoning_deaths_any_opiate", "K04000001", "2020") == 2263
     assert _value(region, "drug_poisoning_deaths_any_opiate", "K04000001", "2020") == _value(
         workbook, "drug_poisoning_deaths_any_opiate", "K04000001", "2020")
-    raw = _rows(REGION)
+    raw = csv_rows(REGION)
     sw = [r for r in raw[1:] if r[0] == "2015" and r[1] == "E12000009" and r[3].startswith("02 ")]
     assert len(sw) == 1 and "," in sw[0][3]  # the quoted label with commas
     assert _value(region, "drug_poisoning_deaths_any_opiate", "E12000009", "2015") == float(sw[0][4])
@@ -89,27 +82,27 @@ def test_region_substance(region: pd.DataFrame, workbook: pd.DataFrame) -> None:
 
 
 def test_shifted_and_reordered_copies(england: pd.DataFrame, region: pd.DataFrame, tmp_path: Path) -> None:
-    raw = _rows(REGION)
+    raw = csv_rows(REGION)
     order = [3, 4, 0, 2, 1]
     rows = [["Deaths related to drug poisoning by selected substances"], [], *[[r[i] for i in order] for r in raw]]
-    pd.testing.assert_frame_equal(pc.read(_write(tmp_path / "region.csv", rows)), region)
-    raw = _rows(ENGLAND)
+    pd.testing.assert_frame_equal(pc.read(write_csv(tmp_path / "region.csv", rows)), region)
+    raw = csv_rows(ENGLAND)
     rows = [["ONS figures"], [c.upper().replace("_", " ") for c in raw[0]], *raw[1:]]
-    pd.testing.assert_frame_equal(pc.read(_write(tmp_path / "england.csv", rows)), england)
+    pd.testing.assert_frame_equal(pc.read(write_csv(tmp_path / "england.csv", rows)), england)
 
 
 def test_renamed_header_and_bad_cell(tmp_path: Path) -> None:
-    raw = _rows(REGION)
+    raw = csv_rows(REGION)
     rows = [["Year of death registration", "Usual residence code", "Usual residence name", "Substance", "Total"],
             *raw[1:]]
     with pytest.raises(CdpInputError) as info:
-        pc.read_region_substance(_write(tmp_path / "renamed.csv", rows))
+        pc.read_region_substance(write_csv(tmp_path / "renamed.csv", rows))
     err = info.value
     assert (err.row, err.column, err.value) == (1, "E", "Total") and "'Deaths'" in err.expected
-    raw = _rows(ENGLAND)
+    raw = csv_rows(ENGLAND)
     raw[3][2] = "about 4500"
     with pytest.raises(CdpInputError) as info:
-        pc.read(_write(tmp_path / "bad.csv", raw))
+        pc.read(write_csv(tmp_path / "bad.csv", raw))
     assert (info.value.row, info.value.column) == (4, "C")
 
 

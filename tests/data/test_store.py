@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests_support import data_folder
 
 from cdp_analysis.cli import main
 from cdp_analysis.data.store import Store, ingest
@@ -16,9 +17,7 @@ DATA = ROOT / "data"
 
 
 def _mini_data(tmp_path: Path, *, deaths: bool = False) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
-    shutil.copytree(DATA / "returns", data / "returns")
+    data = data_folder(tmp_path, returns=True)
     if deaths:
         src = DATA / "raw" / "ons_drug_deaths" / "original" / "2021localauthorities.xlsx"
         dst = data / "raw" / "ons_drug_deaths" / "original"
