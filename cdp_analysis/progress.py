@@ -309,6 +309,7 @@ def deaths_statement(returns: pd.DataFrame, metric_id: str = "drug_related_death
     a, b = d.iloc[-1], d.iloc[-2]
     text = ind.describe_change(float(a["value"]), float(b["value"]), a["period"], b["period"], measure="deaths",
                                confidence=confidence)
+    text = text if text.endswith(".") else text + "."
     if "p" in str(a.get("status") or "").split():
         text += f" The {a['period']} figure is provisional."
     return text

@@ -45,7 +45,7 @@ def test_html_shows_recomputed_figures_and_flags_printed_ones(report):
         assert figure in text
     assert "£94,304 ( differs )" in text or "£94,304 (differs)" in text
     assert "not a statistically significant change" in text
-    assert "projection_transposition" in text  # the audit's finding, shown in the report
+    assert "projection transposition" in text and "a quarter of £23,576 would fit" in text  # the audit, in the report
 
 
 def test_html_hides_code_and_parameters(report):

@@ -149,9 +149,13 @@ def checks_section(ctx: ProgressContext) -> str:
     findings = audit.audit_returns(ctx.returns[[c for c in fields if c in ctx.returns.columns]])
     if findings.empty:
         return "The audit found nothing to flag in the printed figures."
-    show = findings[["metric_id", "area_code", "period", "check", "severity", "message"]].rename(columns={
-        "metric_id": "Measure", "area_code": "Area", "period": "Period", "check": "Check", "severity": "Severity",
-        "message": "Finding"})
+    names = dict(zip(ctx.metrics["metric_id"], ctx.metrics["name"], strict=False))
+    show = findings[["metric_id", "area_code", "period", "check", "severity", "message"]].copy()
+    show["metric_id"] = [names.get(m, m) for m in show["metric_id"]]
+    show["area_code"] = [_area_label(ctx, a) for a in show["area_code"]]
+    show["check"] = show["check"].str.replace("_", " ", regex=False)
+    show = show.rename(columns={"metric_id": "Measure", "area_code": "Area", "period": "Period", "check": "Check",
+                                "severity": "Severity", "message": "Finding"})
     return markdown_table(show)
 
 
