@@ -731,6 +731,57 @@ def police_seasonality(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs"
     return g[cols]
 
 
+def police_same_months_change(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs") -> dict[str, Any] | None:
+    """The latest year's months against the same months a year earlier, tested.
+
+    Takes every month of the latest calendar year that also has a figure one year earlier,
+    sums both sides and compares them with the exact conditional rate-ratio test
+    (:func:`cdp_analysis.indicators.rate_ratio_test`; equal exposure, the same months).
+
+    Returns
+    -------
+    dict or None
+        ``months`` (e.g. ``"January to April"``), ``year``, ``value``, ``previous``,
+        ``ratio``, ``p_value``, ``significant``, ``direction`` (``"higher"``, ``"lower"`` or
+        ``"similar"``) and ``sentence``; None when no month has a year-earlier figure.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"metric_id": "police_uk_drugs", "month": ["2024-01", "2024-02", "2025-01", "2025-02"],
+    ...                   "n": [80.0, 70.0, 40.0, 45.0]})
+    >>> r = police_same_months_change(m)
+    >>> r["months"], r["value"], r["previous"], r["direction"]
+    ('January to February', 85.0, 150.0, 'lower')
+    """
+    import calendar
+
+    from cdp_analysis import indicators as ind
+
+    m = monthly[monthly["metric_id"] == metric_id]
+    if m.empty:
+        return None
+    by_month = dict(zip(m["month"], m["n"].astype(float), strict=False))
+    year = max(int(k[:4]) for k in by_month)
+    pairs = [(k, f"{year - 1}{k[4:]}") for k in sorted(by_month) if k.startswith(f"{year}-")]
+    pairs = [(a, b) for a, b in pairs if b in by_month]
+    if not pairs:
+        return None
+    value = sum(by_month[a] for a, _ in pairs)
+    previous = sum(by_month[b] for _, b in pairs)
+    first, last = int(pairs[0][0][5:]), int(pairs[-1][0][5:])
+    months = (calendar.month_name[first] if first == last
+              else f"{calendar.month_name[first]} to {calendar.month_name[last]}")
+    if len(pairs) != last - first + 1:
+        months += f" ({len(pairs)} months)"
+    test = ind.rate_ratio_test(value, 1.0, previous, 1.0).iloc[0]
+    significant = bool(test["significant"])
+    direction = ("higher" if value > previous else "lower") if significant else "similar"
+    sentence = ind.describe_change(value, previous, f"{months} {year}", f"{months} {year - 1}", measure="records")
+    return {"months": months, "year": year, "value": value, "previous": previous, "ratio": float(test["ratio"]),
+            "p_value": float(test["p_value"]), "significant": significant, "direction": direction,
+            "sentence": sentence}
+
+
 def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs") -> dict[str, Any] | None:
     """Project the latest part calendar year's total (police.uk metrics are on a calendar basis).
 

@@ -288,3 +288,20 @@ def test_shared_round_trip_and_staleness(db, tmp_path, deaths):
     assert shared.load_shared("2023/24 Q2", path=path) is None  # another period
     assert shared.load_shared("2023/24 Q1", path=path, fingerprint="other data") is None  # another store
     assert shared.load_shared("2023/24 Q1", out=tmp_path / "nowhere") is None
+
+
+def test_police_same_months_change_is_tested():
+    from scipy.stats import binomtest
+
+    from cdp_analysis.needs import police_same_months_change
+
+    m = pd.DataFrame({"metric_id": "police_uk_neighbourhood_crime",
+                      "month": ["2024-01", "2024-02", "2024-03", "2025-01", "2025-02", "2025-03", "2025-04"],
+                      "n": [600.0, 590.0, 610.0, 380.0, 420.0, 470.0, 460.0]})
+    r = police_same_months_change(m, "police_uk_neighbourhood_crime")
+    # April 2025 has no April 2024 to compare with: January to March only
+    assert (r["months"], r["value"], r["previous"]) == ("January to March", 1270.0, 1800.0)
+    # exact conditional test: 1270 of 3070 events in the later period, against 1/2 under no change
+    assert r["p_value"] == pytest.approx(binomtest(1270, 3070, 0.5).pvalue, rel=1e-9)
+    assert r["significant"] and r["direction"] == "lower"
+    assert r["sentence"].startswith("1,270 records in January to March 2025 against 1,800")

@@ -433,6 +433,13 @@ def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             title = f"{label}, {ctx.area_name}: on course for about {pr['projection']:,.0f} in {pr['year']}"
         else:
             title = f"{label} recorded each month, {ctx.area_name}"
+        same = needs.police_same_months_change(mon, mid)
+        if same is not None:
+            lines.append(escape_md(same["sentence"]) + ".")
+            if not pr:
+                verdict = {"higher": "significantly higher than", "lower": "significantly lower than",
+                           "similar": "no statistically significant change on"}[same["direction"]]
+                title = f"{label} in {same['months']} {same['year']}: {verdict} a year earlier"
         seas = needs.police_seasonality(mon, mid)
         if seas.empty:
             lines.append(f"Seasonality not estimated: {seas.attrs.get('reason', '')}.")
