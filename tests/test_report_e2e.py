@@ -200,3 +200,12 @@ def test_rerunning_one_notebook_keeps_the_others_outputs(two_area_reports, full_
     assert after["needs_assessment"] == before
     for run in after.values():
         assert all((folder / o).exists() for o in run["outputs"]), run["outputs"]
+
+
+def test_word_title_once(two_area_reports):
+    import docx
+
+    doc = docx.Document(str(two_area_reports / "E06000058" / "needs_assessment.docx"))
+    title = doc.core_properties.title
+    assert title and doc.core_properties.language == "en-GB"
+    assert [p.text for p in doc.paragraphs if p.text == title] == [title]  # the Title, not repeated as Heading 1

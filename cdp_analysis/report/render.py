@@ -83,6 +83,19 @@ def _resource_path(executed: Path, out: Path) -> str:
     return os.pathsep.join(folders)
 
 
+def _drop_title_heading(nb, title: str) -> None:
+    """Remove the first ``# <title>`` heading line, which would repeat the document title."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("# ") and line[2:].strip() == title:
+                cell.source = "\n".join(lines[:i] + lines[i + 1:])
+                return
+        return
+
+
 def render_docx(executed: Path, out: Path, *, title: str | None = None) -> Path:
     """Write ``out`` as a Word document through pandoc; return its path."""
     import nbformat
@@ -91,6 +104,7 @@ def render_docx(executed: Path, out: Path, *, title: str | None = None) -> Path:
     nb = nbformat.read(executed, as_version=4)
     clean = strip_for_readers(nb)
     nb_title = title or _title(clean, executed.stem)
+    _drop_title_heading(clean, nb_title)  # pandoc writes the title itself (Title style, dc:title)
     src = out.with_suffix(".pandoc.ipynb")
     nbformat.write(clean, src)
     try:
