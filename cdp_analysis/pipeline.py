@@ -309,10 +309,13 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
         try:
             for attempt in range(retries + 1):
                 try:
+                    from cdp_analysis._kernel import kernel_manager_class
+
+                    extra = {"kernel_manager_class": km} if (km := kernel_manager_class()) else {}
                     papermill.execute_notebook(
                         run.notebook, str(executed), parameters=dict(run.parameters), kernel_name=kernel_name,
                         language="python", cwd=str(tmp), progress_bar=False, execution_timeout=execution_timeout,
-                        start_timeout=120, log_output=False,
+                        start_timeout=120, log_output=False, **extra,
                     )
                     break
                 except PapermillExecutionError:

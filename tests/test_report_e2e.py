@@ -209,3 +209,28 @@ def test_word_title_once(two_area_reports):
     title = doc.core_properties.title
     assert title and doc.core_properties.language == "en-GB"
     assert [p.text for p in doc.paragraphs if p.text == title] == [title]  # the Title, not repeated as Heading 1
+
+
+def test_kernels_use_private_ipc_sockets_not_tcp(tmp_path):
+    import os
+
+    import papermill
+
+    from cdp_analysis._kernel import kernel_manager_class
+
+    if os.name != "posix":
+        pytest.skip("ipc transport is POSIX only")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import json, ipykernel.connect as c\n"
+        "info = json.load(open(c.get_connection_file()))\n"
+        "print(info['transport'], info['ip'])")]
+    nb.metadata["kernelspec"] = {"name": "cdp-analysis", "display_name": "cdp", "language": "python"}
+    src, out = tmp_path / "t.ipynb", tmp_path / "o.ipynb"
+    nbformat.write(nb, src)
+    papermill.execute_notebook(str(src), str(out), kernel_name="cdp-analysis", language="python",
+                               progress_bar=False, kernel_manager_class=kernel_manager_class())
+    text = nbformat.read(out, as_version=4).cells[0].outputs[0]["text"]
+    transport, ip = text.split()
+    assert transport == "ipc" and os.path.basename(os.path.dirname(ip)).startswith("cdpk-")
+    assert not os.path.exists(os.path.dirname(ip))  # the private folder is removed with the kernel
