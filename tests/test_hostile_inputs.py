@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
-from tests_support import data_folder
+from tests_support import assert_rejected, data_folder
 
-from cdp_analysis.data.store import Store, ingest, sha256_file
+from cdp_analysis.data.store import Store, ingest
 from cdp_analysis.errors import CdpInputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,23 +64,7 @@ def _copy_store(base_store, tmp_path: Path) -> tuple[Path, Path]:
 def rejected_ingest(base_store, tmp_path: Path, loader: str, content: bytes | Path) -> CdpInputError:
     """Put ``content`` where ``loader`` reads it, ingest, and check the store did not change."""
     data, db = _copy_store(base_store, tmp_path)
-    dest = data / DEST[loader]
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, Path):
-        shutil.copy2(content, dest)
-    else:
-        dest.write_bytes(content)
-    with Store(db, read_only=True) as s:
-        digest = s.content_digest()
-    sha = sha256_file(db)
-    with pytest.raises(CdpInputError) as err:
-        ingest(data, db)
-    assert sha256_file(db) == sha, "a rejected ingest changed the store's bytes"
-    with Store(db, read_only=True) as s:
-        assert s.content_digest() == digest
-    assert sha256_file(db) == sha
-    assert err.value.file is not None and err.value.file.endswith(DEST[loader])
-    return err.value
+    return assert_rejected(data, db, DEST[loader], content)
 
 
 def corpus(loader: str, name: str, marker: str | None = None) -> bytes:

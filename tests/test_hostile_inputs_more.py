@@ -18,9 +18,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests_support import data_folder
+from tests_support import assert_rejected, data_folder
 
-from cdp_analysis.data.store import Store, ingest, sha256_file
+from cdp_analysis.data.store import ingest
 from cdp_analysis.errors import CdpInputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,24 +61,7 @@ def rejected_ingest(base_store, tmp_path: Path, dest: str, content: bytes | Path
     data, db = base_store
     shutil.copytree(data, tmp_path / "data")
     shutil.copy2(db, tmp_path / "cdp.duckdb")
-    data, db = tmp_path / "data", tmp_path / "cdp.duckdb"
-    target = data / DEST[dest]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, Path):
-        shutil.copy2(content, target)
-    else:
-        target.write_bytes(content)
-    with Store(db, read_only=True) as s:
-        digest = s.content_digest()
-    sha = sha256_file(db)
-    with pytest.raises(CdpInputError) as err:
-        ingest(data, db)
-    assert sha256_file(db) == sha, "a rejected ingest changed the store's bytes"
-    with Store(db, read_only=True) as s:
-        assert s.content_digest() == digest
-    assert err.value.file is not None and err.value.file.endswith(DEST[dest])
-    assert "Traceback" not in str(err.value)
-    return err.value
+    return assert_rejected(tmp_path / "data", tmp_path / "cdp.duckdb", DEST[dest], content)
 
 
 def corpus(loader: str, name: str, marker: str | None = None) -> bytes:

@@ -33,3 +33,36 @@ def data_folder(root: Path, *, returns: bool = False) -> Path:
     if returns:
         shutil.copytree(DATA / "returns", data / "returns")
     return data
+
+
+def assert_rejected(data: Path, db: Path, rel: str, content: bytes | Path):
+    """Put ``content`` at ``data/rel``, ingest, and check it is refused with the store unchanged.
+
+    Unchanged means the same bytes on disk and the same content (every table). Returns the
+    :class:`~cdp_analysis.errors.CdpInputError` so the caller can check its file, row and column.
+    """
+    import shutil
+
+    import pytest
+
+    from cdp_analysis.data.store import Store, ingest, sha256_file
+    from cdp_analysis.errors import CdpInputError
+
+    dest = data / rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, Path):
+        shutil.copy2(content, dest)
+    else:
+        dest.write_bytes(content)
+    with Store(db, read_only=True) as s:
+        digest = s.content_digest()
+    sha = sha256_file(db)
+    with pytest.raises(CdpInputError) as err:
+        ingest(data, db)
+    assert sha256_file(db) == sha, "a rejected ingest changed the store's bytes"
+    with Store(db, read_only=True) as s:
+        assert s.content_digest() == digest
+    assert sha256_file(db) == sha
+    assert err.value.file is not None and err.value.file.endswith(rel)
+    assert "Traceback" not in str(err.value)
+    return err.value
