@@ -13,12 +13,11 @@ from cdp_analysis.indicators._validate import (
     check_frame,
     check_multiplier,
     confidence_levels,
-    group_rows,
     level_suffix,
     numeric,
     z_of,
 )
-from cdp_analysis.indicators.rates import assemble, categorical, like
+from cdp_analysis.indicators.rates import assemble, categorical, summed_by
 
 __all__ = ["proportion"]
 
@@ -107,15 +106,7 @@ def proportion(
             value=float(x[over][0]),
             expected=f"a number <= {denominator}",
         )
-    if by_cols:
-        groups = group_rows(df, by_cols)
-        x = groups.sum(x)
-        n = groups.sum(n)
-        base = groups.keys.copy()
-        base[numerator] = like(x, df[numerator])
-        base[denominator] = like(n, df[denominator])
-    else:
-        base = df.copy(deep=False)  # copy-on-write: the caller's frame is not changed
+    base, x, n = summed_by(df, by_cols, numerator, x, denominator, n)
     limits: dict[str, np.ndarray] = {}
     q = 4 * x * (1 - x / n)
     for c in levels:

@@ -103,6 +103,24 @@ def like(values: np.ndarray, column: pd.Series) -> np.ndarray:
     return values
 
 
+def summed_by(
+    df: pd.DataFrame, by_cols: Sequence[str], num_col: str, x: np.ndarray, den_col: str, n: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Numerators and denominators summed within each group of ``by_cols`` (before any rate).
+
+    Returns the frame the result is built on (the group keys with the summed inputs, or, with
+    no groups, the caller's rows unchanged) and the two arrays to compute from.
+    """
+    if not by_cols:
+        return df.copy(deep=False), x, n  # copy-on-write: the caller's frame is not changed
+    groups = group_rows(df, by_cols)
+    x, n = groups.sum(x), groups.sum(n)
+    base = groups.keys.copy()
+    base[num_col] = like(x, df[num_col])
+    base[den_col] = like(n, df[den_col])
+    return base, x, n
+
+
 def assemble(
     base: pd.DataFrame,
     value: np.ndarray,
@@ -219,15 +237,7 @@ def rate(
     m = check_multiplier(multiplier)
     x = numeric(df, count)
     n = numeric(df, denominator, strictly_positive=True)
-    if by_cols:
-        groups = group_rows(df, by_cols)
-        x = groups.sum(x)
-        n = groups.sum(n)
-        base = groups.keys.copy()
-        base[count] = like(x, df[count])
-        base[denominator] = like(n, df[denominator])
-    else:
-        base = df.copy(deep=False)  # copy-on-write: the caller's frame is not changed
+    base, x, n = summed_by(df, by_cols, count, x, denominator, n)
     scale = m / n
     limits: dict[str, np.ndarray] = {}
     is_exact = None
