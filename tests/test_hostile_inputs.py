@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import math
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -261,9 +260,7 @@ def test_200k_row_returns_file_parses_and_a_bad_line_deep_inside_is_named(tmp_pa
     from cdp_analysis.data.returns import read_returns
 
     path = make_bad.big_returns(tmp_path / "big.csv")
-    t0 = time.perf_counter()
     df = read_returns(path)
-    assert time.perf_counter() - t0 < 60
     assert len(df) == 200_000 and df["source_row"].iloc[-1] == 200_001
     assert df["value"].iloc[-1] == float(200_001 % 997)
     bad = make_bad.big_returns(tmp_path / "bad.csv", bad_line=150_001)
@@ -279,9 +276,7 @@ def test_200k_row_police_file_ingests_and_a_bad_line_leaves_the_store_unchanged(
     data, db = _copy_store(base_store, tmp_path / "b")
     (data / "raw" / "police" / "x").mkdir(parents=True)
     make_bad.big_police(data / DEST["police_uk"])
-    t0 = time.perf_counter()
     ingest(data, db)
-    assert time.perf_counter() - t0 < 60
     with Store(db, read_only=True) as s:
         n = s.sql("SELECT count(*) AS n FROM police_crimes")["n"].iloc[0]
         drugs = s.observations("police_uk_drugs", area_code="E23000039", period="2024-01")
