@@ -9,13 +9,12 @@ byte-identical (SHA-256) with the same :meth:`Store.content_digest`.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import shutil
 from pathlib import Path
 
 import pytest
-from tests_support import assert_rejected, data_folder
+from tests_support import assert_rejected, data_folder, load_make_bad
 
 from cdp_analysis.data.store import Store, ingest
 from cdp_analysis.errors import CdpInputError
@@ -24,9 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 BAD = ROOT / "tests" / "data" / "bad"
 
-_spec = importlib.util.spec_from_file_location("make_bad", BAD / "make_bad.py")
-make_bad = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(make_bad)
+make_bad = load_make_bad()
 
 #: where each loader's file goes in a data folder
 DEST = {

@@ -66,3 +66,29 @@ def assert_rejected(data: Path, db: Path, rel: str, content: bytes | Path):
     assert err.value.file is not None and err.value.file.endswith(rel)
     assert "Traceback" not in str(err.value)
     return err.value
+
+
+def edited_copy(book, path: Path, edits: dict[tuple[str, str], object]) -> Path:
+    """Save an openpyxl ``book`` with ``edits`` ((sheet, cell) -> value) to ``path``, then undo them.
+
+    Lets a module load a real workbook once and write many hostile copies of it.
+    """
+    old = {k: book[k[0]][k[1]].value for k in edits}
+    try:
+        for (sheet, cell), value in edits.items():
+            book[sheet][cell].value = value
+        book.save(path)
+    finally:
+        for (sheet, cell), value in old.items():
+            book[sheet][cell].value = value
+    return path
+
+
+def load_make_bad():
+    """The generator of the hostile-input corpus, ``tests/data/bad/make_bad.py``, as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_bad", ROOT / "tests" / "data" / "bad" / "make_bad.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -14,6 +14,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from tests_support import edited_copy
 
 from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
 from cdp_analysis.data.sources import ons_deaths_la
@@ -50,19 +51,6 @@ def _find_col(ws, row: int, value) -> int:
         if cell.value == value:
             return cell.column
     raise AssertionError(f"{value!r} not found in row {row}")
-
-
-def _edited_copy(book: openpyxl.Workbook, path: Path, edits: dict[tuple[str, str], object]) -> Path:
-    """Save ``book`` with ``edits`` (sheet, cell) -> value to ``path``, then undo the edits."""
-    old = {k: book[k[0]][k[1]].value for k in edits}
-    try:
-        for (sheet, cell), value in edits.items():
-            book[sheet][cell].value = value
-        book.save(path)
-    finally:
-        for (sheet, cell), value in old.items():
-            book[sheet][cell].value = value
-    return path
 
 
 def _one(df: pd.DataFrame, **where) -> pd.Series:
@@ -179,7 +167,7 @@ def test_shifted_layout_parses_identically(deaths: pd.DataFrame, tmp_path: Path)
 
 # ------------------------------------------------------------------ invalid files
 def test_renamed_area_header(book: openpyxl.Workbook, tmp_path: Path) -> None:
-    path = _edited_copy(book, tmp_path / "renamed.xlsx", {("Table 1", "B4"): "Area labels"})
+    path = edited_copy(book, tmp_path / "renamed.xlsx", {("Table 1", "B4"): "Area labels"})
     with pytest.raises(CdpInputError) as info:
         ons_deaths_la.read(path)
     err = info.value
@@ -191,7 +179,7 @@ def test_renamed_area_header(book: openpyxl.Workbook, tmp_path: Path) -> None:
 def test_renamed_rate_header(book: openpyxl.Workbook, tmp_path: Path) -> None:
     ws = book["Table 5"]
     rate = ws.cell(row=5, column=_find_col(ws, 5, "Rate 1")).coordinate  # first block, 2019-21
-    path = _edited_copy(book, tmp_path / "rate.xlsx", {("Table 5", rate): "Ratio"})
+    path = edited_copy(book, tmp_path / "rate.xlsx", {("Table 5", rate): "Ratio"})
     with pytest.raises(CdpInputError) as info:
         ons_deaths_la.read(path)
     err = info.value
@@ -203,7 +191,7 @@ def test_text_in_a_count_cell(book: openpyxl.Workbook, tmp_path: Path) -> None:
     ws = book["Table 2"]
     row, col = _find(ws, 1, BCP), _find_col(ws, 4, 2021)
     cell = ws.cell(row=row, column=col).coordinate
-    path = _edited_copy(book, tmp_path / "text.xlsx", {("Table 2", cell): "n/a"})
+    path = edited_copy(book, tmp_path / "text.xlsx", {("Table 2", cell): "n/a"})
     with pytest.raises(CdpInputError) as info:
         ons_deaths_la.read(path)
     err = info.value
@@ -217,7 +205,7 @@ def test_negative_pooled_count(book: openpyxl.Workbook, tmp_path: Path) -> None:
     ws = book["Table 7"]
     row = _find(ws, 1, DORSET)
     cell = ws.cell(row=row, column=_find_col(ws, 5, "Deaths")).coordinate
-    path = _edited_copy(book, tmp_path / "negative.xlsx", {("Table 7", cell): -5})
+    path = edited_copy(book, tmp_path / "negative.xlsx", {("Table 7", cell): -5})
     with pytest.raises(CdpInputError) as info:
         ons_deaths_la.read(path)
     err = info.value
@@ -228,7 +216,7 @@ def test_negative_pooled_count(book: openpyxl.Workbook, tmp_path: Path) -> None:
 def test_duplicated_area(book: openpyxl.Workbook, tmp_path: Path) -> None:
     ws = book["Table 1"]
     bcp, dorset = _find(ws, 1, BCP), _find(ws, 1, DORSET)
-    path = _edited_copy(book, tmp_path / "dup.xlsx", {("Table 1", f"A{dorset}"): BCP})
+    path = edited_copy(book, tmp_path / "dup.xlsx", {("Table 1", f"A{dorset}"): BCP})
     with pytest.raises(CdpInputError) as info:
         ons_deaths_la.read(path)
     err = info.value
@@ -238,7 +226,7 @@ def test_duplicated_area(book: openpyxl.Workbook, tmp_path: Path) -> None:
 def test_figures_without_area_code(book: openpyxl.Workbook, tmp_path: Path) -> None:
     ws = book["Table 2"]
     row = _find(ws, 1, DORSET)
-    path = _edited_copy(book, tmp_path / "nocode.xlsx", {("Table 2", f"A{row}"): "Dorset"})
+    path = edited_copy(book, tmp_path / "nocode.xlsx", {("Table 2", f"A{row}"): "Dorset"})
     with pytest.raises(CdpInputError) as info:
         ons_deaths_la.read(path)
     err = info.value

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from tests_support import edited_copy
 
 from cdp_analysis.data.schema import POPULATION_COLUMNS, check_population
 from cdp_analysis.data.sources import ons_population
@@ -54,18 +55,6 @@ def book() -> openpyxl.Workbook:
     for name in ("MYE1", "MYE4", "MYE5", "MYE6", "MYEB1"):
         del wb[name]
     return wb
-
-
-def _edited_copy(book: openpyxl.Workbook, path: Path, edits: dict[tuple[str, str], object]) -> Path:
-    old = {k: book[k[0]][k[1]].value for k in edits}
-    try:
-        for (sheet, cell), value in edits.items():
-            book[sheet][cell].value = value
-        book.save(path)
-    finally:
-        for (sheet, cell), value in old.items():
-            book[sheet][cell].value = value
-    return path
 
 
 def _row_of(ws, code: str) -> int:
@@ -171,7 +160,7 @@ def test_single_sheet_with_sex_column(mid2020: pd.DataFrame, tmp_path: Path) -> 
 
 # ------------------------------------------------------------------ invalid files
 def test_renamed_header(book: openpyxl.Workbook, tmp_path: Path) -> None:
-    path = _edited_copy(book, tmp_path / "renamed.xlsx", {(PERSONS, "D8"): "Everyone"})
+    path = edited_copy(book, tmp_path / "renamed.xlsx", {(PERSONS, "D8"): "Everyone"})
     with pytest.raises(CdpInputError) as info:
         ons_population.read(path)
     err = info.value
@@ -180,7 +169,7 @@ def test_renamed_header(book: openpyxl.Workbook, tmp_path: Path) -> None:
 
 
 def test_missing_age_column(book: openpyxl.Workbook, tmp_path: Path) -> None:
-    path = _edited_copy(book, tmp_path / "age.xlsx", {(PERSONS, "H8"): ""})  # header '3'
+    path = edited_copy(book, tmp_path / "age.xlsx", {(PERSONS, "H8"): ""})  # header '3'
     with pytest.raises(CdpInputError, match="no column for age 3") as info:
         ons_population.read(path)
     assert (info.value.sheet, info.value.row) == (PERSONS, 8)
@@ -188,7 +177,7 @@ def test_missing_age_column(book: openpyxl.Workbook, tmp_path: Path) -> None:
 
 def test_text_in_population_cell(book: openpyxl.Workbook, tmp_path: Path) -> None:
     row = _row_of(book[PERSONS], BCP)
-    path = _edited_copy(book, tmp_path / "text.xlsx", {(PERSONS, f"F{row}"): "c"})
+    path = edited_copy(book, tmp_path / "text.xlsx", {(PERSONS, f"F{row}"): "c"})
     with pytest.raises(CdpInputError) as info:
         ons_population.read(path)
     err = info.value
@@ -198,7 +187,7 @@ def test_text_in_population_cell(book: openpyxl.Workbook, tmp_path: Path) -> Non
 
 def test_negative_population(book: openpyxl.Workbook, tmp_path: Path) -> None:
     row = _row_of(book["MYE2 - Females"], DORSET)
-    path = _edited_copy(book, tmp_path / "neg.xlsx", {("MYE2 - Females", f"E{row}"): -1})
+    path = edited_copy(book, tmp_path / "neg.xlsx", {("MYE2 - Females", f"E{row}"): -1})
     with pytest.raises(CdpInputError, match="negative") as info:
         ons_population.read(path)
     assert (info.value.sheet, info.value.row, info.value.column) == ("MYE2 - Females", row, "E")
@@ -207,7 +196,7 @@ def test_negative_population(book: openpyxl.Workbook, tmp_path: Path) -> None:
 def test_ages_not_adding_up(book: openpyxl.Workbook, tmp_path: Path) -> None:
     ws = book[PERSONS]
     row = _row_of(ws, BCP)
-    path = _edited_copy(book, tmp_path / "sum.xlsx", {(PERSONS, f"E{row}"): ws[f"E{row}"].value + 1})
+    path = edited_copy(book, tmp_path / "sum.xlsx", {(PERSONS, f"E{row}"): ws[f"E{row}"].value + 1})
     with pytest.raises(CdpInputError, match="add up") as info:
         ons_population.read(path)
     assert (info.value.sheet, info.value.row, info.value.column) == (PERSONS, row, "D")
@@ -217,7 +206,7 @@ def test_persons_not_males_plus_females(book: openpyxl.Workbook, tmp_path: Path)
     ws = book[PERSONS]
     row = _row_of(ws, BCP)
     edits = {(PERSONS, f"E{row}"): ws[f"E{row}"].value + 1, (PERSONS, f"D{row}"): ws[f"D{row}"].value + 1}
-    path = _edited_copy(book, tmp_path / "sexes.xlsx", edits)
+    path = edited_copy(book, tmp_path / "sexes.xlsx", edits)
     with pytest.raises(CdpInputError, match="males \\+ females") as info:
         ons_population.read(path)
     assert (info.value.sheet, info.value.row) == (PERSONS, row)
@@ -226,7 +215,7 @@ def test_persons_not_males_plus_females(book: openpyxl.Workbook, tmp_path: Path)
 def test_duplicated_area(book: openpyxl.Workbook, tmp_path: Path) -> None:
     ws = book["MYE2 - Males"]
     bcp, dorset = _row_of(ws, BCP), _row_of(ws, DORSET)
-    path = _edited_copy(book, tmp_path / "dup.xlsx", {("MYE2 - Males", f"A{dorset}"): BCP})
+    path = edited_copy(book, tmp_path / "dup.xlsx", {("MYE2 - Males", f"A{dorset}"): BCP})
     with pytest.raises(CdpInputError) as info:
         ons_population.read(path)
     assert (info.value.sheet, info.value.row, info.value.column) == ("MYE2 - Males", [bcp, dorset], "A")
