@@ -27,11 +27,11 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdp_analysis.errors import CdpParameterError, CdpRunError
+from cdp_analysis.errors import CdpParameterError
 from cdp_analysis.periods import Period
 
 __all__ = [
@@ -632,13 +632,3 @@ def format_results(results: Sequence[dict[str, Any]]) -> str:
             lines.append(f"        executed notebook: {r['executed_notebook']}")
     lines.append(f"{len(ok)} ok, {len(failed)} failed, {len(skipped)} skipped")
     return "\n".join(lines)
-
-
-def runs_to_dicts(runs: Sequence[Run]) -> list[dict[str, Any]]:
-    return [asdict(r) for r in runs]
-
-
-def raise_if_failed(results: Sequence[dict[str, Any]]) -> None:
-    failed = [r for r in results if r["status"] == "failed"]
-    if failed:
-        raise CdpRunError(f"{len(failed)} of {len(results)} runs failed")

@@ -743,12 +743,6 @@ def _compact():
     return FuncFormatter(label)
 
 
-def _thousands():
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _: f"{v:,.0f}")
-
-
 # ----------------------------------------------------------------------------- monthly
 
 def monthly(
