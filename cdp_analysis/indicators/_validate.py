@@ -297,14 +297,15 @@ def group_rows(df: pd.DataFrame, by: Sequence[str]) -> Groups:
     return Groups(group_codes, n, keys)
 
 
-def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int) -> Groups | None:
+def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int, *, per_block: bool = False) -> Groups | None:
     """Groups of a frame laid out in consecutive blocks of ``block`` rows, or ``None``.
 
     The usual layout of standardisation input is one block of age-band rows per area and
     period. When every ``by`` column is constant within each block (checked on every
     row), the groups are found from the block heads only (``block`` times fewer values
     to hash); otherwise ``None`` and the caller uses :func:`group_rows`. The result is
-    the same as ``group_rows``'.
+    the same as ``group_rows``', except that with ``per_block=True`` the codes are those
+    of the blocks (one per block, ``block`` times fewer) instead of one per row.
     """
     by = list(by)
     n_rows = len(df)
@@ -347,4 +348,4 @@ def group_blocks(df: pd.DataFrame, by: Sequence[str], block: int) -> Groups | No
     first[block_codes[::-1]] = np.arange(n_blocks - 1, -1, -1, dtype=np.int64)
     rows = first * block
     keys = pd.DataFrame({col: df[col].array.take(rows) for col in by})
-    return Groups(np.repeat(block_codes, block), n, keys)
+    return Groups(block_codes if per_block else np.repeat(block_codes, block), n, keys)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators._validate import (
+    Groups,
     as_list,
     check_frame,
     check_multiplier,
@@ -119,6 +120,32 @@ def _esp_weights(df: pd.DataFrame, age_band: str) -> tuple[np.ndarray, np.ndarra
         )
     band = idx_of_unique[codes]
     return band, table["esp2013_population"].to_numpy(dtype=float)[band]
+
+
+def _esp_block_bands(labels: pd.Series) -> np.ndarray | None:
+    """ESP2013 band index (0..18) of each row position in a block of 19, or ``None``.
+
+    The usual standardisation input has one block of 19 band rows per group, the bands in
+    the same order in every block. That layout is recognised exactly (every row is
+    compared with the row 19 places earlier, and the first block must name each ESP2013
+    band once) without hashing every label; any other layout gives ``None`` and the
+    general path, which also reports unknown or missing bands.
+    """
+    arr = labels.to_numpy()
+    size = len(arr)
+    if size <= 19 or size % 19 or isinstance(labels.dtype, pd.CategoricalDtype):
+        return None
+    try:
+        same = bool(np.asarray(arr[19:] == arr[:-19], dtype=bool).all())
+    except (TypeError, ValueError):
+        return None
+    if not same:
+        return None
+    canon = _esp_canon()
+    head = np.array([canon.get(_normalise_band(u), -1) if pd.notna(u) else -1 for u in arr[:19]])
+    if (np.sort(head) != np.arange(19)).any():
+        return None
+    return head
 
 
 def _weights_from(standard: object, df: pd.DataFrame, age_band: str) -> np.ndarray:
@@ -271,6 +298,14 @@ def dsr(
     m = check_multiplier(multiplier)
     x = numeric(df, count)
     n = numeric(df, population)
+    if is_esp and event_frequency is None:
+        head = _esp_block_bands(df[age_band])
+        if head is not None:
+            # every block of 19 rows holds each ESP2013 band once, in the same order
+            blocks = group_blocks(df, by_cols, 19, per_block=True)
+            if blocks is not None and blocks.n == len(blocks.codes):  # one block per group
+                w19 = _esp2013_table()["esp2013_population"].to_numpy(dtype=float)[head]
+                return _dsr_blocks(blocks, 19, x, n, w19, df, count, population, levels, m)
     if is_esp:
         band, w = _esp_weights(df, age_band)
         n_bands = 19
@@ -291,10 +326,11 @@ def dsr(
         first_block = band[:n_bands]
         if len(np.unique(first_block)) == n_bands and (band.reshape(-1, n_bands) == first_block).all():
             # every block of n_bands rows holds each band once, in the same order
-            groups = group_blocks(df, by_cols, n_bands)
-    if groups is not None and groups.n * n_bands == len(df):
-        # one block per group: the sums over bands are sums over each block's rows
-        return _dsr_blocks(groups, n_bands, x, n, w, df, count, population, levels, m)
+            blocks = group_blocks(df, by_cols, n_bands, per_block=True)
+            if blocks is not None and blocks.n == len(blocks.codes):
+                return _dsr_blocks(blocks, n_bands, x, n, w, df, count, population, levels, m)
+            if blocks is not None:
+                groups = Groups(np.repeat(blocks.codes, n_bands), blocks.n, blocks.keys)
     if groups is None:
         groups = group_rows(df, by_cols)
     G = groups.n
@@ -378,31 +414,44 @@ def dsr(
 
 
 def _dsr_blocks(groups, nb, x, n, w, df, count, population, levels, m) -> pd.DataFrame:
-    """DSR when each group is one block of ``nb`` consecutive rows (one per band)."""
-    empty = (n <= 0) & (x > 0)
-    if empty.any():
-        raise CdpInputError(
-            "events in an age band with population 0",
-            row=list(df.index[empty]),
-            column=population,
-            expected="a population > 0 where there are events",
-        )
-    wr = np.divide(w, n, out=np.zeros_like(w), where=n > 0)  # w / n, 0 where n = 0
-    order = groups.codes[::nb]  # group of each block
+    """DSR when each group is one block of ``nb`` consecutive rows (one per band).
 
-    wrx = wr * x
+    ``groups.codes`` holds the group of each block; ``w`` is the standard population of
+    each row, or of each of the ``nb`` positions in a block (the same in every block).
+    """
+    X = x.reshape(-1, nb)
+    N = n.reshape(-1, nb)
+    Wt = w.reshape(-1, nb) if w.shape != (nb,) else w
+    if N.min(initial=1.0) > 0:  # the usual case: every band has people
+        wr = Wt / N
+    else:
+        empty = (N <= 0) & (X > 0)
+        if empty.any():
+            raise CdpInputError(
+                "events in an age band with population 0",
+                row=list(df.index[empty.ravel()]),
+                column=population,
+                expected="a population > 0 where there are events",
+            )
+        wr = np.divide(Wt, N, out=np.zeros(N.shape), where=N > 0)  # w / n, 0 where n = 0
+    wrx = wr * X
     ones = np.ones(nb)
+    order = groups.codes  # group of each block
+    in_order = bool((order[1:] > order[:-1]).all())
 
     def per_group(values: np.ndarray) -> np.ndarray:
+        sums = values @ ones  # a matrix-vector product: fast block sums
+        if in_order:
+            return sums
         out = np.empty(groups.n)
-        out[order] = values.reshape(-1, nb) @ ones  # a matrix-vector product: fast block sums
+        out[order] = sums
         return out
 
-    W = per_group(w)
+    W = per_group(Wt) if Wt.ndim == 2 else np.full(groups.n, Wt.sum())
     num = per_group(wrx)
     var = per_group(wr * wrx) / W**2
-    obs = per_group(x)
-    pop = per_group(n)
+    obs = per_group(X)
+    pop = per_group(N)
     return _dsr_result(groups.keys, num, W, var, obs, pop, df, count, population, levels, m, False)
 
 

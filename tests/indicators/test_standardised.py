@@ -305,3 +305,44 @@ def test_dsr_esp_join_matches_phstatsmethods():
     assert ours["value"].notna().sum() >= 6 and ours["value"].isna().sum() >= 3
     for a, b in [("value", "Value"), ("lower_95", "lower_95_ci"), ("upper_99_8", "upper_99_8_ci")]:
         np.testing.assert_allclose(ours[a].to_numpy(), theirs[b].to_numpy(dtype=float), rtol=REL, equal_nan=True)
+
+
+def test_esp_block_fast_path_agrees_with_general_path():
+    # one block of 19 bands per group is read without hashing labels; every variant of that
+    # layout must give what the general path gives on the same rows shuffled
+    rng = np.random.default_rng(7)
+    frames = [area(f"E0700{g:04d}", str(2015 + g % 4), rng.poisson(1 + g, 19), rng.integers(300, 9000, 19))
+              for g in range(12)]
+    df = pd.concat(frames, ignore_index=True)
+    expected = ind.dsr(df.sample(frac=1, random_state=3))
+    # blocks in reverse key order (results still sorted by key)
+    rev = pd.concat(frames[::-1], ignore_index=True)
+    pd.testing.assert_frame_equal(ind.dsr(rev), expected, check_exact=False, rtol=1e-12)
+    # bands in another order, the same in every block
+    perm = rng.permutation(19)
+    permuted = pd.concat([f.iloc[perm] for f in frames], ignore_index=True)
+    pd.testing.assert_frame_equal(ind.dsr(permuted), expected, check_exact=False, rtol=1e-12)
+    # bands in a different order in one block only
+    mixed = pd.concat([frames[0].iloc[perm]] + frames[1:], ignore_index=True)
+    pd.testing.assert_frame_equal(ind.dsr(mixed), expected, check_exact=False, rtol=1e-12)
+    # two blocks of the same group: their bands are summed before standardising (hand check)
+    twice = pd.concat([frames[0], frames[0].assign(count=frames[0]["count"] * 2)], ignore_index=True)
+    out = ind.dsr(twice, confidence=0.95)
+    x = (frames[0]["count"] * 3).tolist()
+    n = (frames[0]["population"] * 2).tolist()
+    value, lo, hi = hand_dsr(x, n, ESP, Z95)
+    assert len(out) == 1 and out["count"].iloc[0] == sum(x)
+    assert out["value"].iloc[0] == pytest.approx(value, rel=REL)
+    assert (out["lower_95"].iloc[0], out["upper_95"].iloc[0]) == (pytest.approx(lo, rel=REL), pytest.approx(hi, rel=REL))
+    # an unknown label in every block is still named, row by row
+    bad = df.assign(age_band=np.where(df["age_band"] == "90+", "95+", df["age_band"]))
+    with pytest.raises(CdpInputError) as err:
+        ind.dsr(bad)
+    assert err.value.column == "age_band" and err.value.row == list(range(18, len(df), 19))
+    # events where a band's population is 0, in the fast layout
+    zero = df.copy()
+    zero.loc[[40, 100], "population"] = 0
+    zero.loc[[40, 100], "count"] = [3, 0]
+    with pytest.raises(CdpInputError) as err:
+        ind.dsr(zero)
+    assert (err.value.row, err.value.column) == ([40], "population")
