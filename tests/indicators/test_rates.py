@@ -202,3 +202,18 @@ def test_limits_bracket_value_and_nest(rows):
     assert (v <= out["upper_95"].to_numpy()).all()
     assert (out["upper_95"].to_numpy() < out["upper_99_8"].to_numpy()).all()
     assert np.isfinite(out["upper_99_8"].to_numpy()).all()
+
+
+def test_result_does_not_share_writes_with_the_callers_frame():
+    # the result is built from the caller's columns without copying them; editing it must
+    # never edit the caller's frame (copy-on-write), with or without groups
+    df = pd.DataFrame({"count": [5, 20], "denominator": [1000, 2000], "area": ["a", "b"]}, index=["p", "q"])
+    before = df.copy()
+    out = ind.rate(df)
+    out.loc["p", "count"] = 99
+    out.loc["q", "area"] = "zz"
+    out["denominator"] *= 2
+    grouped = ind.rate(df, by="area")
+    grouped.loc[0, "area"] = "yy"
+    pd.testing.assert_frame_equal(df, before)
+    assert list(out.index) == ["p", "q"] and out.columns[:3].tolist() == ["count", "denominator", "area"]
