@@ -88,7 +88,10 @@ def numeric(
         raise CdpInputError(
             "true/false values are not numbers", column=column, row=list(df.index[:10]), expected="a number"
         )
-    if pd.api.types.is_numeric_dtype(s.dtype):
+    plain_int = isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu"  # numpy integers: never missing
+    if plain_int:
+        arr = s.to_numpy(dtype=float)
+    elif pd.api.types.is_numeric_dtype(s.dtype):
         arr = s.to_numpy(dtype=float, na_value=np.nan)
     else:
         # object / string columns: say which rows do not hold numbers
@@ -102,7 +105,7 @@ def numeric(
                 "not a number", row=rows, column=column, value=s[bad].iloc[0], expected="a number"
             )
         arr = coerced.to_numpy(dtype=float, na_value=np.nan)
-    is_int = pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans
+    is_int = plain_int or (pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans)
     finite = None if is_int else np.isfinite(arr)  # integers are always finite
     if finite is not None and not finite.all():
         nan = np.isnan(arr)
