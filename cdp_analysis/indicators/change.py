@@ -449,6 +449,17 @@ def proportion_difference_test(
 
 
 # --------------------------------------------------------------------------- the sentence
+def _fmt_rate(value: float, multiplier: float) -> str:
+    """A rate to one decimal place; a whole number of events a year (multiplier 1) without one.
+
+    >>> _fmt_rate(6.84, 100_000), _fmt_rate(13.0, 100_000), _fmt_rate(152.0, 1), _fmt_rate(242.4, 1)
+    ('6.8', '13.0', '152', '242.4')
+    """
+    if multiplier == 1 and abs(value - round(value)) < 1e-9:
+        return f"{round(value):,}"
+    return f"{value:,.1f}"
+
+
 def _fmt_number(v: float) -> str:
     if np.isfinite(v) and float(v) == round(float(v)):
         return f"{int(round(float(v))):,}"
@@ -563,8 +574,8 @@ def describe_change(
             second = f"{_fmt_number(row.count_b)} in {lb[i]}"
             if show_rates:
                 unit = f" {rate_unit}" if rate_unit else ""
-                first += f" ({row.count_a / row.exposure_a * multiplier:,.1f}{unit})"
-                second += f" ({row.count_b / row.exposure_b * multiplier:,.1f}{unit})"
+                first += f" ({_fmt_rate(row.count_a / row.exposure_a * multiplier, multiplier)}{unit})"
+                second += f" ({_fmt_rate(row.count_b / row.exposure_b * multiplier, multiplier)}{unit})"
             if np.isnan(row.ratio):
                 stats = f"no events in either, so no rate ratio; {_fmt_p(row.p_value)}"
             elif np.isinf(row.ratio):
