@@ -50,6 +50,7 @@ __all__ = [
     "treatment_targets",
     "reoffending_national",
     "reoffending_local",
+    "reoffending_change",
     "summary_findings",
 ]
 
@@ -721,8 +722,10 @@ def police_seasonality(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs"
     years = full[full == 12].index
     if len(years) < min_years:
         out = pd.DataFrame(columns=cols)
-        out.attrs["reason"] = (f"{len(years)} complete calendar year(s) of police.uk data; {min_years} are "
-                               "needed to tell a seasonal pattern from chance")
+        have = "no complete calendar year" if len(years) == 0 else (
+            "1 complete calendar year" if len(years) == 1 else f"{len(years)} complete calendar years")
+        out.attrs["reason"] = (f"{have} of police.uk data; {min_years} are needed to tell a seasonal "
+                               "pattern from chance")
         return out
     m = m[m["year"].isin(years)]
     m["share"] = m["n"] / m.groupby("year")["n"].transform("sum") * 12 * 100
@@ -893,6 +896,58 @@ def reoffending_national(reoff: pd.DataFrame, metric_id: str = "proven_reoffendi
     d = d[months == months[-1]]
     d = d.drop_duplicates("period", keep="last")
     return d.tail(n)[cols].reset_index(drop=True)
+
+
+def reoffending_change(nat: pd.DataFrame, period: Period | str) -> dict[str, Any] | None:
+    """The latest national reoffending cohort against the cohort a year earlier, tested.
+
+    The two proportions (reoffenders / cohort) are compared with
+    :func:`cdp_analysis.indicators.proportion_difference_test`; the words come from
+    :func:`cdp_analysis.indicators.describe_change`, so "rise" or "fall" appears only for a
+    statistically significant difference at 95%. ``years_before`` says how far the latest
+    cohort ends before the end of the reporting ``period`` (whole years), so a report can say
+    when the national series in the store is old.
+
+    Returns
+    -------
+    dict or None
+        ``period``, ``value`` (per cent), ``base_period``, ``base_value``, ``verdict``
+        (``"a statistically significant fall"``, ``"... rise"`` or ``"not a statistically
+        significant change"``), ``sentence``, ``years_before``; ``None`` without a cohort a
+        year before the latest, or without counts.
+
+    Examples
+    --------
+    MoJ's national cohorts of January to March 2014 and 2013 (reoffenders / offenders):
+
+    >>> nat = pd.DataFrame({"period": ["2013-01..2013-03", "2014-01..2014-03"], "value": [31.3, 30.6],
+    ...                     "count": [47394, 45507], "denominator": [151201, 148879]})
+    >>> ch = reoffending_change(nat, "2023/24 Q1")
+    >>> ch["verdict"], ch["years_before"]
+    ('a statistically significant fall', 9)
+    """
+    from cdp_analysis import indicators as ind
+
+    if nat.empty:
+        return None
+    last = nat.iloc[-1]
+    base_label = Period.parse(str(last["period"])).shift(-1).label
+    base = nat[nat["period"].astype(str) == base_label]
+    if base.empty or any(pd.isna(r.get(k)) for r in (last, base.iloc[0]) for k in ("count", "denominator")):
+        return None
+    b = base.iloc[0]
+    test = ind.proportion_difference_test(float(last["count"]), float(last["denominator"]), float(b["count"]),
+                                          float(b["denominator"])).iloc[0]
+    verdict = ("not a statistically significant change" if not bool(test["significant"])
+               else "a statistically significant " + ("rise" if test["difference"] > 0 else "fall"))
+    sentence = ind.describe_change(float(last["count"]), float(b["count"]), str(last["period"]), base_label,
+                                   kind="proportion", denominator_a=float(last["denominator"]),
+                                   denominator_b=float(b["denominator"]), measure="reoffended")
+    end = Period.parse(str(period)).end if not isinstance(period, Period) else period.end
+    cohort_end = Period.parse(str(last["period"])).end
+    years = max(0, (end.year - cohort_end.year) - ((end.month, end.day) < (cohort_end.month, cohort_end.day)))
+    return {"period": str(last["period"]), "value": float(last["value"]), "base_period": base_label,
+            "base_value": float(b["value"]), "verdict": verdict, "sentence": sentence, "years_before": years}
 
 
 def reoffending_local(returns: pd.DataFrame, metrics: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:

@@ -213,7 +213,7 @@ def test_police_after_period_flag_and_seasonality():
     mon = needs.police_monthly(_police(), PAN, until="2023-06")
     assert mon.attrs["after_period"] and len(mon) == 22
     s = needs.police_seasonality(mon)
-    assert s.empty and "1 complete calendar year" in s.attrs["reason"]
+    assert s.empty and s.attrs["reason"].startswith("1 complete calendar year of police.uk data; 2 are needed")
 
 
 def test_police_top_lsoas_by_column_names():
@@ -305,3 +305,26 @@ def test_police_same_months_change_is_tested():
     assert r["p_value"] == pytest.approx(binomtest(1270, 3070, 0.5).pvalue, rel=1e-9)
     assert r["significant"] and r["direction"] == "lower"
     assert r["sentence"].startswith("1,270 records in January to March 2025 against 1,800")
+
+
+def test_reoffending_change_tests_the_year_on_year_difference_and_dates_the_cohort():
+    import math
+
+    nat = pd.DataFrame({"period": ["2013-01..2013-03", "2013-04..2013-06", "2014-01..2014-03"],
+                        "value": [31.3, 31.0, 30.6], "count": [47394, 46000, 45507],
+                        "denominator": [151201, 150000, 148879]})
+    ch = needs.reoffending_change(nat, "2023/24 Q1")
+    # hand calculation: pooled two-proportion z test, 45,507/148,879 against 47,394/151,201
+    p1, p2 = 45507 / 148879, 47394 / 151201
+    pooled = (45507 + 47394) / (148879 + 151201)
+    z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / 148879 + 1 / 151201))
+    assert abs(z) > 1.96 and p1 < p2
+    assert ch["verdict"] == "a statistically significant fall" and ch["base_period"] == "2013-01..2013-03"
+    assert ch["verdict"] in ch["sentence"] and ch["years_before"] == 9  # March 2014 to June 2023
+    # a difference of 10 in 1,000 is within chance: no "fall" in the words
+    small = nat.assign(count=[300, 300, 290], denominator=[1000, 1000, 1000])
+    ch = needs.reoffending_change(small, "2014-01..2014-06")
+    assert ch["verdict"] == "not a statistically significant change" and "fall" not in ch["sentence"]
+    assert ch["years_before"] == 0
+    # no cohort a year before the latest: nothing to test
+    assert needs.reoffending_change(nat.iloc[[0, 1]], "2023/24 Q1") is None

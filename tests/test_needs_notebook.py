@@ -105,6 +105,9 @@ def test_pan_dorset_defaults(pan_dorset):
     assert "cannot be made from the members' published age-standardised rates" in text
     assert "Forecast [f]" in text and "backtest" in text
     assert "Continuity of care" in text
+    # the national reoffending cohort is tested against a year earlier, and its age is stated
+    assert "in 2013-01..2013-03: a statistically significant fall (difference -0.8 percentage points" in text
+    assert "it ended 9 years before the end of 2023/24 Q1" in text
     for stem in ("deaths_misuse_annual", "deaths_misuse_asmr", "deaths_misuse_funnel", "population_age"):
         assert (folder / "figures" / f"{stem}.svg").is_file()
     assert (folder / "tables" / "treatment_targets.csv").is_file()

@@ -354,9 +354,9 @@ def trend(
         ax.set_xlabel("")
         ax.grid(axis="y", visible=True)
         ax.grid(axis="x", visible=False)
-        lo_lim = 0 if (data[y].min() >= 0) else None
-        if lo_lim is not None:
-            ax.set_ylim(bottom=0)
+        if data[y].min() >= 0:  # from zero, with headroom so a flat series does not sit on the top edge
+            top = ax.get_ylim()[1]
+            ax.set_ylim(0, top * 1.05)
         note = f"Shaded areas show {interval_label}s." if has_ci else None
         if fc is not None:
             note = (note + " " if note else "") + "Dashed line: forecast [f] with 80% and 95% prediction intervals."

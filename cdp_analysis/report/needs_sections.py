@@ -22,7 +22,6 @@ import pandas as pd
 
 from cdp_analysis import needs
 from cdp_analysis.needs import NeedsContext, comparison_phrase, trend_phrase
-from cdp_analysis.periods import Period
 from cdp_analysis.report.tables import escape_md, markdown_table
 
 __all__ = [
@@ -392,7 +391,7 @@ def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str, measure: str
     model = {"glm": "a log-linear Poisson trend model", "ets": "a damped-trend exponential smoothing model",
              "naive": "last year's count", "drift": "the average change", "mean3": "the mean of the last three years"
              }.get(str(a.get("model")), str(a.get("model")))
-    text = ["### Forecast [f]", "", f"Forecast registrations of {noun} from {model}:" + acc, "", *rows, "",
+    text = ["### Forecast [f]", "", f"Forecast registrations of {noun} from {model}." + acc, "", *rows, "",
             "Forecasts are marked [f]; they are on the same registration basis as the counts and assume recent "
             "patterns continue. The intervals are wide because the counts are small."]
     tab = fc[["period", "mean", "lower_95", "upper_95"]].assign(period=fc["period"].astype(str) + " [f]").rename(
@@ -505,25 +504,27 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                         "statistics)."))
     else:
         last = nat.iloc[-1]
-        year_before = nat[nat["period"] == Period.parse(str(last["period"])).shift(-1).label]
-        first = year_before.iloc[0] if len(year_before) else nat.iloc[0]
         line = (f"Nationally, {last['value']:.1f}% of the offender cohort of {last['period']} committed a proven "
                 f"reoffence within a year (MoJ; results arrive about 18 months after the cohort).")
-        if pd.notna(last.get("count")) and pd.notna(last.get("denominator")) and pd.notna(first.get("count")) \
-                and pd.notna(first.get("denominator")):
-            from cdp_analysis import indicators as ind
-
-            line += " " + escape_md(ind.describe_change(float(last["count"]), float(first["count"]), str(last["period"]),
-                                                        str(first["period"]), kind="proportion",
-                                                        denominator_a=float(last["denominator"]),
-                                                        denominator_b=float(first["denominator"]),
-                                                        measure="reoffended")) + "."
+        change = needs.reoffending_change(nat, ctx.period)
+        title = f"Proven reoffending nationally: {last['value']:.1f}% in {last['period']}"
+        if change is not None:
+            line += " " + escape_md(change["sentence"]) + "."
+            title = (f"Proven reoffending nationally: {change['verdict']} to {change['value']:.1f}% in "
+                     f"{change['period']}, from {change['base_value']:.1f}% a year earlier"
+                     if not change["verdict"].startswith("not")
+                     else f"Proven reoffending nationally: {change['value']:.1f}% in {change['period']}, "
+                          "no statistically significant change on a year earlier")
+            if change["years_before"] >= 3:
+                line += (f" This is the latest cohort in the store; it ended {change['years_before']} years before "
+                         f"the end of {ctx.period}, so it describes the national picture then, not now. Newer MoJ "
+                         "editions can be added to `data/raw/reoffending/` and loaded with `cdp ingest`.")
         items.append(Md(line))
         plot = nat.assign(period=nat["period"].astype(str))
 
         def build() -> tuple[Any, str]:
             return _charts().trend(plot, x="period", y="value", lower=None, upper=None,
-                                   title=f"Proven reoffending nationally: {last['value']:.1f}% in {last['period']}",
+                                   title=title,
                                    subtitle="Per cent of offenders who reoffended within 12 months, by cohort",
                                    source="Source: Ministry of Justice, Proven reoffending statistics",
                                    y_label="Per cent reoffending")
