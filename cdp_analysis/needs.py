@@ -1025,12 +1025,17 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
         pr = police_year_end_projection(mon, mid)
         what = "drug offences" if mid == "police_uk_drugs" else "neighbourhood crimes"
         m = mon[mon["metric_id"] == mid]
+        later = "; later than the reporting period, as no months up to its end are in the store" \
+            if mon.attrs.get("after_period") else ""
         if not pr and len(m):
             year = m["month"].str[:4].max()
             if m["month"].str[:4].eq(year).sum() == 12:
                 total = float(m.loc[m["month"].str[:4] == year, "n"].sum())
-                out.append({"topic": "Crime", "finding": f"police.uk {what}: {total:,.0f} recorded in {year} "
-                            "(records, not official statistics)."})
+                text = f"police.uk {what}: {total:,.0f} recorded in {year} (records, not official statistics{later})."
+                same = police_same_months_change(mon, mid)
+                if same:
+                    text += f" {same['sentence']}."
+                out.append({"topic": "Crime", "finding": text})
         if pr:
             text = (f"police.uk {what}: {pr['value']:,.0f} in {pr['period']}, projected {pr['projection']:,.0f} "
                     f"for {pr['year']} (95% interval {pr['lower']:,.0f} to {pr['upper']:,.0f}).")

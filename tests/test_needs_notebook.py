@@ -108,6 +108,11 @@ def test_pan_dorset_defaults(pan_dorset):
     # the national reoffending cohort is tested against a year earlier, and its age is stated
     assert "in 2013-01..2013-03: a statistically significant fall (difference -0.8 percentage points" in text
     assert "it ended 9 years before the end of 2023/24 Q1" in text
+    # the summary's crime findings carry their test and say the months postdate the period
+    assert ("police.uk neighbourhood crimes: 5,432 recorded in 2025 (records, not official statistics; later than "
+            "the reporting period") in text
+    assert "1,744 records in January to April 2025 against 2,398 in January to April 2024: a statistically " \
+           "significant fall" in text
     for stem in ("deaths_misuse_annual", "deaths_misuse_asmr", "deaths_misuse_funnel", "population_age"):
         assert (folder / "figures" / f"{stem}.svg").is_file()
     assert (folder / "tables" / "treatment_targets.csv").is_file()
