@@ -51,6 +51,10 @@ __all__ = [
     "reoffending_national",
     "reoffending_local",
     "reoffending_change",
+    "seizures_annual",
+    "seizures_summary",
+    "alcohol_dependence",
+    "drug_use_prevalence",
     "summary_findings",
 ]
 
@@ -63,6 +67,14 @@ DEATH_METRICS = {
 POLICE_METRICS = ("police_uk_drugs", "police_uk_neighbourhood_crime")
 REOFFENDING_METRICS = ("proven_reoffending_rate", "proven_reoffending_frequency", "reoffending_cohort",
                        "reoffenders", "reoffences")
+#: Home Office seizures shown in the appendix (metric -> words)
+SEIZURE_METRICS = {"drug_seizures": "all drugs", "drug_seizures_class_a": "Class A drugs",
+                   "drug_seizures_cannabis": "cannabis"}
+#: Crime Survey for England and Wales: last-year use (national estimates)
+PREVALENCE_METRICS = {"csew_any_drug_use_last_year": "any drug", "csew_any_class_a_drug_use_last_year": "any Class A drug"}
+ALCOHOL_METRIC = "alcohol_dependent_adults"
+CONTEXT_METRICS = (*SEIZURE_METRICS, *PREVALENCE_METRICS, ALCOHOL_METRIC)
+ENGLAND_AND_WALES = "K04000001"
 #: broad age bands of the population profile (lower bound, label)
 PROFILE_BANDS = ((0, "0-17"), (18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"),
                  (65, "65+"))
@@ -128,6 +140,8 @@ class NeedsContext:
     lsoas: pd.DataFrame
     reoffending: pd.DataFrame
     shared: Any = None
+    #: Home Office seizures, Crime Survey prevalence and alcohol-dependence estimates (``observations``)
+    context: pd.DataFrame = field(default_factory=pd.DataFrame)
     include_forecast: bool = True
     notes: list[str] = field(default_factory=list)
 
@@ -176,9 +190,10 @@ def load_context(area: str = "pan-dorset", period: str = "2023/24 Q1", db: str |
         if _table_exists(store, "police_crimes_by_lsoa"):
             lsoas = store.sql("SELECT * FROM police_crimes_by_lsoa")
         reoff = store.observations(metric_id=list(REOFFENDING_METRICS), sex=None)
+        context = store.observations(metric_id=list(CONTEXT_METRICS), sex=None)
         fingerprint = sh.store_fingerprint(store)
     ctx = NeedsContext(area, name, p, list(codes), kind == "partnership", bench, deaths, population, returns,
-                       metrics, police, lsoas, reoff, include_forecast=include_forecast)
+                       metrics, police, lsoas, reoff, include_forecast=include_forecast, context=context)
     res = sh.load_shared(p.label, path=shared or None, fingerprint=fingerprint)
     if res is None:
         res = sh.compute_results(ctx.deaths, p.label, areas=[area], forecasts=include_forecast)
@@ -957,6 +972,213 @@ def reoffending_local(returns: pd.DataFrame, metrics: pd.DataFrame, codes: Seque
     return r[["metric_id", "area_code", "period", "value"]].reset_index(drop=True)
 
 
+# --------------------------------------------------------------------------- seizures, prevalence
+def _sorted_periods(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(_start=[Period.parse(str(p)).start for p in df["period"]]).sort_values("_start").drop(
+        columns="_start").reset_index(drop=True)
+
+
+def seizures_annual(context: pd.DataFrame, forces: Sequence[str], metric_id: str = "drug_seizures",
+                    until: Period | str | None = None) -> pd.DataFrame:
+    """Home Office drug seizures each financial year in the area's police force area(s), summed.
+
+    A year counts only when every force has a figure (a missing force would make the sum too
+    small). Limits are the Poisson limits of the count
+    (:func:`cdp_analysis.indicators.rate` with a denominator of 1: Byar's from 10, exact below).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, count, lower_95, upper_95`` oldest first (empty when not in the store).
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"metric_id": "drug_seizures", "area_code": ["F1", "F1", "F2", "F2"],
+    ...                     "period": ["2017/18", "2018/19", "2017/18", "2018/19"], "count": [900., 1000, 88, None]})
+    >>> seizures_annual(obs, ["F1", "F2"])[["period", "count"]].values.tolist()
+    [['2017/18', 988.0]]
+    """
+    from cdp_analysis import indicators as ind
+
+    cols = ["period", "count", "lower_95", "upper_95"]
+    if context is None or context.empty:
+        return pd.DataFrame(columns=cols)
+    d = context[(context["metric_id"] == metric_id) & context["area_code"].isin(list(forces))]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    g = d.groupby("period")["count"].agg(["sum", "count"]).reset_index()
+    g = g[g["count"] == len(set(forces))].rename(columns={"sum": "n"})[["period", "n"]]
+    if until is not None:
+        end = (until if isinstance(until, Period) else Period.parse(str(until))).end
+        g = g[[Period.parse(str(p)).end <= end for p in g["period"]]]
+    if g.empty:
+        return pd.DataFrame(columns=cols)
+    lim = ind.rate(g.assign(one=1.0), "n", "one", multiplier=1, confidence=0.95)
+    out = pd.DataFrame({"period": g["period"].astype(str).to_numpy(), "count": g["n"].to_numpy(dtype=float),
+                        "lower_95": lim["lower_95"].to_numpy(), "upper_95": lim["upper_95"].to_numpy()})
+    return _sorted_periods(out)[cols]
+
+
+def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
+                     until: Period | str | None = None) -> dict[str, Any] | None:
+    """The latest year of seizures: totals, the change on the year before and the recent trend.
+
+    The change is the exact conditional test of two Poisson counts over equal periods
+    (:func:`deaths_change`, worded by :func:`cdp_analysis.indicators.describe_change`); the
+    trend is Fingertips' recent-trend test over the latest five years
+    (:func:`cdp_analysis.indicators.recent_trend`, neutral polarity).
+
+    Returns
+    -------
+    dict or None
+        ``period``, ``total``, ``class_a``, ``cannabis`` (``None`` where missing),
+        ``change`` (the :func:`deaths_change` dict or ``None``), ``trend`` (e.g.
+        ``"no significant change"``), ``trend_from``, ``annual`` (the series); ``None``
+        when the store has no seizures for the forces.
+    """
+    from cdp_analysis import indicators as ind
+
+    annual = seizures_annual(context, forces, "drug_seizures", until)
+    if annual.empty:
+        return None
+    last = annual.iloc[-1]
+    out: dict[str, Any] = {"period": str(last["period"]), "total": float(last["count"]), "annual": annual}
+    for key, mid in (("class_a", "drug_seizures_class_a"), ("cannabis", "drug_seizures_cannabis")):
+        a = seizures_annual(context, forces, mid, until)
+        a = a[a["period"] == out["period"]]
+        out[key] = float(a["count"].iloc[0]) if len(a) else None
+    out["change"] = deaths_change(annual, measure="seizures")
+    trend, start = "cannot be calculated", None
+    if len(annual) >= 5:
+        r = ind.recent_trend(annual.rename(columns={"count": "value"}), polarity="neutral").iloc[0]
+        trend, start = str(r["trend"]), str(annual["period"].iloc[-5])
+    out["trend"], out["trend_from"] = trend, start
+    return out
+
+
+def _exact_predecessors(have: set[str], codes: Sequence[str]) -> list[str] | None:
+    """Old upper-tier areas in ``have`` whose territory is exactly that of ``codes``, or None."""
+    from cdp_analysis import areas
+
+    table = areas.areas().set_index("code")
+    codes = list(codes)
+    chosen = []
+    for c in sorted(have):
+        try:
+            if areas.successor(c) in codes:
+                chosen.append(c)
+        except Exception:  # split between several successors: not usable
+            continue
+    if not chosen:
+        return None
+    for c in codes:  # every predecessor of each current area is inside a chosen area
+        for p in areas.predecessors(c):
+            parent = table.at[p, "parent"] if p in table.index else ""
+            if p not in chosen and parent not in chosen:
+                return None
+    for c in chosen:  # a chosen county's districts all went to the current areas
+        districts = table.index[table["parent"] == c]
+        if any((areas.successor(d) or d) not in codes for d in districts if table.at[d, "type"] == "district"):
+            return None
+    return chosen
+
+
+def alcohol_dependence(context: pd.DataFrame, codes: Sequence[str]) -> dict[str, Any] | None:
+    """PHE's estimate of alcohol-dependent adults for the area, latest year, with England.
+
+    The estimates were published for the upper-tier areas of their time (to 2017/18). An area
+    created later gets the sum of the old areas whose territory is exactly its own (for
+    pan-Dorset: Bournemouth + Poole + Dorset County); where no set of old areas matches
+    exactly (BCP alone, or Dorset alone: Christchurch lay in Dorset County) no figure is given.
+    A sum has no published interval (the areas' uncertainties are not independent), so only a
+    single area's own estimate carries one.
+
+    Returns
+    -------
+    dict or None
+        ``period, count, lower, upper`` (``None`` for a sum), ``parts`` (codes summed),
+        ``england, england_lower, england_upper``, ``reason`` (why there is no figure, else
+        ``""``); ``None`` when the store holds no estimates.
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"metric_id": ALCOHOL_METRIC, "period": "2017/18",
+    ...     "area_code": ["E06000028", "E06000029", "E10000009", "E92000001"],
+    ...     "count": [2644., 1609., 4632., 586780.], "lower_95": [2146., 1300., 3700., 485444.],
+    ...     "upper_95": [3352., 2000., 5900., 742305.]})
+    >>> r = alcohol_dependence(obs, ["E06000058", "E06000059"])
+    >>> r["count"], r["lower"], r["parts"]
+    (8885.0, None, ['E06000028', 'E06000029', 'E10000009'])
+    >>> alcohol_dependence(obs, ["E06000058"])["count"] is None  # Christchurch lay in Dorset County
+    True
+    """
+    if context is None or context.empty:
+        return None
+    d = context[(context["metric_id"] == ALCOHOL_METRIC) & context["count"].notna()]
+    if d.empty:
+        return None
+    latest = _sorted_periods(d[["period"]].drop_duplicates())["period"].iloc[-1]
+    d = d[d["period"] == latest].set_index("area_code")
+    eng = d.loc[ENGLAND] if ENGLAND in d.index else None
+    out: dict[str, Any] = {"period": str(latest), "count": None, "lower": None, "upper": None, "parts": [],
+                           "england": None if eng is None else float(eng["count"]),
+                           "england_lower": None if eng is None else float(eng.get("lower_95", np.nan)),
+                           "england_upper": None if eng is None else float(eng.get("upper_95", np.nan)),
+                           "reason": ""}
+    codes = list(codes)
+    if all(c in d.index for c in codes):
+        parts = codes
+    else:
+        parts = _exact_predecessors(set(d.index) - {ENGLAND}, codes)
+    if not parts:
+        out["reason"] = (f"the estimates ({latest}) were published for the areas of their time, and no set of "
+                         "them covers exactly this area")
+        return out
+    out["parts"] = list(parts)
+    out["count"] = float(d.loc[parts, "count"].sum())
+    if len(parts) == 1:
+        out["lower"] = float(d.at[parts[0], "lower_95"]) if pd.notna(d.at[parts[0], "lower_95"]) else None
+        out["upper"] = float(d.at[parts[0], "upper_95"]) if pd.notna(d.at[parts[0], "upper_95"]) else None
+    return out
+
+
+def drug_use_prevalence(context: pd.DataFrame) -> pd.DataFrame:
+    """Last-year drug use in England and Wales from the Crime Survey, latest survey year.
+
+    National estimates only (the survey gives no local figures); ``base`` is the unweighted
+    number of respondents. ONS's own significance tests allow for the survey design, which
+    a simple test on these percentages would not, so none is made here.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, what, age, percent, base`` (empty when not in the store).
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"metric_id": "csew_any_drug_use_last_year", "area_code": ENGLAND_AND_WALES,
+    ...                     "period": ["2019-04..2020-03", "2021-10..2022-06"], "age": "16-59",
+    ...                     "value": [9.4, 9.15], "denominator": [7000., 7197.]})
+    >>> drug_use_prevalence(obs)[["period", "what", "percent"]].values.tolist()
+    [['2021-10..2022-06', 'any drug', 9.15]]
+    """
+    cols = ["period", "what", "age", "percent", "base"]
+    if context is None or context.empty:
+        return pd.DataFrame(columns=cols)
+    d = context[context["metric_id"].isin(list(PREVALENCE_METRICS)) & (context["area_code"] == ENGLAND_AND_WALES)]
+    d = d[d["value"].notna()]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    latest = _sorted_periods(d[["period"]].drop_duplicates())["period"].iloc[-1]
+    d = d[d["period"] == latest]
+    order = {m: i for i, m in enumerate(PREVALENCE_METRICS)}
+    d = d.assign(_o=d["metric_id"].map(order)).sort_values(["_o", "age"])
+    return pd.DataFrame({"period": d["period"].astype(str).to_numpy(),
+                         "what": d["metric_id"].map(PREVALENCE_METRICS).to_numpy(),
+                         "age": d["age"].astype(str).to_numpy(), "percent": d["value"].to_numpy(dtype=float),
+                         "base": d["denominator"].to_numpy(dtype=float)})[cols]
+
+
 # --------------------------------------------------------------------------- summary
 _RELATION = {"better": "lower than", "worse": "higher than", "similar": "similar to", "higher": "higher than",
              "lower": "lower than", "not compared": "not compared with"}
@@ -1042,8 +1264,16 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
             if pr["change"]:
                 text += f" {pr['change']}."
             out.append({"topic": "Crime", "finding": text})
-    from cdp_analysis.progress import fmt
+    from cdp_analysis.progress import _police_forces, fmt
 
+    forces = _police_forces([ctx.area, *ctx.codes])
+    seiz = seizures_summary(ctx.context, forces, until=ctx.period) if forces else None
+    if seiz is not None and seiz["change"]:
+        from cdp_analysis import areas
+
+        place = " and ".join(areas.area_name(f) for f in forces) + " police force area"
+        out.append({"topic": "Enforcement", "finding": f"Home Office drug seizures, {place}: "
+                    f"{seiz['change']['sentence']}."})
     tt = treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
     for r in tt.itertuples(index=False):
         out.append({"topic": "Treatment", "finding": f"{r.name}, {_name(r.area_code)}: {fmt(r.value, r.unit)} in "

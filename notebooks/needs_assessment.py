@@ -15,9 +15,9 @@
 # # Combating Drugs Partnership needs assessment: data appendix
 #
 # The quantitative appendix of the joint local needs assessment: population, drug-related
-# deaths, crime and enforcement, treatment and reoffending. Every figure is computed by the
-# cdp-analysis library from the published data in the store; the words around each figure
-# say what it shows and how sure we can be.
+# deaths, crime and enforcement, treatment, reoffending, and the prevalence of drug use and
+# alcohol dependence. Every figure is computed by the cdp-analysis library from the published
+# data in the store; the words around each figure say what it shows and how sure we can be.
 
 # %% tags=["parameters"]
 area: str = "pan-dorset"  # partnership id or GSS code of an English upper-tier area
@@ -54,10 +54,13 @@ sections.show(sections.population_section(ctx))
 sections.show(sections.deaths_section(ctx, measure="misuse"))
 
 # %% [markdown]
-# ## 3. Crime and enforcement (police.uk)
+# ## 3. Crime and enforcement
 
 # %%
 sections.show(sections.police_section(ctx))
+
+# %%
+sections.show(sections.seizures_section(ctx))
 
 # %% [markdown]
 # ## 4. Treatment and continuity of care
@@ -70,6 +73,12 @@ sections.show(sections.treatment_section(ctx))
 
 # %%
 sections.show(sections.reoffending_section(ctx))
+
+# %% [markdown]
+# ## 6. Prevalence of drug use and alcohol dependence
+
+# %%
+sections.show(sections.prevalence_section(ctx))
 
 # %% [markdown]
 # ## Notes and sources

@@ -332,3 +332,72 @@ def test_reoffending_change_tests_the_year_on_year_difference_and_dates_the_coho
     assert ch["years_before"] == 0
     # no cohort a year before the latest: nothing to test
     assert needs.reoffending_change(nat.iloc[[0, 1]], "2023/24 Q1") is None
+
+
+# ----------------------------------------------------------------------- seizures, prevalence, alcohol
+def _raw_rows(rel: str) -> list[dict]:
+    import csv
+
+    with open(DATA / "raw" / rel, newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_seizures_of_the_force_with_test_and_trend(ctx):
+    s = needs.seizures_summary(ctx.context, ["E23000039"], until=ctx.period)
+    # Home Office, Seizures of drugs in England and Wales 2018/19, Dorset: 2,097 seizures (1,988 in 2017/18)
+    assert (s["period"], s["total"], s["class_a"], s["cannabis"]) == ("2018/19", 2097.0, 497.0, 1393.0)
+    ch = s["change"]
+    # exact conditional test by hand: 2,097 of 4,085 seizures in the later year against p = 1/2
+    from scipy.stats import binomtest
+
+    assert ch["p_value"] == pytest.approx(binomtest(2097, 4085, 0.5).pvalue, rel=1e-9)
+    assert ch["sentence"].startswith("2,097 seizures in 2018/19 against 1,988 in 2017/18: not a statistically")
+    assert s["trend_from"] == "2014/15" and s["trend"] == "no significant change"
+    annual = s["annual"]
+    assert annual["period"].tolist()[:2] == ["2009/10", "2010/11"] and len(annual) == 10
+    assert (annual["lower_95"] < annual["count"]).all() and (annual["count"] < annual["upper_95"]).all()
+    # a reporting period before the latest year keeps only the years that had ended
+    early = needs.seizures_summary(ctx.context, ["E23000039"], until="2016/17 Q2")
+    assert early["period"] == "2015/16" and early["total"] == 2206.0
+
+
+def test_seizures_need_every_force_and_find_a_strong_trend():
+    obs = pd.DataFrame({"metric_id": "drug_seizures", "area_code": ["F1"] * 6 + ["F2"] * 5,
+                        "period": [f"{y}/{str(y + 1)[2:]}" for y in range(2013, 2019)] + [
+                            f"{y}/{str(y + 1)[2:]}" for y in range(2013, 2018)],
+                        "count": [1000., 1200, 1400, 1600, 1800, 2000, 10, 10, 10, 10, 10]})
+    s = needs.seizures_summary(obs, ["F1", "F2"])
+    assert s["period"] == "2017/18" and s["total"] == 1810.0  # 2018/19 lacks F2: not summed
+    assert s["trend"] == "increasing" and s["change"]["significant"]
+    assert s["class_a"] is None and needs.seizures_summary(obs, ["F9"]) is None
+
+
+def test_alcohol_dependence_on_todays_boundaries(ctx):
+    rows = [r for r in _raw_rows("ndtms/Estimates_of_Alcohol_Dependent_Adults_in_England_for_R.csv")
+            if r["Year"] == "2017/18"]
+    by_code = {r["Area_Code_GSS"]: r for r in rows}
+    # pan-Dorset is exactly Bournemouth + Poole + Dorset County (Christchurch was in the county)
+    a = needs.alcohol_dependence(ctx.context, ctx.codes)
+    expected = sum(float(by_code[c]["Alcohol_dependent"]) for c in ("E06000028", "E06000029", "E10000009"))
+    assert a["count"] == expected and a["lower"] is None and a["period"] == "2017/18"
+    assert a["parts"] == ["E06000028", "E06000029", "E10000009"]
+    # neither BCP nor Dorset alone is a union of the old areas
+    for code in ("E06000058", "E06000059"):
+        b = needs.alcohol_dependence(ctx.context, [code])
+        assert b["count"] is None and "no set of them covers exactly this area" in b["reason"]
+    # an area unchanged since then has its own estimate and interval, as published
+    b = needs.alcohol_dependence(ctx.context, [BIRMINGHAM])
+    row = by_code[BIRMINGHAM]
+    assert (b["count"], b["lower"], b["upper"]) == tuple(
+        float(row[k]) for k in ("Alcohol_dependent", "Alcohol_lower_CI", "Alcohol_upper_CI"))
+    eng = by_code["E92000001"]
+    assert (a["england"], a["england_lower"]) == (float(eng["Alcohol_dependent"]), float(eng["Alcohol_lower_CI"]))
+
+
+def test_drug_use_prevalence_latest_national_survey_year(ctx):
+    p = needs.drug_use_prevalence(ctx.context)
+    assert set(p["period"]) == {"2021-10..2022-06"} and len(p) == 4
+    # ONS, Drug misuse in England and Wales, year ending June 2022: 9.2% of 16-59s used any drug in the last year
+    row = p[(p["what"] == "any drug") & (p["age"] == "16-59")].iloc[0]
+    assert round(row["percent"], 1) == 9.2 and row["base"] == 7197
+    assert needs.drug_use_prevalence(pd.DataFrame()).empty

@@ -113,9 +113,17 @@ def test_pan_dorset_defaults(pan_dorset):
             "the reporting period") in text
     assert "1,744 records in January to April 2025 against 2,398 in January to April 2024: a statistically " \
            "significant fall" in text
-    for stem in ("deaths_misuse_annual", "deaths_misuse_asmr", "deaths_misuse_funnel", "population_age"):
+    # Home Office seizures of the force, national drug use and alcohol dependence on today's boundaries
+    assert "Home Office drug seizures, Dorset police force area: 2,097 seizures in 2018/19 against 1,988" in text
+    assert "Recent trend (2014/15 to 2018/19, Fingertips' test over five points at 99.8%): no statistically " \
+           "significant trend" in text
+    assert "9.2% of adults aged 16 to 59 said they had used any drug in the last year" in text
+    assert "An estimated 7,396 adults in Dorset and BCP Combating Drugs Partnership were dependent on alcohol" in text
+    for stem in ("deaths_misuse_annual", "deaths_misuse_asmr", "deaths_misuse_funnel", "population_age",
+                 "seizures_annual"):
         assert (folder / "figures" / f"{stem}.svg").is_file()
-    assert (folder / "tables" / "treatment_targets.csv").is_file()
+    for stem in ("treatment_targets", "seizures_annual", "prevalence_csew"):
+        assert (folder / "tables" / f"{stem}.csv").is_file()
 
 
 def test_birmingham_computes_its_own_and_says_what_is_missing(birmingham):
@@ -130,3 +138,6 @@ def test_birmingham_computes_its_own_and_says_what_is_missing(birmingham):
     assert "No data for this section are in the store for Birmingham (police.uk" in text
     assert "No data for this section are in the store for Birmingham (treatment targets" in text
     assert "no local reoffending figures for Birmingham" in text
+    assert "West Midlands police force area" in text and "the police force area is larger than Birmingham" in text
+    assert "An estimated 12,667 adults in Birmingham were dependent on alcohol in 2017/18 (95% interval 10,049 to " \
+           "16,871)" in text

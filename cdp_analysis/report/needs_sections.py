@@ -22,17 +22,21 @@ import pandas as pd
 
 from cdp_analysis import needs
 from cdp_analysis.needs import NeedsContext, comparison_phrase, trend_phrase
+from cdp_analysis.periods import Period
 from cdp_analysis.report.tables import escape_md, markdown_table
 
 __all__ = [
     "Md", "Figure", "Table", "show", "header", "population_section", "deaths_section", "police_section",
     "treatment_section", "reoffending_section", "summary_section", "notes_section", "findings",
-    "REGISTRATION_NOTE", "NO_DATA",
+    "REGISTRATION_NOTE", "NO_DATA", "seizures_section", "prevalence_section",
 ]
 
 ONS_SOURCE = "Source: ONS, Deaths related to drug poisoning by local authority, England and Wales (registrations)"
 POP_SOURCE = "Source: ONS, mid-year population estimates"
 POLICE_SOURCE = "Source: police.uk street-level crime open data (not official statistics)"
+SEIZURES_SOURCE = "Source: Home Office, Seizures of drugs in England and Wales"
+CSEW_SOURCE = "Source: ONS, Drug misuse in England and Wales (Crime Survey for England and Wales)"
+ALCOHOL_SOURCE = "Source: Public Health England, Alcohol dependence prevalence in England (estimates)"
 REGISTRATION_NOTE = (
     "ONS drug deaths are counted by **year of registration, not year of occurrence**: nearly all go to a coroner, "
     "so many deaths registered in a year happened in earlier years. Local-authority rates are published for "
@@ -470,6 +474,122 @@ def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     return items
 
 
+# --------------------------------------------------------------------------- seizures
+def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """Home Office drug seizures in the area's police force area(s): change, trend, chart and table."""
+    from cdp_analysis import areas
+    from cdp_analysis.progress import _police_forces
+
+    forces = _police_forces([ctx.area, *ctx.codes])
+    summary = needs.seizures_summary(ctx.context, forces, until=ctx.period) if forces else None
+    if summary is None:
+        return [Md("### Drug seizures (Home Office)\n\n" + NO_DATA.format(
+            what=f"the police force area of {escape_md(ctx.area_name)} (Home Office drug seizures)"))]
+    force_names = " and ".join(areas.area_name(f) for f in forces)
+    place = f"{force_names} police force area" + ("s" if len(forces) > 1 else "")
+    where = f"the {place}"
+    annual = summary["annual"]
+    first, last = annual["period"].iloc[0], annual["period"].iloc[-1]
+    table = areas.areas()
+    in_forces = set(table.loc[table["police_force"].isin(forces) & table["is_upper_tier_england"], "code"])
+    larger = bool(in_forces - set(ctx.codes))
+    lines = ["### Drug seizures (Home Office)", "",
+             f"Police and Border Force seizures of controlled drugs in {escape_md(where)}, {first} to {last} "
+             f"(financial years). Seizures measure enforcement activity as much as the drugs in circulation"
+             + (f"; the police force area is larger than {escape_md(ctx.area_name)}" if larger else "") + "."]
+    parts = [f"{summary['total']:,.0f} seizures in {last}"]
+    if summary["class_a"] is not None:
+        parts.append(f"{summary['class_a']:,.0f} involving a Class A drug")
+    if summary["cannabis"] is not None:
+        parts.append(f"{summary['cannabis']:,.0f} involving cannabis")
+    lines += ["", "; ".join(parts) + " (one seizure can involve several drugs)."]
+    if summary["change"]:
+        lines += ["", escape_md(summary["change"]["sentence"]) + "."]
+    if summary["trend_from"]:
+        lines += ["", f"Recent trend ({summary['trend_from']} to {last}, Fingertips' test over five points at "
+                      f"99.8%): {trend_phrase(summary['trend'])}."]
+        title = f"Drug seizures in {where}: {trend_phrase(summary['trend'])} {summary['trend_from']} to {last}"
+    else:
+        title = f"Drug seizures in {where}, {first} to {last}"
+    years_old = ctx.period.end.year - Period.parse(last).end.year
+    if years_old >= 3:
+        lines += ["", f"The latest year in the store ({last}) ended {years_old} years before the end of "
+                      f"{ctx.period}; newer Home Office tables can be added to `data/raw/` and loaded with `cdp ingest`."]
+    items: list[Md | Figure | Table] = [Md("\n".join(lines))]
+    plot = annual.rename(columns={"count": "value"})
+
+    def build() -> tuple[Any, str]:
+        return _charts().trend(plot, x="period", y="value", lower="lower_95", upper="upper_95", title=title,
+                               subtitle=f"Drug seizures each financial year, {where}, {first} to {last}",
+                               source=SEIZURES_SOURCE, y_label="Seizures", interval_label="95% confidence interval")
+
+    items.append(Figure("seizures_annual", build, title))
+    tab = annual[["period", "count"]].rename(columns={"period": "Year", "count": "All drugs"})
+    for mid, label in (("drug_seizures_class_a", "Class A"), ("drug_seizures_cannabis", "Cannabis")):
+        a = needs.seizures_annual(ctx.context, forces, mid, until=ctx.period)
+        tab = tab.merge(a[["period", "count"]].rename(columns={"period": "Year", "count": label}), on="Year",
+                        how="left")
+    items.append(Table(tab, "seizures_annual", f"Drug seizures, {place}", SEIZURES_SOURCE,
+                       notes="Counts of seizures; one seizure can involve several drugs, so the classes do not add "
+                             "up to the total.",
+                       count_columns=("All drugs", "Class A", "Cannabis"),
+                       formats={c: "{:,.0f}" for c in ("All drugs", "Class A", "Cannabis")}))
+    return items
+
+
+# --------------------------------------------------------------------------- prevalence
+def prevalence_section(ctx: NeedsContext) -> list[Md | Table]:
+    """National drug use (Crime Survey) and the area's estimated alcohol-dependent adults."""
+    items: list[Md | Table] = []
+    prev = needs.drug_use_prevalence(ctx.context)
+    if prev.empty:
+        items.append(Md("No Crime Survey drug-use estimates are in the store."))
+    else:
+        period = prev["period"].iloc[0]
+        def pct(what: str, age: str) -> str:
+            r = prev[(prev["what"] == what) & (prev["age"] == age)]
+            return f"{r['percent'].iloc[0]:.1f}%" if len(r) else "not available"
+        items.append(Md(
+            "### Drug use (national)\n\n"
+            f"In the Crime Survey for England and Wales ({period}), {pct('any drug', '16-59')} of adults aged 16 to "
+            f"59 said they had used any drug in the last year, and {pct('any drug', '16-24')} of those aged 16 to 24; "
+            f"{pct('any Class A drug', '16-59')} and {pct('any Class A drug', '16-24')} had used a Class A drug. "
+            "These are national survey estimates: the survey gives no figures for local areas, and ONS tests "
+            "changes with methods that allow for the survey design, so no test is made here."))
+        tab = prev.rename(columns={"period": "Survey year", "what": "Drug use in the last year", "age": "Age",
+                                   "percent": "Per cent", "base": "Respondents (unweighted)"})
+        items.append(Table(tab, "prevalence_csew", "Drug use in the last year, England and Wales", CSEW_SOURCE,
+                           formats={"Per cent": "{:.1f}", "Respondents (unweighted)": "{:,.0f}"}))
+    alc = needs.alcohol_dependence(ctx.context, ctx.codes)
+    if alc is None:
+        items.append(Md("No alcohol-dependence estimates are in the store."))
+        return items
+    text = ["### Alcohol dependence (estimates)", ""]
+    if alc["count"] is None:
+        text.append(f"No estimate of alcohol-dependent adults on the boundaries of {escape_md(ctx.area_name)}: "
+                    f"{escape_md(alc['reason'])}.")
+    else:
+        from cdp_analysis import areas
+
+        est = f"An estimated {alc['count']:,.0f} adults in {escape_md(ctx.area_name)} were dependent on alcohol in " \
+              f"{alc['period']}"
+        if alc["lower"] is not None:
+            est += f" (95% interval {alc['lower']:,.0f} to {alc['upper']:,.0f})"
+        if alc["parts"] and alc["parts"] != list(ctx.codes):
+            names = [areas.area_name(c) for c in alc["parts"]]
+            names = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            est += (f": the sum of the estimates for {escape_md(names)}, the areas of the time that make up "
+                    "exactly this area (a sum has no published interval)")
+        text.append(est + ".")
+    if alc["england"] is not None:
+        text.append("")
+        text.append(f"England: {alc['england']:,.0f} (95% interval {alc['england_lower']:,.0f} to "
+                    f"{alc['england_upper']:,.0f}). The estimates are modelled, not counted, and the latest "
+                    f"published year is {alc['period']}.")
+    items.append(Md("\n".join(text)))
+    return items
+
+
 # --------------------------------------------------------------------------- treatment
 def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
     """Treatment and continuity of care: the returns' figures against targets and the trajectory."""
@@ -561,5 +681,7 @@ def notes_section(ctx: NeedsContext) -> list[Md]:
         "means the difference is within what chance alone would often produce.",
         "- Shorthand: [f] forecast, [u] unreliable (fewer than 20 deaths), [x] not available, [c] suppressed.",
         "- Partnership totals sum the members' counts and populations; rates are never averaged.",
+        "- Police.uk and Home Office seizures are counts of police activity, not of drug use; Crime Survey "
+        "figures are national; alcohol-dependence figures are modelled estimates on the boundaries of their year.",
         "- Produced with cdp-analysis; methods and references are in the library's documentation.",
     ]))]
