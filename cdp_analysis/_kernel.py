@@ -32,6 +32,14 @@ class IPCKernelManager(AsyncKernelManager):
         self._ipc_dir = tempfile.mkdtemp(prefix="cdpk-")
         return os.path.join(self._ipc_dir, "k")
 
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts every kernel it shuts down; after a finished run the kernel
+        # is idle, and ipykernel then prints "KeyboardInterrupt caught in kernel" into the
+        # batch's output. A kernel still busy at shutdown gets SIGTERM, then SIGKILL, as usual.
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         folder = getattr(self, "_ipc_dir", None)

@@ -234,3 +234,43 @@ def test_kernels_use_private_ipc_sockets_not_tcp(tmp_path):
     transport, ip = text.split()
     assert transport == "ipc" and os.path.basename(os.path.dirname(ip)).startswith("cdpk-")
     assert not os.path.exists(os.path.dirname(ip))  # the private folder is removed with the kernel
+
+
+def test_finished_kernels_are_shut_down_without_an_interrupt(tmp_path):
+    # jupyter_client sends SIGINT to every kernel it shuts down, and an idle ipykernel then
+    # prints "KeyboardInterrupt caught in kernel" into the batch's output. Ours does not send
+    # it once shutting down; an interrupt asked for during a run still arrives.
+    import asyncio
+    import os
+    import time
+
+    from cdp_analysis._kernel import IPCKernelManager
+
+    if os.name != "posix":
+        pytest.skip("signals are POSIX only")
+
+    async def scenario(shutting_down: bool, flag: str) -> bool:
+        km = IPCKernelManager(kernel_name="cdp-analysis")
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            # once idle, the kernel records a SIGINT in a file (ipykernel puts back the handler it
+            # saved before the cell: make that ours)
+            await kc.execute_interactive(
+                f"get_ipython().kernel.saved_sigint_handler = lambda *a: open({flag!r}, 'w').write('x')",
+                timeout=30)
+            km.shutting_down = shutting_down
+            await km._async_interrupt_kernel()
+            deadline = time.monotonic() + 3
+            while not os.path.exists(flag) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            return os.path.exists(flag)
+        finally:
+            kc.stop_channels()
+            km.shutting_down = False
+            await km.shutdown_kernel(now=True)
+
+    assert asyncio.run(scenario(False, str(tmp_path / "during_run"))) is True
+    assert asyncio.run(scenario(True, str(tmp_path / "at_shutdown"))) is False
