@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "quarter in the returns); repeat for several")
     run.add_argument("--area", action="append", help=f"partnership id or GSS code (default: {DEFAULT_AREA}); repeat")
     run.add_argument("--all-areas", action="store_true", help="every English upper-tier area")
-    run.add_argument("--notebook", action="append", help="notebook name (default: progress_report); repeat")
+    run.add_argument("--notebook", action="append",
+                     help="notebook name (default: progress_report and needs_assessment); repeat")
     run.add_argument("--out", help="output folder (default: reports/)")
     run.add_argument("--db", help="store file (default: data/cdp.duckdb)")
     run.add_argument("--workers", type=int, help="worker processes (default: number of CPUs)")

@@ -55,3 +55,12 @@ def test_import_is_light():
             "'papermill') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_run_help_names_the_default_notebooks():
+    from cdp_analysis import pipeline
+
+    out = subprocess.run([sys.executable, "-m", "cdp_analysis.cli", "run", "--help"], capture_output=True, text=True)
+    text = " ".join(out.stdout.split())
+    assert out.returncode == 0
+    assert "(default: " + " and ".join(pipeline.NOTEBOOKS) + ")" in text
