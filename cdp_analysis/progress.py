@@ -24,6 +24,8 @@ __all__ = [
     "outcomes_table",
     "targets_table",
     "deaths_statement",
+    "other_figures",
+    "returns_sources",
     "change_chart_data",
     "change_headline",
     "printed_precision",
@@ -115,6 +117,8 @@ def load_context(area: str = "pan-dorset", period: str = "2023/24 Q1", db: str |
     with Store(db or None, read_only=True) as store:
         returns = store.returns(area_code=scope)
         metrics = store.reference("metrics")
+    if not (returns["area_code"] != "E92000001").any():  # England's rows alone are no area's returns
+        returns = returns.iloc[0:0]
     return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics)
 
 
@@ -293,6 +297,81 @@ def targets_table(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     cols = ["metric_id", "name", "area_code", "unit", "period", "value", "target", "target_period",
             "change_needed", "change_needed_pct", "trajectory_period", "trajectory_value", "status", "published_status"]
     return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- other figures
+def other_figures(returns: pd.DataFrame, period: str | Period, metrics: pd.DataFrame,
+                  section: str | None = None) -> pd.DataFrame:
+    """The returns' figures that no other part of the report shows, up to ``period``.
+
+    A figure is shown elsewhere when it is a part-year figure ending with ``period`` (the
+    projections), the full year before one (their "last year"), a figure with a target, the
+    target year's figure of a metric with a target, or a local drug-related deaths count.
+    What is left (for example a year's count of referrals printed once) is listed as it
+    stands: with one figure there is nothing to test. Figures for periods ending after
+    ``period`` are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``section, metric_id, name, area_code, unit, period, value, source``, by section
+        and metric (``section`` restricts the rows to one section of ``metrics.csv``).
+
+    Examples
+    --------
+    >>> ret = pd.DataFrame({"metric_id": ["county_lines_arrests", "county_lines_arrests", "fast_parcel_referrals"],
+    ...                     "area_code": "E23000039", "period": ["2023/24 Q1", "2022/23", "2022/23"],
+    ...                     "value": [38.0, 80.0, 146.0], "target": None})
+    >>> from cdp_analysis.metrics import metrics
+    >>> other_figures(ret, "2023/24 Q1", metrics())[["metric_id", "value"]].values.tolist()
+    [['fast_parcel_referrals', 146.0]]
+    """
+    cols = ["section", "metric_id", "name", "area_code", "unit", "period", "value", "source"]
+    if returns is None or returns.empty:
+        return pd.DataFrame(columns=cols)
+    run = period if isinstance(period, Period) else Period.parse(str(period))
+    shown: set[tuple[str, str, str]] = set()
+    out_t = outcomes_table(returns, run, metrics)
+    for r in out_t.itertuples(index=False):
+        shown.add((r.metric_id, r.area_code, str(r.period)))
+        shown.add((r.metric_id, r.area_code, str(r.last_year_period)))
+    for r in targets_table(returns, metrics).itertuples(index=False):
+        shown.add((r.metric_id, r.area_code, str(r.period)))
+        shown.add((r.metric_id, r.area_code, str(r.target_period)))
+    rows = []
+    for r in returns.dropna(subset=["value"]).itertuples(index=False):
+        if (r.metric_id, r.area_code, str(r.period)) in shown or r.metric_id == "drug_related_deaths_local":
+            continue
+        if Period.parse(str(r.period)).end > run.end:
+            continue
+        m = _metric(metrics, r.metric_id)
+        if section is not None and m.get("section") != section:
+            continue
+        src = metrics.loc[metrics["metric_id"] == r.metric_id, "source"]
+        rows.append({"section": m.get("section", ""), "metric_id": r.metric_id, "name": m["name"],
+                     "area_code": r.area_code, "unit": m["unit"], "period": str(r.period), "value": float(r.value),
+                     "source": str(src.iloc[0]) if len(src) else ""})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["section", "metric_id", "area_code", "period"]).reset_index(drop=True)
+
+
+def returns_sources(returns: pd.DataFrame, metrics: pd.DataFrame) -> dict[str, list[str]]:
+    """The sources (``metrics.csv``) of the figures in ``returns``, by section.
+
+    >>> ret = pd.DataFrame({"metric_id": ["county_lines_arrests", "adults_in_treatment"], "value": [38.0, 2590.0]})
+    >>> from cdp_analysis.metrics import metrics
+    >>> returns_sources(ret, metrics())["enforcement"]
+    ['Dorset Police management information']
+    """
+    if returns is None or returns.empty:
+        return {}
+    used = metrics[metrics["metric_id"].isin(set(returns.dropna(subset=["value"])["metric_id"]))]
+    out: dict[str, list[str]] = {}
+    for r in used.itertuples(index=False):
+        out.setdefault(str(r.section), [])
+        if r.source and r.source not in out[str(r.section)]:
+            out[str(r.section)].append(str(r.source))
+    return out
 
 
 # --------------------------------------------------------------------------- deaths

@@ -39,9 +39,9 @@ display(Markdown(sections.summary_section(ctx)))
 
 # %% [markdown]
 # ## 1. Prevention
-#
-# The returns hold no prevention figures for this period. The prevention sub-group's work
-# (school-based prevention, suspensions, campaigns, whole-family support) is reported in words.
+
+# %%
+display(Markdown(sections.prevention_section(ctx)))
 
 # %% [markdown]
 # ## 2. Enforcement: national outcomes projected for the year
@@ -52,11 +52,17 @@ sections.outcomes_chart(ctx)
 # %%
 display(Markdown(sections.outcomes_section(ctx)))
 
+# %%
+display(Markdown(sections.other_figures_section(ctx, "enforcement")))
+
 # %% [markdown]
 # ## 3. Treatment and recovery: local delivery of national targets
 
 # %%
 display(Markdown(sections.treatment_section(ctx)))
+
+# %%
+display(Markdown(sections.other_figures_section(ctx, "treatment")))
 
 # %% [markdown]
 # ### Drug-related deaths
@@ -76,10 +82,6 @@ display(Markdown(sections.checks_section(ctx)))
 
 # %% [markdown]
 # ## Notes and sources
-#
-# - Enforcement figures are Dorset Police management information; treatment figures are
-#   NDTMS numbers in treatment, which exclude clients who do not consent to share their
-#   data; drug-related deaths are local surveillance, not ONS registrations.
-# - Confidence and predictive intervals are 95%. "Not a statistically significant change"
-#   means the difference is within what chance alone would often produce.
-# - Produced with cdp-analysis; methods and references are in the library's documentation.
+
+# %%
+display(Markdown(sections.notes_section(ctx)))

@@ -94,3 +94,40 @@ def test_change_chart_data_and_headline(outcomes):
     assert cl["significant"] and not chart.loc["soc_disruptions", "significant"]
     assert change_headline(chart.reset_index()) == (
         "County lines arrests are on course for a statistically significant rise; other changes are within chance")
+
+
+def test_every_other_figure_of_the_returns_is_listed_once(returns):
+    from cdp_analysis.progress import other_figures, returns_sources
+
+    m = metrics()
+    other = other_figures(returns, "2023/24 Q1", m)
+    # what the pan-Dorset returns hold beyond the projections, targets and deaths (read off the CSV):
+    # the two single 2022/23 enforcement figures and England's continuity of care
+    got = sorted(zip(other["metric_id"], other["area_code"], other["period"], other["value"], strict=True))
+    assert got == [("continuity_of_care", "E92000001", "2022/23", 41.1),
+                   ("fast_parcel_referrals", "E23000039", "2022/23", 146.0),
+                   ("nrm_county_lines_referrals", "E23000039", "2022/23", 140.0)]
+    assert list(other_figures(returns, "2023/24 Q1", m, section="enforcement")["value"]) == [146.0, 140.0]
+    assert other_figures(returns, "2023/24 Q1", m, section="prevention").empty
+    # at 2022/23 Q3 nothing 2022/23 or later is shown, and the 2022 neighbourhood crime figure (no
+    # projection ends then) is an other figure
+    early = other_figures(returns, "2022/23 Q3", m, section="enforcement")
+    assert early[["metric_id", "period", "value"]].values.tolist() == [["neighbourhood_crime", "2022", 188.0]]
+    src = returns_sources(returns, m)
+    assert src["enforcement"][0] == "Dorset Police management information" and "deaths" in src
+
+
+def test_progress_report_for_an_area_without_returns(returns_store, tmp_path):
+    from cdp_analysis import progress
+    from cdp_analysis.report import progress_sections as ps
+
+    ctx = progress.load_context("E08000025", "2023/24 Q1", db=str(returns_store))  # Birmingham
+    assert ctx.returns.empty  # England's comparator rows alone are not Birmingham's returns
+    text = "\n".join([ps.header(ctx), ps.prevention_section(ctx), ps.other_figures_section(ctx, "treatment"),
+                      ps.checks_section(ctx), ps.notes_section(ctx)])
+    assert "**No returns for Birmingham are in the store.**" in text
+    assert "The returns hold no printed figures to check." in text
+    assert "Dorset" not in text and "NDTMS" not in text
+    pan = progress.load_context("pan-dorset", "2023/24 Q1", db=str(returns_store))
+    notes = ps.notes_section(pan)
+    assert "- Enforcement figures: Dorset Police management information;" in notes and "No returns" not in ps.header(pan)

@@ -46,6 +46,11 @@ def test_html_shows_recomputed_figures_and_flags_printed_ones(report):
     assert "£94,304 ( differs )" in text or "£94,304 (differs)" in text
     assert "not a statistically significant change" in text
     assert "projection transposition" in text and "a quarter of £23,576 would fit" in text  # the audit, in the report
+    # every figure of the returns appears: the single 2022/23 referrals and England's comparator too
+    assert "Border Force fast parcel referrals Dorset police force area 2022/23 146" in text
+    assert "NRM positive grounds referrals with a county lines flag Dorset police force area 2022/23 140" in text
+    assert "prison leavers engaging with community treatment England 2022/23 41.1%" in text
+    assert "Enforcement figures: Dorset Police management information" in text
 
 
 def test_html_hides_code_and_parameters(report):

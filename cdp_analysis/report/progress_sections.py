@@ -13,12 +13,15 @@ from cdp_analysis.progress import (
     ProgressContext,
     deaths_statement,
     fmt,
+    other_figures,
     outcomes_table,
+    returns_sources,
     targets_table,
 )
 from cdp_analysis.report.tables import escape_md, markdown_table
 
-__all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section"]
+__all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section",
+           "prevention_section", "other_figures_section", "notes_section"]
 
 
 def _area_label(ctx: ProgressContext, code: str) -> str:
@@ -37,10 +40,67 @@ def _area_label(ctx: ProgressContext, code: str) -> str:
 
 
 def header(ctx: ProgressContext) -> str:
-    return (f"## {escape_md(ctx.area_name)}, {ctx.period}\n\n"
+    text = (f"## {escape_md(ctx.area_name)}, {ctx.period}\n\n"
             f"Reporting period **{ctx.period}** ({ctx.period.start:%d %B %Y} to {ctx.period.end:%d %B %Y}). "
             "Every figure below is computed from the partnership's returns by the cdp-analysis library; "
             "where the printed report gave a different figure, the table says so beside it.")
+    if ctx.returns is None or ctx.returns.dropna(subset=["value"]).empty:
+        text += (f"\n\n**No returns for {escape_md(ctx.area_name)} are in the store.** This report is built from a "
+                 "partnership's own figures (police management information, local treatment counts, targets and "
+                 "what its printed report said), kept in `data/returns/<partnership>.csv` and loaded by "
+                 "`cdp ingest`; the sections below stay empty until there is one. The needs-assessment appendix "
+                 "works from published data and covers this area now.")
+    return text
+
+
+def _other_table(df: pd.DataFrame, ctx: ProgressContext) -> str:
+    table = pd.DataFrame({
+        "Measure": df["name"].to_numpy(),
+        "Area": [_area_label(ctx, a) for a in df["area_code"]],
+        "Period": df["period"].to_numpy(),
+        "Figure": [fmt(v, u) for v, u in zip(df["value"], df["unit"], strict=True)],
+        "Source": df["source"].to_numpy(),
+    })
+    return markdown_table(table, align={"Figure": "right"})
+
+
+def other_figures_section(ctx: ProgressContext, section: str) -> str:
+    """The returns' other figures of one section (``metrics.csv``), shown as they stand.
+
+    Empty text when there are none, so the notebook shows nothing.
+    """
+    df = other_figures(ctx.returns, ctx.period, ctx.metrics, section=section)
+    if df.empty:
+        return ""
+    return "\n".join([f"**Other {escape_md(section)} figures in the returns.** Single figures, or figures for "
+                      "other areas and years than those above: shown as they stand, with no projection or test.",
+                      "", _other_table(df, ctx)])
+
+
+def prevention_section(ctx: ProgressContext) -> str:
+    """Prevention figures in the returns, or what the returns do not hold."""
+    text = other_figures_section(ctx, "prevention")
+    if text:
+        return text
+    return ("The returns hold no prevention figures for this period. The prevention sub-group's work "
+            "(school-based prevention, suspensions, campaigns, whole-family support) is reported in words.")
+
+
+def notes_section(ctx: ProgressContext) -> str:
+    """Where the figures come from (the sources in ``metrics.csv`` of the figures shown) and how to read them."""
+    words = {"enforcement": "Enforcement figures", "treatment": "Treatment figures", "deaths": "Drug-related deaths",
+             "prevention": "Prevention figures", "reoffending": "Reoffending figures"}
+    lines = []
+    for section, sources in returns_sources(ctx.returns, ctx.metrics).items():
+        lines.append(f"- {words.get(section, section.capitalize() + ' figures')}: {escape_md('; '.join(sources))}.")
+    if any("NDTMS" in s for s in returns_sources(ctx.returns, ctx.metrics).get("treatment", [])):
+        lines.append("- NDTMS numbers in treatment exclude clients who do not consent to share their data.")
+    if "deaths" in returns_sources(ctx.returns, ctx.metrics):
+        lines.append("- Local drug-related deaths are surveillance figures, not ONS registrations.")
+    lines += ["- Confidence and predictive intervals are 95%. \"Not a statistically significant change\" means the "
+              "difference is within what chance alone would often produce.",
+              "- Produced with cdp-analysis; methods and references are in the library's documentation."]
+    return "\n".join(lines)
 
 
 def _printed(pub: float, agrees: bool | None, unit: str, decimals: int | None = None) -> str:
@@ -146,6 +206,10 @@ def checks_section(ctx: ProgressContext) -> str:
 
     fields = ["metric_id", "area_code", "period", "value", "target", "target_period", "published_projection",
               "published_change_pct", "published_status", "status", "note"]
+    printed = [c for c in ("published_projection", "published_change_pct", "published_status")
+               if c in ctx.returns.columns]
+    if not printed or ctx.returns[printed].replace("", np.nan).isna().all().all():
+        return "The returns hold no printed figures to check."
     findings = audit.audit_returns(ctx.returns[[c for c in fields if c in ctx.returns.columns]])
     if findings.empty:
         return "The audit found nothing to flag in the printed figures."
