@@ -1065,14 +1065,19 @@ def _exact_predecessors(have: set[str], codes: Sequence[str]) -> list[str] | Non
     chosen = []
     for c in sorted(have):
         try:
-            if areas.successor(c) in codes:
+            if c in codes or areas.successor(c) in codes:
                 chosen.append(c)
         except Exception:  # split between several successors: not usable
             continue
     if not chosen:
         return None
-    for c in codes:  # every predecessor of each current area is inside a chosen area
-        for p in areas.predecessors(c):
+    for c in codes:  # each area has its own figure, or every predecessor lies inside a chosen area
+        if c in chosen:
+            continue
+        preds = areas.predecessors(c)
+        if not preds:
+            return None
+        for p in preds:
             parent = table.at[p, "parent"] if p in table.index else ""
             if p not in chosen and parent not in chosen:
                 return None

@@ -390,6 +390,10 @@ def test_alcohol_dependence_on_todays_boundaries(ctx):
     row = by_code[BIRMINGHAM]
     assert (b["count"], b["lower"], b["upper"]) == tuple(
         float(row[k]) for k in ("Alcohol_dependent", "Alcohol_lower_CI", "Alcohol_upper_CI"))
+    # a partnership of an unchanged area and re-formed ones adds the unchanged area's own figure
+    mixed = needs.alcohol_dependence(ctx.context, ["E06000052", *ctx.codes])  # Cornwall + BCP + Dorset
+    assert mixed["count"] == expected + float(by_code["E06000052"]["Alcohol_dependent"])
+    assert needs.alcohol_dependence(ctx.context, ["E06000052", "E06000058"])["count"] is None
     eng = by_code["E92000001"]
     assert (a["england"], a["england_lower"]) == (float(eng["Alcohol_dependent"]), float(eng["Alcohol_lower_CI"]))
 
