@@ -55,6 +55,7 @@ __all__ = [
     "seizures_summary",
     "alcohol_dependence",
     "drug_use_prevalence",
+    "unmet_need",
     "summary_findings",
 ]
 
@@ -73,7 +74,9 @@ SEIZURE_METRICS = {"drug_seizures": "all drugs", "drug_seizures_class_a": "Class
 #: Crime Survey for England and Wales: last-year use (national estimates)
 PREVALENCE_METRICS = {"csew_any_drug_use_last_year": "any drug", "csew_any_class_a_drug_use_last_year": "any Class A drug"}
 ALCOHOL_METRIC = "alcohol_dependent_adults"
-CONTEXT_METRICS = (*SEIZURE_METRICS, *PREVALENCE_METRICS, ALCOHOL_METRIC)
+#: Fingertips' unmet need for treatment (metric -> who)
+UNMET_METRICS = {"fingertips_93517": "opiate and/or crack cocaine users", "fingertips_93532": "dependent drinkers"}
+CONTEXT_METRICS = (*SEIZURE_METRICS, *PREVALENCE_METRICS, ALCOHOL_METRIC, *UNMET_METRICS)
 ENGLAND_AND_WALES = "K04000001"
 #: broad age bands of the population profile (lower bound, label)
 PROFILE_BANDS = ((0, "0-17"), (18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"), (55, "55-64"),
@@ -1182,6 +1185,77 @@ def drug_use_prevalence(context: pd.DataFrame) -> pd.DataFrame:
                          "what": d["metric_id"].map(PREVALENCE_METRICS).to_numpy(),
                          "age": d["age"].astype(str).to_numpy(), "percent": d["value"].to_numpy(dtype=float),
                          "base": d["denominator"].to_numpy(dtype=float)})[cols]
+
+
+def unmet_need(context: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """Fingertips' estimated unmet need for treatment, the area's latest year against England.
+
+    For one area the published value and 95% limits are used and compared with England's
+    value of the same year by Fingertips' rule (:func:`cdp_analysis.indicators.compare`,
+    lower is better). For a partnership the members' numerators and denominators (people not
+    in treatment, estimated people in need) are summed when every member has the year; the
+    published limits come from the prevalence model and cannot be combined, so the sum has
+    none and is not compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric: ``metric_id, who, period, value, lower_95, upper_95, count,
+        denominator, england, england_lower, england_upper, comparison`` (``value`` NaN and
+        ``period`` the latest England year when the area is not in the store).
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"metric_id": "fingertips_93517", "area_code": ["A", ENGLAND],
+    ...     "period": "2020/21", "value": [45.4, 52.1], "lower_95": [36.4, 51.5], "upper_95": [56.3, 53.7],
+    ...     "count": [535., 158976.], "denominator": [1179., 305118.]})
+    >>> unmet_need(obs, ["A"])[["who", "value", "england", "comparison"]].values.tolist()
+    [['opiate and/or crack cocaine users', 45.4, 52.1, 'similar']]
+    """
+    from cdp_analysis import indicators as ind
+
+    cols = ["metric_id", "who", "period", "value", "lower_95", "upper_95", "count", "denominator", "england",
+            "england_lower", "england_upper", "comparison"]
+    if context is None or context.empty:
+        return pd.DataFrame(columns=cols)
+    codes = list(codes)
+    rows = []
+    for mid, who in UNMET_METRICS.items():
+        d = context[(context["metric_id"] == mid) & context["value"].notna()]
+        if d.empty:
+            continue
+        eng = d[d["area_code"] == ENGLAND]
+        own = d[d["area_code"].isin(codes)]
+        full = own.groupby("period")["area_code"].nunique()
+        periods = [p for p in full.index if full[p] == len(set(codes))]
+        row = dict.fromkeys(cols, np.nan)
+        row.update(metric_id=mid, who=who, comparison="")
+        if periods:
+            period = _sorted_periods(pd.DataFrame({"period": periods}))["period"].iloc[-1]
+            o = own[own["period"] == period]
+            row["period"] = period
+            if len(codes) == 1:
+                r = o.iloc[0]
+                row.update(value=float(r["value"]), lower_95=r["lower_95"], upper_95=r["upper_95"],
+                           count=r["count"], denominator=r["denominator"])
+            else:
+                row.update(count=float(o["count"].sum()), denominator=float(o["denominator"].sum()))
+                row["value"] = row["count"] / row["denominator"] * 100
+        elif len(eng):
+            row["period"] = _sorted_periods(eng[["period"]].drop_duplicates())["period"].iloc[-1]
+        else:
+            continue
+        e = eng[eng["period"] == row["period"]]
+        if len(e):
+            row.update(england=float(e["value"].iloc[0]), england_lower=e["lower_95"].iloc[0],
+                       england_upper=e["upper_95"].iloc[0])
+        if len(codes) == 1 and pd.notna(row["value"]) and pd.notna(row["england"]) and pd.notna(row["lower_95"]):
+            cmp_ = ind.compare(pd.DataFrame([{"value": row["value"], "lower_95": row["lower_95"],
+                                               "upper_95": row["upper_95"]}]),
+                               benchmark=row["england"], polarity="lower_is_better")
+            row["comparison"] = str(cmp_["comparison"].iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=cols)
 
 
 # --------------------------------------------------------------------------- summary

@@ -405,3 +405,34 @@ def test_drug_use_prevalence_latest_national_survey_year(ctx):
     row = p[(p["what"] == "any drug") & (p["age"] == "16-59")].iloc[0]
     assert round(row["percent"], 1) == 9.2 and row["base"] == 7197
     assert needs.drug_use_prevalence(pd.DataFrame()).empty
+
+
+def test_unmet_need_matches_fingertips_own_comparison(ctx):
+    # the Fingertips exports carry OHID's own "Compared to England" verdict: ours must agree
+    checked = 0
+    for rel, mid in (("fingertips/unmet_opiates.csv", "fingertips_93517"),
+                     ("fingertips/unmet_alcohol.csv", "fingertips_93532")):
+        rows = _raw_rows(rel)
+        latest: dict[str, dict] = {}
+        for r in rows:
+            if r["Area Code"] != "E92000001" and r["Time period"] >= latest.get(r["Area Code"], {}).get(
+                    "Time period", ""):
+                latest[r["Area Code"]] = r
+        for code, r in latest.items():
+            got = needs.unmet_need(ctx.context, [code]).set_index("metric_id").loc[mid]
+            assert got["period"] == r["Time period"] and got["value"] == pytest.approx(float(r["Value"]), rel=1e-9)
+            verdict = r["Compared to England value or percentiles"].lower()
+            if verdict in ("similar", "better", "worse"):
+                assert got["comparison"] == verdict, (code, mid, got["comparison"], verdict)
+                checked += 1
+    assert checked >= 8
+    # members summed: numerators and denominators, no interval, no comparison (hand calculation)
+    opi = {r["Area Code"]: r for r in _raw_rows("fingertips/unmet_opiates.csv") if r["Time period"] == "2020/21"}
+    both = needs.unmet_need(ctx.context, ["E06000001", "E06000002"]).set_index("metric_id").loc["fingertips_93517"]
+    n = float(opi["E06000001"]["Count"]) + float(opi["E06000002"]["Count"])
+    d = float(opi["E06000001"]["Denominator"]) + float(opi["E06000002"]["Denominator"])
+    assert both["value"] == pytest.approx(n / d * 100, rel=1e-9) and pd.isna(both["lower_95"])
+    assert both["comparison"] == ""
+    # pan-Dorset is not in the extract: England's figure alone, and the value missing
+    pan = needs.unmet_need(ctx.context, ctx.codes).set_index("metric_id").loc["fingertips_93517"]
+    assert pd.isna(pan["value"]) and pan["england"] == pytest.approx(float(opi["E92000001"]["Value"]), rel=1e-9)

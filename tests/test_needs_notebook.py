@@ -119,6 +119,8 @@ def test_pan_dorset_defaults(pan_dorset):
            "significant trend" in text
     assert "9.2% of adults aged 16 to 59 said they had used any drug in the last year" in text
     assert "An estimated 7,396 adults in Dorset and BCP Combating Drugs Partnership were dependent on alcohol" in text
+    assert ("Estimated opiate and/or crack cocaine users not in treatment, 2020/21: no figure for Dorset and BCP "
+            "Combating Drugs Partnership in the store; England 52.1%") in text
     for stem in ("deaths_misuse_annual", "deaths_misuse_asmr", "deaths_misuse_funnel", "population_age",
                  "seizures_annual"):
         assert (folder / "figures" / f"{stem}.svg").is_file()

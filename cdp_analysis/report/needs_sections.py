@@ -598,7 +598,8 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
     t = needs.treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
     if t.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (treatment targets: the partnership's returns)")
-                   + " Treatment numbers and continuity of care come from the partnership's returns (NDTMS).")]
+                   + " Treatment numbers and continuity of care come from the partnership's returns (NDTMS)."),
+                *_unmet_items(ctx)]
     rows = []
     for r in t.itertuples(index=False):
         rows.append({"Measure": r.name, "Area": needs._name(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
@@ -611,7 +612,38 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
             "consent to share data are excluded). 'On the straight line' is where the measure would be at the end of "
             f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE}")
     return [Md(text), Table(tab, "treatment_targets", f"Treatment against targets, {ctx.area_name}",
-                            "Source: partnership returns (NDTMS)")]
+                            "Source: partnership returns (NDTMS)"), *_unmet_items(ctx)]
+
+
+def _unmet_items(ctx: NeedsContext) -> list[Md | Table]:
+    """Fingertips' estimated unmet need for treatment, with England."""
+    un = needs.unmet_need(ctx.context, ctx.codes)
+    if un.empty:
+        return []
+    lines = ["### Unmet need for treatment (estimates)", ""]
+    missing = []
+    for r in un.itertuples(index=False):
+        eng = (f"England {r.england:.1f}% (95% interval {r.england_lower:.1f}% to {r.england_upper:.1f}%)"
+               if pd.notna(r.england) else "no England figure")
+        if pd.isna(r.value):
+            missing.append(r.who)
+            lines.append(f"- Estimated {r.who} not in treatment, {r.period}: no figure for "
+                         f"{escape_md(ctx.area_name)} in the store; {eng}.")
+        elif pd.notna(r.lower_95):
+            lines.append(f"- Estimated {r.who} not in treatment, {r.period}: {r.value:.1f}% (95% interval "
+                         f"{r.lower_95:.1f}% to {r.upper_95:.1f}%); {eng}: "
+                         f"{comparison_phrase(r.comparison, 'England')}.")
+        else:
+            lines.append(f"- Estimated {r.who} not in treatment, {r.period}: {r.value:.1f}% ({r.count:,.0f} of an "
+                         f"estimated {r.denominator:,.0f}, the members summed; the published intervals come from a "
+                         f"model and cannot be combined, so the sum is not compared); {eng}.")
+    lines += ["", "The estimates of need come from prevalence models and carry wide intervals; a lower share not in "
+                  "treatment is better."]
+    if missing:
+        lines += ["", "The Fingertips extract shipped covers a few areas only. Download indicators 93517 (opiate and "
+                      "crack users) and 93532 (dependent drinkers) for every area from Fingertips into "
+                      "`data/raw/fingertips/` and run `cdp ingest` to fill this in."]
+    return [Md("\n".join(lines))]
 
 
 # --------------------------------------------------------------------------- reoffending
