@@ -143,7 +143,7 @@ class NeedsContext:
     lsoas: pd.DataFrame
     reoffending: pd.DataFrame
     shared: Any = None
-    #: Home Office seizures, Crime Survey prevalence and alcohol-dependence estimates (``observations``)
+    #: Home Office seizures, Crime Survey prevalence, alcohol-dependence and unmet-need estimates (``observations``)
     context: pd.DataFrame = field(default_factory=pd.DataFrame)
     include_forecast: bool = True
     notes: list[str] = field(default_factory=list)

@@ -36,7 +36,7 @@ POP_SOURCE = "Source: ONS, mid-year population estimates"
 POLICE_SOURCE = "Source: police.uk street-level crime open data (not official statistics)"
 SEIZURES_SOURCE = "Source: Home Office, Seizures of drugs in England and Wales"
 CSEW_SOURCE = "Source: ONS, Drug misuse in England and Wales (Crime Survey for England and Wales)"
-ALCOHOL_SOURCE = "Source: Public Health England, Alcohol dependence prevalence in England (estimates)"
+ALCOHOL_SOURCE = "Source: PHE / University of Sheffield, Estimates of alcohol dependent adults in England"
 REGISTRATION_NOTE = (
     "ONS drug deaths are counted by **year of registration, not year of occurrence**: nearly all go to a coroner, "
     "so many deaths registered in a year happened in earlier years. Local-authority rates are published for "
@@ -494,7 +494,7 @@ def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     in_forces = set(table.loc[table["police_force"].isin(forces) & table["is_upper_tier_england"], "code"])
     larger = bool(in_forces - set(ctx.codes))
     lines = ["### Drug seizures (Home Office)", "",
-             f"Police and Border Force seizures of controlled drugs in {escape_md(where)}, {first} to {last} "
+             f"Seizures of controlled drugs in {escape_md(where)}, {first} to {last} "
              f"(financial years). Seizures measure enforcement activity as much as the drugs in circulation"
              + (f"; the police force area is larger than {escape_md(ctx.area_name)}" if larger else "") + "."]
     parts = [f"{summary['total']:,.0f} seizures in {last}"]
@@ -586,6 +586,7 @@ def prevalence_section(ctx: NeedsContext) -> list[Md | Table]:
         text.append(f"England: {alc['england']:,.0f} (95% interval {alc['england_lower']:,.0f} to "
                     f"{alc['england_upper']:,.0f}). The estimates are modelled, not counted, and the latest "
                     f"published year is {alc['period']}.")
+    text += ["", ALCOHOL_SOURCE]
     items.append(Md("\n".join(text)))
     return items
 
