@@ -10,18 +10,16 @@ byte-identical (SHA-256) with the same :meth:`Store.content_digest`.
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest
-from tests_support import assert_rejected, data_folder, load_make_bad
+from tests_support import BAD, assert_rejected, built_store, corpus, load_make_bad, store_copy
 
 from cdp_analysis.data.store import Store, ingest
 from cdp_analysis.errors import CdpInputError
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-BAD = ROOT / "tests" / "data" / "bad"
 
 make_bad = load_make_bad()
 
@@ -43,32 +41,12 @@ DEST = {
 @pytest.fixture(scope="module")
 def base_store(tmp_path_factory) -> tuple[Path, Path]:
     """A data folder (reference tables, pan-Dorset returns) and the store built from it."""
-    root = tmp_path_factory.mktemp("base")
-    data = data_folder(root, returns=True)
-    db = root / "cdp.duckdb"
-    ingest(data, db)
-    return data, db
-
-
-def _copy_store(base_store, tmp_path: Path) -> tuple[Path, Path]:
-    data, db = base_store
-    shutil.copytree(data, tmp_path / "data")
-    shutil.copy2(db, tmp_path / "cdp.duckdb")
-    return tmp_path / "data", tmp_path / "cdp.duckdb"
+    return built_store(tmp_path_factory.mktemp("base"), returns=True)
 
 
 def rejected_ingest(base_store, tmp_path: Path, loader: str, content: bytes | Path) -> CdpInputError:
     """Put ``content`` where ``loader`` reads it, ingest, and check the store did not change."""
-    data, db = _copy_store(base_store, tmp_path)
-    return assert_rejected(data, db, DEST[loader], content)
-
-
-def corpus(loader: str, name: str, marker: str | None = None) -> bytes:
-    data = (BAD / loader / name).read_bytes()
-    if marker is not None:
-        assert b"{marker}" in data
-        data = data.replace(b"{marker}", marker.encode())
-    return data
+    return assert_rejected(*store_copy(base_store, tmp_path), DEST[loader], content)
 
 
 def test_corpus_files_are_what_make_bad_writes(tmp_path):
@@ -207,7 +185,7 @@ def test_seizures_parsed_with_bom_and_separators():
 
 
 def test_police_uk_parsed_with_bom(base_store, tmp_path):
-    data, db = _copy_store(base_store, tmp_path)
+    data, db = store_copy(base_store, tmp_path)
     dest = data / DEST["police_uk"]
     dest.parent.mkdir(parents=True)
     dest.write_bytes(corpus("police_uk", "ok_bom.csv"))
@@ -270,7 +248,7 @@ def test_200k_row_police_file_ingests_and_a_bad_line_leaves_the_store_unchanged(
     big = make_bad.big_police(tmp_path / "bad.csv", bad_line=150_001)
     err = rejected_ingest(base_store, tmp_path / "a", "police_uk", big)
     assert (err.row, err.column) == (150_001, "Longitude")
-    data, db = _copy_store(base_store, tmp_path / "b")
+    data, db = store_copy(base_store, tmp_path / "b")
     (data / "raw" / "police" / "x").mkdir(parents=True)
     make_bad.big_police(data / DEST["police_uk"])
     ingest(data, db)

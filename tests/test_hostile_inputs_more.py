@@ -13,19 +13,16 @@ byte-identical with the same :meth:`Store.content_digest`.
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest
-from tests_support import assert_rejected, data_folder, load_make_bad
+from tests_support import BAD, assert_rejected, built_store, corpus, load_make_bad, store_copy
 
-from cdp_analysis.data.store import ingest
 from cdp_analysis.errors import CdpInputError
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 RAW = DATA / "raw"
-BAD = ROOT / "tests" / "data" / "bad"
 
 make_bad = load_make_bad()
 
@@ -46,27 +43,12 @@ DEST = {
 @pytest.fixture(scope="module")
 def base_store(tmp_path_factory) -> tuple[Path, Path]:
     """A data folder holding the reference tables, and the store built from it."""
-    root = tmp_path_factory.mktemp("base")
-    data = data_folder(root)
-    db = root / "cdp.duckdb"
-    ingest(data, db)
-    return data, db
+    return built_store(tmp_path_factory.mktemp("base"))
 
 
 def rejected_ingest(base_store, tmp_path: Path, dest: str, content: bytes | Path) -> CdpInputError:
     """Put ``content`` at ``dest`` in a copy of the data folder, ingest, and check the store did not change."""
-    data, db = base_store
-    shutil.copytree(data, tmp_path / "data")
-    shutil.copy2(db, tmp_path / "cdp.duckdb")
-    return assert_rejected(tmp_path / "data", tmp_path / "cdp.duckdb", DEST[dest], content)
-
-
-def corpus(loader: str, name: str, marker: str | None = None) -> bytes:
-    data = (BAD / loader / name).read_bytes()
-    if marker is not None:
-        assert b"{marker}" in data
-        data = data.replace(b"{marker}", marker.encode())
-    return data
+    return assert_rejected(*store_copy(base_store, tmp_path), DEST[dest], content)
 
 
 def test_corpus_holds_the_new_loaders():

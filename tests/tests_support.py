@@ -5,6 +5,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 RETURNS = DATA / "returns" / "pan_dorset.csv"
+BAD = ROOT / "tests" / "data" / "bad"
 
 
 def csv_rows(path: Path) -> list[list[str]]:
@@ -32,6 +33,35 @@ def data_folder(root: Path, *, returns: bool = False) -> Path:
     shutil.copytree(DATA / "reference", data / "reference", ignore=shutil.ignore_patterns("*.py"))
     if returns:
         shutil.copytree(DATA / "returns", data / "returns")
+    return data
+
+
+def built_store(root: Path, *, returns: bool = False) -> tuple[Path, Path]:
+    """A data folder under ``root`` (see :func:`data_folder`) and the store ingested from it."""
+    from cdp_analysis.data.store import ingest
+
+    data = data_folder(root, returns=returns)
+    db = root / "cdp.duckdb"
+    ingest(data, db)
+    return data, db
+
+
+def store_copy(base: tuple[Path, Path], dest: Path) -> tuple[Path, Path]:
+    """Copy a ``(data folder, store)`` pair under ``dest``; return the copies."""
+    import shutil
+
+    data, db = base
+    shutil.copytree(data, dest / "data")
+    shutil.copy2(db, dest / "cdp.duckdb")
+    return dest / "data", dest / "cdp.duckdb"
+
+
+def corpus(loader: str, name: str, marker: str | None = None) -> bytes:
+    """A file of the hostile-input corpus, with ``{marker}`` replaced by ``marker`` when given."""
+    data = (BAD / loader / name).read_bytes()
+    if marker is not None:
+        assert b"{marker}" in data
+        data = data.replace(b"{marker}", marker.encode())
     return data
 
 
