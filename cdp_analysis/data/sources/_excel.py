@@ -50,6 +50,7 @@ __all__ = [
     "Label",
     "Sheet",
     "Workbook",
+    "area_codes",
     "check_headed",
     "check_unique",
     "column_letter",
@@ -588,6 +589,27 @@ def _cell_error(
     expected = what + (" or " + ", ".join(allowed) if allowed else "")
     return sheet.error(f"cell {column_letter(col)}{row}{where} is {why}", row=row, column=col,
                        value=value, expected=expected)
+
+
+def area_codes(sheet: Sheet, body: pd.DataFrame, column: int, pattern: str, example: str) -> pd.Series:
+    r"""The stripped text of ``body[column]``, every value checked against ``pattern``.
+
+    ``body`` is indexed by spreadsheet row; the first value that does not match is reported
+    with its row and column.
+
+    >>> s = Sheet.from_rows([["code"], ["E06000058 "], ["Dorset"]], file="f.csv", name="f.csv")
+    >>> area_codes(s, s.values.loc[2:], 0, r"E\d{8}", "E06000058")
+    Traceback (most recent call last):
+    ...
+    cdp_analysis.errors.CdpInputError: f.csv, sheet 'f.csv', row 3, column 'A': not an area code (found 'Dorset'; expected a GSS code like E06000058)
+    """
+    codes = body[column].map(lambda v: str(v).strip())
+    bad = ~codes.str.fullmatch(pattern)
+    if bad.any():
+        r = int(codes.index[bad.to_numpy()][0])
+        raise sheet.error("not an area code", row=r, column=column, value=body.at[r, column],
+                          expected=f"a GSS code like {example}")
+    return codes
 
 
 def check_unique(sheet: Sheet, codes: pd.Series, column: int, *, what: str = "area") -> None:

@@ -72,6 +72,7 @@ from cdp_analysis.data.sources._excel import (
     HeaderMatch,
     Label,
     Sheet,
+    area_codes,
     csv_sheet,
     find_header,
     normalise_label,
@@ -263,12 +264,7 @@ def read_alcohol(path: str | os.PathLike[str], sheet: Sheet | None = None) -> pd
                     optional=(LA_NAME, Label("PHE_Centre", r"phe[_ ]centre|region")))
     body = _body(sheet, h)
     code_col = h.col(LA_CODE.name)
-    codes = body[code_col].map(lambda v: str(v).strip())
-    bad = ~codes.str.fullmatch(r"[EWSNK]\d{4,8}")
-    if bad.any():
-        r = int(codes.index[bad.to_numpy()][0])
-        raise sheet.error("not an area code", row=r, column=code_col, value=body.at[r, code_col],
-                          expected="a GSS code like E06000028")
+    codes = area_codes(sheet, body, code_col, r"[EWSNK]\d{4,8}", "E06000028")
     cols = [h.col(lab.name) for lab in (ALC, ALC_LOW, ALC_UP)]
     heads = {c: sheet.header_text(h.row, c) for c in cols}
     vals, status = parse_numbers(sheet, body[cols], markers={"na": "x", "null": "x"}, blank="x",

@@ -47,6 +47,7 @@ from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
 from cdp_analysis.data.sources._excel import (
     Label,
     Sheet,
+    area_codes,
     csv_sheet,
     find_header,
     normalise_label,
@@ -177,12 +178,7 @@ def read_region_substance(path: str | os.PathLike[str], sheet: Sheet | None = No
     h = find_header(sheet, REGION_HEADERS, last_row=20, what="deaths by region and substance", optional=(NAME,))
     body = _body(sheet, h.row)
     code_col = h.col(CODE.name)
-    codes = body[code_col].map(lambda v: str(v).strip())
-    bad = ~codes.str.fullmatch(r"[EWKJ]\d{8}")
-    if bad.any():
-        r = int(codes.index[bad.to_numpy()][0])
-        raise sheet.error("not an area code", row=r, column=code_col, value=body.at[r, code_col],
-                          expected="a GSS code like E12000009")
+    codes = area_codes(sheet, body, code_col, r"[EWKJ]\d{8}", "E12000009")
     sub_col = h.col(SUBSTANCE.name)
     metrics = body[sub_col].map(substance_metric)
     empty = metrics.eq("drug_poisoning_deaths_") | ~body[sub_col].astype(str).str.contains("[A-Za-z]")
