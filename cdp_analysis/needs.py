@@ -68,9 +68,8 @@ DEATH_METRICS = {
 POLICE_METRICS = ("police_uk_drugs", "police_uk_neighbourhood_crime")
 REOFFENDING_METRICS = ("proven_reoffending_rate", "proven_reoffending_frequency", "reoffending_cohort",
                        "reoffenders", "reoffences")
-#: Home Office seizures shown in the appendix (metric -> words)
-SEIZURE_METRICS = {"drug_seizures": "all drugs", "drug_seizures_class_a": "Class A drugs",
-                   "drug_seizures_cannabis": "cannabis"}
+#: Home Office seizures shown in the appendix
+SEIZURE_METRICS = ("drug_seizures", "drug_seizures_class_a", "drug_seizures_cannabis")
 #: Crime Survey for England and Wales: last-year use (national estimates)
 PREVALENCE_METRICS = {"csew_any_drug_use_last_year": "any drug", "csew_any_class_a_drug_use_last_year": "any Class A drug"}
 ALCOHOL_METRIC = "alcohol_dependent_adults"
@@ -1036,7 +1035,8 @@ def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
     dict or None
         ``period``, ``total``, ``class_a``, ``cannabis`` (``None`` where missing),
         ``change`` (the :func:`deaths_change` dict or ``None``), ``trend`` (e.g.
-        ``"no significant change"``), ``trend_from``, ``annual`` (the series); ``None``
+        ``"no significant change"``), ``trend_from``, ``annual`` (the series of all drugs,
+        with its limits and the ``class_a`` and ``cannabis`` counts of each year); ``None``
         when the store has no seizures for the forces.
     """
     from cdp_analysis import indicators as ind
@@ -1044,12 +1044,13 @@ def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
     annual = seizures_annual(context, forces, "drug_seizures", until)
     if annual.empty:
         return None
+    for key, mid in (("class_a", "drug_seizures_class_a"), ("cannabis", "drug_seizures_cannabis")):
+        part = seizures_annual(context, forces, mid, until)[["period", "count"]].rename(columns={"count": key})
+        annual = annual.merge(part, on="period", how="left")
     last = annual.iloc[-1]
     out: dict[str, Any] = {"period": str(last["period"]), "total": float(last["count"]), "annual": annual}
-    for key, mid in (("class_a", "drug_seizures_class_a"), ("cannabis", "drug_seizures_cannabis")):
-        a = seizures_annual(context, forces, mid, until)
-        a = a[a["period"] == out["period"]]
-        out[key] = float(a["count"].iloc[0]) if len(a) else None
+    for key in ("class_a", "cannabis"):
+        out[key] = None if pd.isna(last[key]) else float(last[key])
     out["change"] = deaths_change(annual, measure="seizures")
     trend, start = "cannot be calculated", None
     if len(annual) >= 5:

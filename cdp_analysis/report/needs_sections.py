@@ -516,7 +516,7 @@ def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         lines += ["", f"The latest year in the store ({last}) ended {years_old} years before the end of "
                       f"{ctx.period}; newer Home Office tables can be added to `data/raw/` and loaded with `cdp ingest`."]
     items: list[Md | Figure | Table] = [Md("\n".join(lines))]
-    plot = annual.rename(columns={"count": "value"})
+    plot = annual[["period", "count", "lower_95", "upper_95"]].rename(columns={"count": "value"})
 
     def build() -> tuple[Any, str]:
         return _charts().trend(plot, x="period", y="value", lower="lower_95", upper="upper_95", title=title,
@@ -524,11 +524,8 @@ def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                                source=SEIZURES_SOURCE, y_label="Seizures", interval_label="95% confidence interval")
 
     items.append(Figure("seizures_annual", build, title))
-    tab = annual[["period", "count"]].rename(columns={"period": "Year", "count": "All drugs"})
-    for mid, label in (("drug_seizures_class_a", "Class A"), ("drug_seizures_cannabis", "Cannabis")):
-        a = needs.seizures_annual(ctx.context, forces, mid, until=ctx.period)
-        tab = tab.merge(a[["period", "count"]].rename(columns={"period": "Year", "count": label}), on="Year",
-                        how="left")
+    tab = annual[["period", "count", "class_a", "cannabis"]].rename(
+        columns={"period": "Year", "count": "All drugs", "class_a": "Class A", "cannabis": "Cannabis"})
     items.append(Table(tab, "seizures_annual", f"Drug seizures, {place}", SEIZURES_SOURCE,
                        notes="Counts of seizures; one seizure can involve several drugs, so the classes do not add "
                              "up to the total.",
