@@ -436,3 +436,25 @@ def test_unmet_need_matches_fingertips_own_comparison(ctx):
     # pan-Dorset is not in the extract: England's figure alone, and the value missing
     pan = needs.unmet_need(ctx.context, ctx.codes).set_index("metric_id").loc["fingertips_93517"]
     assert pd.isna(pan["value"]) and pan["england"] == pytest.approx(float(opi["E92000001"]["Value"]), rel=1e-9)
+
+
+def test_neighbourhood_crime_counts_match_the_raw_police_uk_files(ctx):
+    # counted straight from the shipped CSVs: the four neighbourhood crime types, records placed
+    # by their LSOA name in BCP or Dorset (the store places them by LSOA code)
+    import csv
+
+    types = {"Burglary", "Robbery", "Theft from the person", "Vehicle crime"}
+    by_month: dict[str, int] = {}
+    for f in sorted((DATA / "raw" / "police").glob("*/*-dorset-street.csv")):
+        with open(f, newline="", encoding="utf-8-sig") as fh:
+            for r in csv.DictReader(fh):
+                if r["Crime type"] in types and r["LSOA name"].startswith(
+                        ("Bournemouth, Christchurch and Poole", "Dorset")):
+                    by_month[r["Month"]] = by_month.get(r["Month"], 0) + 1
+    mon = needs.police_monthly(ctx.police, ctx.codes)
+    same = needs.police_same_months_change(mon, "police_uk_neighbourhood_crime")
+    jan_apr = [f"2025-{m:02d}" for m in range(1, 5)]
+    assert same["value"] == sum(by_month[m] for m in jan_apr)  # 1,744
+    assert same["previous"] == sum(by_month[m.replace("2025", "2024")] for m in jan_apr)  # 2,398
+    nbh = mon[(mon["metric_id"] == "police_uk_neighbourhood_crime") & mon["month"].str.startswith("2025")]
+    assert nbh["n"].sum() == sum(v for k, v in by_month.items() if k.startswith("2025"))  # 5,432
