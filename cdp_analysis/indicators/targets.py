@@ -300,7 +300,7 @@ def target_status(
 def probability_of_meeting_target(
     value_to_date: ArrayLike,
     target: ArrayLike,
-    period: str | Period | ArrayLike = "2023/24 Q1",
+    period: str | Period | ArrayLike,
     polarity: Polarity = "higher_is_better",
     unit: str = "count",
     history: pd.DataFrame | pd.Series | None = None,

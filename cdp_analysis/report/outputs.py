@@ -1,7 +1,8 @@
 """Figures and tables in a report notebook: shown to readers, saved for re-use.
 
-Call these inside a notebook run by :func:`cdp_analysis.pipeline.run_one` (the working
-directory is the run folder):
+Call these inside a notebook run by :func:`cdp_analysis.pipeline.run_one` (which sets
+``CDP_OUTPUT_DIR`` to the run folder). Outside ``cdp run`` they show and write nothing unless
+asked (a ``folder`` argument or ``CDP_OUTPUT_DIR``; see :func:`output_folder`):
 
 * :func:`show_figure` saves ``figures/<name>.svg`` and ``.png`` and displays the chart with
   its alt text: the HTML report gets an ``<img alt=...>`` holding the SVG inline (one
@@ -103,19 +104,25 @@ def disclosure_threshold(threshold: int | None = None) -> int:
     return int(threshold)
 
 
-def output_folder(folder: str | Path | None = None) -> Path:
-    """Where figures and tables go: ``folder``, else ``$CDP_OUTPUT_DIR``, else the working directory.
+def output_folder(folder: str | Path | None = None) -> Path | None:
+    """Where figures and tables are saved: ``folder``, else ``$CDP_OUTPUT_DIR``, else nowhere.
 
-    Under the batch runner the working directory is the run folder and ``CDP_OUTPUT_DIR``
-    names it too; in JupyterLab or under nbval, set ``CDP_OUTPUT_DIR`` to keep the files out
-    of the notebooks folder.
+    Under the batch runner (``cdp run``) ``CDP_OUTPUT_DIR`` names the run folder. Outside it
+    (a notebook opened in JupyterLab, papermill from a shell, nbval) nothing is written unless
+    the analyst asks, with ``folder`` or the variable (``make lab`` sets it to a scratch
+    folder): the figures and tables are shown, and ``None`` is returned.
+
+    >>> import os
+    >>> _ = os.environ.pop("CDP_OUTPUT_DIR", None)
+    >>> output_folder() is None, output_folder("run").name
+    (True, 'run')
     """
     import os
 
-    if folder is not None:
+    if folder is not None and str(folder) != "":
         return Path(folder)
-    env = os.environ.get("CDP_OUTPUT_DIR")
-    return Path(env) if env else Path.cwd()
+    env = os.environ.get("CDP_OUTPUT_DIR", "").strip()
+    return Path(env) if env else None
 
 
 def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None = None) -> None:
@@ -130,13 +137,14 @@ def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None =
     alt
         Alt text (plain English, about 300 characters at most; the chart functions write it).
     folder
-        Run folder (default: the working directory, which is the run folder under papermill).
+        Run folder (default: ``$CDP_OUTPUT_DIR``, which ``cdp run`` sets to the run folder;
+        with neither, the figure is shown and nothing is written; see :func:`output_folder`).
 
     Returns
     -------
     None
         (Nothing, so that a cell ending with the call shows only the figure.) The files are
-        ``figures/<name>.svg`` and ``figures/<name>.png`` in ``folder``.
+        ``figures/<name>.svg`` and ``figures/<name>.png`` in ``folder``, when there is one.
 
     Notes
     -----
@@ -151,21 +159,30 @@ def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None =
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt text is required: describe what the chart shows")
     root = output_folder(folder)
-    out = root / FIGURES
-    out.mkdir(parents=True, exist_ok=True)
-    svg, png = out / f"{name}.svg", out / f"{name}.png"
+    svg_kw = {"format": "svg", "bbox_inches": "tight", "pad_inches": 0.15, "metadata": {"Date": None}}
     try:
-        fig.savefig(svg, format="svg", bbox_inches="tight", pad_inches=0.15, metadata={"Date": None})
-        fig.savefig(png, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
+        if root is None:  # shown, not saved: the analyst did not ask for files
+            import io
+
+            buf = io.BytesIO()
+            fig.savefig(buf, **svg_kw)
+            svg_bytes = buf.getvalue()
+        else:
+            out = root / FIGURES
+            out.mkdir(parents=True, exist_ok=True)
+            svg, png = out / f"{name}.svg", out / f"{name}.png"
+            fig.savefig(svg, **svg_kw)
+            fig.savefig(png, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
+            svg_bytes = svg.read_bytes()
     finally:
         plt.close(fig)
     alt = " ".join(alt.split())
-    data = base64.b64encode(svg.read_bytes()).decode("ascii")
+    data = base64.b64encode(svg_bytes).decode("ascii")
     img = (f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}" '
            f'style="max-width:100%;height:auto" />')
     _display({
         "text/html": f'<div class="cdp-figure">{img}</div>',
-        "text/markdown": figure_markdown(f"{FIGURES}/{name}.png", alt),
+        **({} if root is None else {"text/markdown": figure_markdown(f"{FIGURES}/{name}.png", alt)}),
         "text/plain": f"[Figure: {alt}]",
     })
 
@@ -434,7 +451,8 @@ def show_table(
     by, totals, hide_with
         See :func:`prepare_table`.
     folder
-        Run folder (default: the working directory).
+        Run folder (default: ``$CDP_OUTPUT_DIR``; with neither, the table is shown and nothing
+        is written; see :func:`output_folder`).
 
     Returns
     -------
@@ -454,6 +472,9 @@ def show_table(
     md = table_markdown(text, title=title, source=source, notes=notes, shorthand=meta["shorthand"],
                         numeric=meta["numeric"], threshold=threshold)
     root = output_folder(folder)
+    if root is None:  # shown, not saved: the analyst did not ask for files
+        _display({"text/markdown": md, "text/plain": md})
+        return
     out = root / TABLES
     out.mkdir(parents=True, exist_ok=True)
     csv, js = out / f"{name}.csv", out / f"{name}.json"

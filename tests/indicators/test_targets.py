@@ -126,18 +126,18 @@ def test_probability_seasonal_and_money() -> None:
     rng = np.random.default_rng(7)
     share = rng.beta(113.5, 337.5, 600_000)
     total = 38 + rng.poisson(rng.gamma(38.5, 1 / share) * (1 - share))
-    got = probability_of_meeting_target(38, [130, 160], history=hist).probability
+    got = probability_of_meeting_target(38, [130, 160], "2023/24 Q1", history=hist).probability
     np.testing.assert_allclose(got, [(total >= 130).mean(), (total >= 160).mean()], atol=0.003)
 
     money = pd.DataFrame(
         {"to_date": [20_000.0, 15_000.0, 18_000.0], "full_year": [70_000.0, 68_000.0, 69_000.0]}
     )
-    proj = project_year_end(23_756, unit="currency", history=money).iloc[0]
-    at_proj = probability_of_meeting_target(23_756, proj.projection, unit="currency", history=money)
+    proj = project_year_end(23_756, "2023/24 Q1", unit="currency", history=money).iloc[0]
+    at_proj = probability_of_meeting_target(23_756, proj.projection, "2023/24 Q1", unit="currency", history=money)
     assert at_proj.probability.iloc[0] == pytest.approx(0.5, rel=REL)
-    at_lower = probability_of_meeting_target(23_756, proj.lower, unit="currency", history=money)
+    at_lower = probability_of_meeting_target(23_756, proj.lower, "2023/24 Q1", unit="currency", history=money)
     assert at_lower.probability.iloc[0] == pytest.approx(0.975, rel=1e-7)
-    nohist = probability_of_meeting_target(23_756, 90_000, unit="currency")
+    nohist = probability_of_meeting_target(23_756, 90_000, "2023/24 Q1", unit="currency")
     assert np.isnan(nohist.probability.iloc[0]) and nohist.method.iloc[0] == "run_rate (no interval)"
 
 
@@ -145,8 +145,8 @@ def test_probability_full_year_and_errors() -> None:
     r = probability_of_meeting_target([80, 80], [80, 81], "2022/23")
     assert r.probability.tolist() == [1.0, 0.0]
     with pytest.raises(CdpParameterError):
-        probability_of_meeting_target(38, 100, polarity="neutral")  # type: ignore[arg-type]
+        probability_of_meeting_target(38, 100, "2023/24 Q1", polarity="neutral")  # type: ignore[arg-type]
     with pytest.raises(CdpInputError):
-        probability_of_meeting_target([1, 2, 3], [1, 2])
+        probability_of_meeting_target([1, 2, 3], [1, 2], "2023/24 Q1")
     with pytest.raises(CdpParameterError):
         probability_of_meeting_target(38, 100, period="2023/24 Q7")
