@@ -31,6 +31,9 @@ _EXPORTS: dict[str, str] = {
     "funnel_limits": "funnels",
     "funnel_points": "funnels",
     "funnel_significance": "funnels",
+    "funnel_z_scores": "overdispersion",
+    "overdispersion": "overdispersion",
+    "overdispersed_funnel": "overdispersion",
     "quantiles": "ranking",
     # tests of change and plain-English statements
     "rate_ratio_test": "change",
