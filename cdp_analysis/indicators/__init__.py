@@ -43,6 +43,8 @@ _EXPORTS: dict[str, str] = {
     "probability_of_meeting_target": "targets",
     # disclosure control
     "suppress": "disclosure",
+    "protect": "disclosure",
+    "DisclosurePolicy": "disclosure",
     # shared confidence limits
     "byar_limits": "_limits",
     "exact_poisson_limits": "_limits",
