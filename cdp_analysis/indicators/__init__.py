@@ -49,6 +49,8 @@ _EXPORTS: dict[str, str] = {
     "target_assessment": "targets",
     # disclosure control
     "suppress": "disclosure",
+    "protect": "disclosure",
+    "DisclosurePolicy": "disclosure",
     # shared confidence limits
     "byar_limits": "_limits",
     "exact_poisson_limits": "_limits",
