@@ -1,13 +1,17 @@
 # cdp-analysis: the two commands of the README's quick start, and their parts.
 #   make report   set everything up, build the store, run the latest pan-Dorset reports
 #   make test     set up what the tests need and run the whole suite
+#   make lab      the analyst's way in: JupyterLab on notebooks/ with the kernel and the store
+#   make docs     the documentation site into docs/_build/html
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PERIOD ?=
 AREA   ?= pan-dorset
+LAB_OUTPUT ?= $(CURDIR)/scratch
+LAB_ARGS   ?=
 
-.PHONY: report test setup setup-test kernel ingest run lint clean-reports
+.PHONY: report test setup setup-test kernel ingest run lint clean-reports lab setup-lab store docs setup-docs
 
 report: setup kernel ingest run
 
@@ -23,7 +27,19 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+$(VENV)/.installed-lab: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	touch $@
+
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $@
+
 setup: $(VENV)/.installed
+
+setup-lab: $(VENV)/.installed-lab
+
+setup-docs: $(VENV)/.installed-docs
 
 setup-test: $(VENV)/.installed-test kernel
 	$(PYTHON) .ci/browser.py --install
@@ -33,6 +49,18 @@ kernel: setup
 
 ingest: setup
 	$(BIN)/cdp ingest
+
+store: setup
+	@test -f "$${CDP_DB:-data/cdp.duckdb}" || $(BIN)/cdp ingest
+
+# JupyterLab 4 on notebooks/ with the kernel "Python (cdp-analysis)"; figures and tables a
+# notebook saves go to $(LAB_OUTPUT) (CDP_OUTPUT_DIR), never into notebooks/.
+lab: setup-lab kernel store
+	@mkdir -p "$(LAB_OUTPUT)"
+	CDP_OUTPUT_DIR="$(LAB_OUTPUT)" $(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
+
+docs: setup-docs
+	$(BIN)/python -m sphinx -W --keep-going -b html -q docs docs/_build/html
 
 run: setup
 	$(BIN)/cdp run --area $(AREA) $(if $(PERIOD),--period "$(PERIOD)",)

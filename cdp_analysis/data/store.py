@@ -241,7 +241,7 @@ class Store:
         if read_only and not self.path.exists():
             raise CdpParameterError(f"the store {self.path} does not exist yet: run `cdp ingest` first")
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            config.writable_folder(self.path.parent, "store's folder")
         self.read_only = read_only
         self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
         if not read_only:

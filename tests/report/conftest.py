@@ -11,10 +11,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture
 def run_folder(tmp_path, monkeypatch):
-    """A run folder that is also the working directory (as under papermill)."""
+    """A run folder that is also the working directory and ``CDP_OUTPUT_DIR`` (as under ``cdp run``)."""
     folder = tmp_path / "run"
     folder.mkdir()
     monkeypatch.chdir(folder)
+    monkeypatch.setenv("CDP_OUTPUT_DIR", str(folder))
     return folder
 
 

@@ -50,9 +50,14 @@ def rendered(tmp_path_factory):
     run = root / "run"
     (run / "notebooks").mkdir(parents=True)
     executed = run / "notebooks" / "tiny.ipynb"
-    papermill.execute_notebook(str(src), str(executed), parameters={"area": "Dorset", "period": "2023-24"},
-                               kernel_name="cdp-analysis", language="python", cwd=str(run), progress_bar=False,
-                               log_output=False, start_timeout=120)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CDP_OUTPUT_DIR", str(run))  # as `cdp run` does: the kernel saves into the run folder
+    try:
+        papermill.execute_notebook(str(src), str(executed), parameters={"area": "Dorset", "period": "2023-24"},
+                                   kernel_name="cdp-analysis", language="python", cwd=str(run),
+                                   progress_bar=False, log_output=False, start_timeout=120)
+    finally:
+        mp.undo()
     outs = render_all(executed, run, title_stem="tiny")
     return run, outs
 
