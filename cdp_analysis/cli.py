@@ -1,18 +1,25 @@
 """The ``cdp`` command line: ``cdp ingest | run | audit | list``.
 
-Errors a user can cause (a bad file, a bad period, an unknown area) print one clear
-line and exit 2; a batch with failed runs exits 1; ``cdp audit`` exits 1 when any
-finding is an error.
+One error boundary (:func:`main`) turns any exception into one plain paragraph on
+standard error and an exit status; ``--debug`` prints the traceback as well.
+
+Exit statuses: 0 done (``cdp audit``: no error among the findings); 1 a batch with
+failed runs, or an audit with at least one error; 2 an error a user can fix (a bad file,
+period, area, option, folder or store; the message names it); 3 a fault of ours
+(``--debug`` shows where); 130 interrupted (Ctrl-C), 143 terminated.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from cdp_analysis.errors import CdpError
+from cdp_analysis.errors import CdpError, CdpParameterError, describe_exception
 
 __all__ = ["main", "build_parser", "latest_period"]
 
@@ -22,14 +29,18 @@ DEFAULT_AREA = "pan-dorset"
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cdp", description="Combating Drugs Partnership analysis: ingest data, "
                                 "run the quarterly reports, audit published figures.")
+    p.add_argument("--debug", action="store_true", help="print the traceback of an error")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="print the traceback of an error")
     sub = p.add_subparsers(dest="command", required=True)
 
-    ing = sub.add_parser("ingest", help="build or update the DuckDB store from the data folder")
+    ing = sub.add_parser("ingest", parents=[common], help="build or update the DuckDB store from the data folder")
     ing.add_argument("--data-dir", help="data folder (default: ./data)")
     ing.add_argument("--db", help="store file (default: <data>/cdp.duckdb)")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    run = sub.add_parser("run", help="run the report notebooks for areas and periods into reports/")
+    run = sub.add_parser("run", parents=[common], help="run the report notebooks for areas and periods into reports/")
     run.add_argument("--period", action="append", help="reporting period, e.g. '2023/24 Q1' (default: the latest "
                      "quarter in the returns); repeat for several")
     run.add_argument("--area", action="append", help=f"partnership id or GSS code (default: {DEFAULT_AREA}); repeat")
@@ -43,10 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="skip runs already complete")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    aud = sub.add_parser("audit", help="recompute a returns file's published figures and flag disagreements")
+    aud = sub.add_parser("audit", parents=[common], help="recompute a returns file's published figures and flag disagreements")
     aud.add_argument("file", help="returns CSV, e.g. data/returns/pan_dorset.csv")
 
-    lst = sub.add_parser("list", help="list areas, partnerships, metrics, notebooks, sources or periods")
+    lst = sub.add_parser("list", parents=[common], help="list areas, partnerships, metrics, notebooks, sources or periods")
     lst.add_argument("what", choices=["areas", "partnerships", "metrics", "notebooks", "sources", "periods"])
     lst.add_argument("--db", help="store file (for sources and periods)")
     return p
@@ -86,6 +97,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         areas += [a for a in _areas.upper_tier_areas() if a not in areas]
     if not areas:
         areas = [DEFAULT_AREA]
+    pipeline.check_workers(args.workers)
+    scheduler = pipeline.check_scheduler(args.scheduler) if args.scheduler else None
+    if args.period:  # the store is opened before any kernel starts (latest_period opens it otherwise)
+        from cdp_analysis.data.store import Store
+
+        with Store(args.db, read_only=True):
+            pass
     periods = args.period or [latest_period(args.db)]
     notebooks = args.notebook or list(pipeline.NOTEBOOKS)
     runs = pipeline.plan(periods, areas, notebooks, out=args.out, db=args.db, strict=False)
@@ -93,10 +111,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise CdpError(runs[0].error)
     executor = None
     client = None
-    if args.scheduler:
+    if scheduler:
         from distributed import Client
 
-        client = Client(args.scheduler)
+        try:
+            client = Client(scheduler, timeout="15s")
+        except (OSError, TimeoutError) as exc:
+            raise CdpParameterError(f"could not reach the Dask scheduler at {scheduler} within 15 s ({exc}); "
+                                    "is `dask scheduler` running there?") from None
         executor = client.get_executor(retries=2, pure=False)
     try:
         results = pipeline.execute(runs, executor=executor, workers=args.workers, resume=args.resume,
@@ -150,15 +172,48 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received: unwinds like Ctrl-C, so temporary folders and pools are cleaned up."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cdp`` console script."""
+    """Entry point of the ``cdp`` console script: the error boundary (see the module docstring)."""
+    import threading
+
     args = build_parser().parse_args(argv)
     handler = {"ingest": _cmd_ingest, "run": _cmd_run, "audit": _cmd_audit, "list": _cmd_list}[args.command]
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return handler(args)
-    except CdpError as exc:
-        print(f"cdp {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt as exc:
+        if args.debug:
+            traceback.print_exc()
+        term = isinstance(exc, Terminated)
+        hint = "; `cdp run --resume` finishes the rest" if args.command == "run" else ""
+        print(f"cdp {args.command}: {'terminated' if term else 'interrupted'}: nothing half-written is left{hint}",
+              file=sys.stderr)
+        return 143 if term else 130
+    except BrokenPipeError:  # `cdp list areas | head`: the reader left, nothing to say
+        try:
+            sys.stdout = open(os.devnull, "w")  # silence the flush at exit
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # the error boundary: one paragraph, never a traceback unless asked
+        if args.debug:
+            traceback.print_exc()
+        message, status = describe_exception(exc)
+        print(f"cdp {args.command}: error: {message}", file=sys.stderr)
+        return status
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

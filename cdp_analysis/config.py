@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cdp_analysis.errors import CdpParameterError
 
-__all__ = ["project_root", "data_dir", "db_path", "reports_dir", "notebooks_dir"]
+__all__ = ["project_root", "data_dir", "db_path", "reports_dir", "notebooks_dir", "writable_folder"]
 
 
 def project_root() -> Path | None:
@@ -83,3 +83,31 @@ def notebooks_dir() -> Path:
     if cwd.is_dir():
         return cwd.resolve()
     raise CdpParameterError("cannot find the notebooks folder: set CDP_NOTEBOOKS_DIR")
+
+
+def writable_folder(path: str | os.PathLike, what: str = "folder") -> Path:
+    """Create ``path`` if needed and prove a file can be written in it (made and removed).
+
+    Raises
+    ------
+    CdpParameterError
+        Naming the folder and the reason in plain words: a file standing where a folder
+        should be, no permission, a read-only or full file system.
+    """
+    import errno
+    import tempfile
+
+    root = Path(path)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".cdp-write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == errno.ENOSPC:
+            reason = "no space left on the device"
+        elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
+            blocker = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
+            reason = f"{blocker or exc.filename} is a file, not a folder"
+        raise CdpParameterError(f"the {what} {root} cannot be written: {reason}") from None
+    return root

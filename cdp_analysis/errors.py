@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["CdpError", "CdpInputError", "CdpParameterError", "CdpRunError"]
+__all__ = ["CdpError", "CdpInputError", "CdpParameterError", "CdpRunError", "describe_exception", "printable"]
 
 
 class CdpError(Exception):
@@ -104,3 +104,65 @@ class CdpParameterError(CdpError, ValueError):
 
 class CdpRunError(CdpError, RuntimeError):
     """A batch run, notebook execution or rendering step failed."""
+
+
+# --------------------------------------------------------------------------- for people
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
+_CONTROL.update({c: f"\\x{c:02x}" for c in range(0x80, 0xA0)})
+_CONTROL.update({0x200E: "\\u200e", 0x200F: "\\u200f", 0x202A: "\\u202a", 0x202B: "\\u202b", 0x202C: "\\u202c",
+                 0x202D: "\\u202d", 0x202E: "\\u202e", 0x2066: "\\u2066", 0x2067: "\\u2067", 0x2068: "\\u2068",
+                 0x2069: "\\u2069"})
+
+
+def printable(text: object, *, newlines: bool = True) -> str:
+    """``text`` with control characters shown as escapes, safe to print to a terminal.
+
+    Terminal escape sequences (``ESC [ ...``), carriage returns, backspaces, C1 controls
+    and the Unicode bidirectional overrides in an input cell could rewrite or hide what a
+    terminal shows; each becomes a visible ``\\xNN``/``\\uNNNN`` escape. Tabs are kept;
+    newlines are kept when ``newlines`` (a message of several lines), else escaped.
+
+    Examples
+    --------
+    >>> printable("note\\x1b[31m red\\r")
+    'note\\\\x1b[31m red\\\\x0d'
+    >>> printable("a\\nb", newlines=False)
+    'a\\\\x0ab'
+    """
+    table = dict(_CONTROL)
+    table[0x0D] = "\\x0d"
+    if not newlines:
+        table[0x0A] = "\\x0a"
+    return str(text).translate(table)
+
+
+def describe_exception(exc: BaseException) -> tuple[str, int]:
+    """One plain paragraph about an exception and the exit status it deserves.
+
+    Our own errors (:class:`CdpError`) speak for themselves (status 2). Errors of the
+    machine a user can fix are named in plain words (status 2): a file or folder that is
+    missing, not writable or not what it should be (:class:`OSError`), a store file
+    DuckDB cannot open, a full disk. Anything else is a fault of ours (status 3) and says
+    how to see the traceback.
+    """
+    import errno as _errno
+
+    if isinstance(exc, CdpError):
+        return printable(str(exc)), 2
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else None
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if exc.errno == _errno.ENOSPC:
+            reason = "no space left on the device (free some space or write elsewhere)"
+        elif exc.errno in (_errno.EACCES, _errno.EPERM, _errno.EROFS):
+            reason += " (check the folder's permissions, or choose another with the option or setting for it)"
+        text = f"{where}: {reason}" if where is not None else reason
+        return printable(text), 2
+    module = type(exc).__module__ or ""
+    if module.startswith("duckdb") or module == "_duckdb":
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return printable(f"the store could not be used ({first}); check that --db names a store written by "
+                         "`cdp ingest`, or rebuild it with `cdp ingest`"), 2
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return printable(f"unexpected {type(exc).__name__}" + (f": {text}" if text else "")
+                     + " (a fault in cdp-analysis: rerun with --debug for the traceback and report it)"), 3

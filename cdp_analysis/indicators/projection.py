@@ -290,6 +290,38 @@ def _bnb_cdf(x: NDArray, r: NDArray, a: NDArray, b: NDArray) -> NDArray:
 
 
 # ---------------------------------------------------------------------------- projection
+_YEAR_START = {"financial": "April", "calendar": "January"}
+
+
+def _check_year_to_date(period: Period, basis: YearBasis) -> None:
+    """Refuse a month range that does not start the year of ``basis`` (it is not a year to date).
+
+    ``"2023-01..2023-03"`` on the financial basis would otherwise be read as the months to
+    date of 2022/23 (a whole year, April to March) and "projected" to itself.
+    """
+    if basis not in _YEAR_START:
+        raise CdpParameterError(f"year_basis must be 'financial' or 'calendar', not {basis!r}")
+    if period.kind != "month_range":
+        return
+    other: YearBasis = "calendar" if basis == "financial" else "financial"
+    try:
+        year = period.containing_year(basis)
+    except CdpParameterError:
+        year = None
+    if year is not None and period.first == year.first:
+        return
+    first_month = period.start.strftime("%B")
+    fix = (
+        f"pass year_basis={other!r} if these months are the {other} year to date"
+        if first_month == _YEAR_START[other]
+        else f"give the total from {_YEAR_START[basis]} with the period ending {period.months[-1]!r}"
+    )
+    raise CdpParameterError(
+        f"period {str(period)!r} starts in {first_month}, but a {basis} year starts in {_YEAR_START[basis]}: "
+        f"value_to_date must be the total from the start of the {basis} year to the end of the period; {fix}"
+    )
+
+
 def _project(
     value_to_date: ArrayLike,
     period: str | Period | ArrayLike,
@@ -315,6 +347,8 @@ def _project(
         if len(periods) != len(x):
             raise CdpParameterError(f"{len(periods)} periods given for {len(x)} values")
     parsed = [Period.parse(p) for p in periods]
+    for p in dict.fromkeys(parsed):
+        _check_year_to_date(p, year_basis)
     n = len(x)
     frac = np.array([p.fraction_elapsed(year_basis) for p in parsed])
     year = [str(p.containing_year(year_basis)) for p in parsed]
@@ -453,7 +487,7 @@ def _project(
 
 def project_year_end(
     value_to_date: ArrayLike,
-    period: str | Period | ArrayLike = "2023/24 Q1",
+    period: str | Period | ArrayLike,
     unit: str = "count",
     history: pd.DataFrame | pd.Series | None = None,
     confidence: float = 0.95,
@@ -471,7 +505,9 @@ def project_year_end(
         counts.
     period
         Period label(s) whose end is "now": ``"2023/24 Q1"``, ``"2023-06"``,
-        ``"2023-01..2023-06"``. One label for all values, or one per value.
+        ``"2023-01..2023-06"``. One label for all values, or one per value. Required: there
+        is no default period. A month range must start the year of ``year_basis`` (it is the
+        year to date).
     unit
         ``"count"`` (default), ``"currency"``/``"money"``, ``"rate"`` or ``"other"``;
         ``"percent"`` is refused (not cumulative).
@@ -499,8 +535,9 @@ def project_year_end(
     Raises
     ------
     CdpParameterError
-        A bad period label, a period not inside one year of ``year_basis``, an unknown unit or a
-        percentage.
+        A bad period label, a period not inside one year of ``year_basis``, a month range that
+        does not start the year of ``year_basis`` (``"2023-01..2023-03"`` with the financial
+        basis: the message names ``year_basis="calendar"``), an unknown unit or a percentage.
     CdpInputError
         Negative, missing or fractional (for counts) values; unusable history.
 

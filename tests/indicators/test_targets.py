@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cdp_analysis import indicators as ind
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators import (
     probability_of_meeting_target,
@@ -126,18 +127,18 @@ def test_probability_seasonal_and_money() -> None:
     rng = np.random.default_rng(7)
     share = rng.beta(113.5, 337.5, 600_000)
     total = 38 + rng.poisson(rng.gamma(38.5, 1 / share) * (1 - share))
-    got = probability_of_meeting_target(38, [130, 160], history=hist).probability
+    got = probability_of_meeting_target(38, [130, 160], "2023/24 Q1", history=hist).probability
     np.testing.assert_allclose(got, [(total >= 130).mean(), (total >= 160).mean()], atol=0.003)
 
     money = pd.DataFrame(
         {"to_date": [20_000.0, 15_000.0, 18_000.0], "full_year": [70_000.0, 68_000.0, 69_000.0]}
     )
-    proj = project_year_end(23_756, unit="currency", history=money).iloc[0]
-    at_proj = probability_of_meeting_target(23_756, proj.projection, unit="currency", history=money)
+    proj = project_year_end(23_756, "2023/24 Q1", unit="currency", history=money).iloc[0]
+    at_proj = probability_of_meeting_target(23_756, proj.projection, "2023/24 Q1", unit="currency", history=money)
     assert at_proj.probability.iloc[0] == pytest.approx(0.5, rel=REL)
-    at_lower = probability_of_meeting_target(23_756, proj.lower, unit="currency", history=money)
+    at_lower = probability_of_meeting_target(23_756, proj.lower, "2023/24 Q1", unit="currency", history=money)
     assert at_lower.probability.iloc[0] == pytest.approx(0.975, rel=1e-7)
-    nohist = probability_of_meeting_target(23_756, 90_000, unit="currency")
+    nohist = probability_of_meeting_target(23_756, 90_000, "2023/24 Q1", unit="currency")
     assert np.isnan(nohist.probability.iloc[0]) and nohist.method.iloc[0] == "run_rate (no interval)"
 
 
@@ -145,8 +146,26 @@ def test_probability_full_year_and_errors() -> None:
     r = probability_of_meeting_target([80, 80], [80, 81], "2022/23")
     assert r.probability.tolist() == [1.0, 0.0]
     with pytest.raises(CdpParameterError):
-        probability_of_meeting_target(38, 100, polarity="neutral")  # type: ignore[arg-type]
+        probability_of_meeting_target(38, 100, "2023/24 Q1", polarity="neutral")  # type: ignore[arg-type]
     with pytest.raises(CdpInputError):
-        probability_of_meeting_target([1, 2, 3], [1, 2])
+        probability_of_meeting_target([1, 2, 3], [1, 2], "2023/24 Q1")
     with pytest.raises(CdpParameterError):
         probability_of_meeting_target(38, 100, period="2023/24 Q7")
+
+
+def test_status_is_shown_beside_its_probability():
+    # #17 item 5: a target with a 95% chance of being met is "at risk" by the range rule;
+    # the label must carry the chance so a board is not misled either way
+    r = ind.target_assessment([259, 259, 38], [950, 1200, 100], "2023/24 Q1")
+    assert r["status"].tolist() == ["at risk", "off track", "on track"]
+    # independent Monte Carlo of the gamma-Poisson year end (Jeffreys posterior, remainder Poisson)
+    rng = np.random.default_rng(5)
+    lam = rng.gamma(259 + 0.5, 1 / 0.25, size=400_000)  # annual rate given 259 in a quarter
+    year_end = 259 + rng.poisson(lam * 0.75)
+    assert r["probability"].iloc[0] == pytest.approx((year_end >= 950).mean(), abs=0.003)
+    assert r["label"].iloc[0] == "at risk: 95% chance of meeting the target"
+    assert r["label"].iloc[1].startswith("off track: less than 1% chance")
+    assert r["label"].iloc[2] == "on track: more than 99% chance of meeting the target"
+    assert all("chance of meeting the target is the share" in rule for rule in r["rule"])
+    low = ind.target_assessment(20, 200, "2023/24 Q1", polarity="lower_is_better").iloc[0]
+    assert low["status"] == "on track" and low["label"].startswith("on track: ")
