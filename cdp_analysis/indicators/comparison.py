@@ -160,17 +160,47 @@ def compare(
     return out
 
 
-def _period_order(labels: pd.Series) -> np.ndarray:
-    """Sort codes of period labels: by start date when every label parses, else lexically."""
+def _period_bounds(labels: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """First and last month ordinals of each period label, or None when any label is not a period."""
+    from cdp_analysis.periods import Period
+
     codes, uniques = pd.factorize(labels, use_na_sentinel=False)
     try:
-        from cdp_analysis.periods import Period
+        parsed = [Period.parse(str(u)) for u in uniques]
+    except Exception:  # not all labels are DESIGN section 3 labels: order them as text, equally spaced
+        return None
+    first = np.array([p.first for p in parsed], dtype=np.int64)
+    last = np.array([p.last for p in parsed], dtype=np.int64)
+    return first[codes], last[codes]
 
-        keys = [Period.parse(str(u)).start for u in uniques]
-        rank = np.argsort(np.argsort(np.array(keys, dtype="datetime64[D]"), kind="stable"), kind="stable")
-    except Exception:  # not all labels are Period labels: order them as text/numbers
-        rank = np.argsort(np.argsort(pd.Index(uniques).astype(str), kind="stable"), kind="stable")
+
+def _text_order(labels: pd.Series) -> np.ndarray:
+    """Rank of each label as text (labels that are not periods), 0 = earliest."""
+    codes, uniques = pd.factorize(labels, use_na_sentinel=False)
+    rank = np.argsort(np.argsort(pd.Index(uniques).astype(str), kind="stable"), kind="stable")
     return rank[codes]
+
+
+def _chain(rows: np.ndarray, first: np.ndarray, last: np.ndarray, k: int) -> tuple[list[int], bool]:
+    """The latest ``k`` consecutive, non-overlapping periods among ``rows`` (oldest first).
+
+    Starting from the latest period, each earlier one must end the month before the next
+    starts and be as long; a missing one ends the run. Returns the rows and whether periods
+    were skipped because they overlap the ones chosen (rolling pools).
+    """
+    latest = rows[np.lexsort((first[rows], last[rows]))[-1]]
+    length = last[latest] - first[latest]
+    by_last = {int(last[r]): r for r in rows if last[r] - first[r] == length}
+    chain = [int(latest)]
+    while len(chain) < k:
+        prev = by_last.get(int(first[chain[-1]]) - 1)
+        if prev is None:
+            break
+        chain.append(int(prev))
+    f, la = first[rows], last[rows]
+    order = np.argsort(f, kind="stable")
+    overlapping = bool(np.any(f[order][1:] <= la[order][:-1]))
+    return chain[::-1], overlapping
 
 
 def _wls(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,11 +240,24 @@ def recent_trend(
     polarity: str = "neutral",
     points: int = 5,
     threshold: float = TREND_THRESHOLD,
+    count: str | None = None,
 ) -> pd.DataFrame:
-    """Fingertips' recent trend of the latest ``points`` (5) values of each series.
+    """Fingertips' recent trend of the latest ``points`` (5) consecutive periods of each series.
 
-    The latest 5 periods of each group are tested for a linear trend over time
-    (scores :math:`t = 0..4`, one per period, equally spaced):
+    **Which points.** The latest ``points`` periods that follow one another without a gap
+    and without overlapping: starting from the latest period, each earlier one must end
+    the month before the next starts and be as long. Rolling pools that share years
+    (``2015-2017``, ``2016-2018``, ...) are therefore never tested together: from a series
+    of them the non-overlapping pools ``2007-2009`` ... ``2019-2021`` are used (consecutive
+    pools share two thirds of their deaths, so testing them as independent points
+    inflates the false-positive rate about fourfold). A period with no figure (missing or
+    suppressed) ends the run, as Fingertips requires an unbroken run of valid values.
+    Periods with a zero count are kept.
+
+    **Time in real units.** Each point sits at the middle of its period, in years, so the
+    slope is per year (non-overlapping 3-year pools are 3 years apart).
+
+    **The test**, with :math:`t_i` the times:
 
     * proportions (``numerator`` and ``denominator`` given): the chi-square test for
       linear trend in proportions, :math:`\\chi^2 = T^2 / (\\bar p(1-\\bar p) S_{tt})`
@@ -224,15 +267,13 @@ def recent_trend(
       with :math:`SE_i = (\\text{upper}_i - \\text{lower}_i)/(2 \\times 1.959964)` from
       the 95% limits, :math:`\\chi^2 = b^2 / \\mathrm{var}(b)`.
 
-    The proportion statistic is the score (Cochran-Armitage) test of the slope of a
-    logistic regression of the proportion on time; an implementation that fits the
-    logistic regression and uses its Wald or likelihood-ratio statistic agrees
-    asymptotically but can differ for series close to the threshold. Periods are taken
-    as equally spaced (consecutive years, as Fingertips requires).
-
     A trend is significant when :math:`\\chi^2 > 9.5495` (the 99.8% point of
-    :math:`\\chi^2_1`) **and** the slope keeps its sign when each of the 5 points is
-    dropped in turn. Fewer than 5 points: ``"cannot be calculated"``.
+    :math:`\\chi^2_1`) **and** the slope keeps its sign when each point is dropped in turn.
+
+    **Small numbers** (:mod:`cdp_analysis.indicators.small_numbers`): "cannot be
+    calculated" when there are fewer than ``points`` such periods, or, when the counts are
+    known (``numerator``, or ``count`` for the regression method), fewer than 10 events in
+    total over them. ``reason`` says which.
 
     Parameters
     ----------
@@ -241,7 +282,8 @@ def recent_trend(
     value, lower, upper : str
         Value and 95% limit columns (regression method).
     period : str, default "period"
-        Period labels; ordered by start date when they are DESIGN §3 labels, else as text.
+        Period labels (DESIGN §3). Labels that are not periods are ordered as text and
+        taken as equally spaced, one unit apart (``slope`` is then per period).
     by : str or sequence of str, optional
         Series identifiers (e.g. ``"area_code"``).
     numerator, denominator : str, optional
@@ -252,21 +294,25 @@ def recent_trend(
         Number of latest points used (and required).
     threshold : float, default 9.5495
         Chi-square threshold.
+    count : str, optional
+        Event counts behind each value (regression method), for the small-number rule.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group: ``by`` columns, ``n_points``, ``from_period``,
-        ``to_period``, ``slope`` (value units per period; a fraction of 1 for
-        proportions), ``chi_square``, ``trend`` (``"increasing"``, ``"decreasing"``,
-        ``"no significant change"``, ``"cannot be calculated"``), ``label`` (e.g.
-        ``"increasing and getting worse"``) and ``method``.
+        One row per group: ``by`` columns, ``n_points`` (consecutive periods available,
+        at most ``points``), ``from_period``, ``to_period``, ``slope`` (value units per
+        year; a fraction of 1 per year for proportions), ``chi_square``, ``trend``
+        (``"increasing"``, ``"decreasing"``, ``"no significant change"``, ``"cannot be
+        calculated"``), ``label`` (e.g. ``"increasing and getting worse"``), ``reason``
+        (why it cannot be calculated, else empty) and ``method``.
 
     References
     ----------
     OHID, Fingertips technical guidance: recent trends (chi-squared test for trend over
-    the five most recent points, 99.8% level). Altman DG (1991). Practical Statistics
-    for Medical Research, §10.7.4 (chi-squared test for trend in proportions).
+    the five most recent points, 99.8% level; single-year periods; an unbroken run of
+    valid values). Altman DG (1991). Practical Statistics for Medical Research, §10.7.4
+    (chi-squared test for trend in proportions).
 
     Examples
     --------
@@ -277,72 +323,115 @@ def recent_trend(
     >>> out = ind.recent_trend(df, numerator="x", denominator="n", polarity="higher_is_better")
     >>> out[["trend", "label"]].iloc[0].tolist()
     ['increasing', 'increasing and getting better']
+
+    Too few deaths for a trend (Rutland's latest five years):
+
+    >>> d = pd.DataFrame({"period": [str(y) for y in range(2016, 2021)], "value": [3, 1, 0, 0, 0]})
+    >>> lims = ind.poisson_limits(d["value"].to_numpy(float))
+    >>> d["lower_95"], d["upper_95"] = lims[0], lims[1]
+    >>> r = ind.recent_trend(d, count="value").iloc[0]
+    >>> r["trend"], r["reason"]
+    ('cannot be calculated', 'fewer than 10 events in total in 2016 to 2020')
     """
+    from cdp_analysis.indicators.small_numbers import MIN_EVENTS
+
     _check_polarity(polarity)
     by_cols = as_list(by)
     is_prop = numerator is not None or denominator is not None
     if is_prop and (numerator is None or denominator is None):
         raise CdpParameterError("give both numerator and denominator for the proportion trend test")
     cols = [period, *by_cols] + ([numerator, denominator] if is_prop else [value, lower, upper])
-    check_frame(df, cols)
+    if count is not None and not is_prop:
+        cols.append(count)
+    check_frame(df, list(dict.fromkeys(cols)))
     if is_prop:
-        a = numeric(df, numerator)
-        b = numeric(df, denominator, strictly_positive=True)
+        a = numeric(df, numerator, allow_nan=True)
+        b = numeric(df, denominator, strictly_positive=True, allow_nan=True)
         if (a > b).any():
             raise CdpInputError("numerator is above its denominator", row=list(df.index[a > b]), column=numerator)
+        events = a
     else:
         a = numeric(df, value, minimum=None, allow_nan=True)
         lo = numeric(df, lower, minimum=None, allow_nan=True)
         hi = numeric(df, upper, minimum=None, allow_nan=True)
         b = (hi - lo) / (2 * 1.959963984540054)
+        events = numeric(df, count, allow_nan=True) if count is not None else None
     groups = group_rows(df, by_cols)
-    porder = _period_order(df[period])
-    order = np.lexsort((porder, groups.codes))
+    bounds = _period_bounds(df[period])
+    if bounds is None:
+        rank = _text_order(df[period])
+        first, last = rank.astype(np.int64), rank.astype(np.int64)
+        months_per_unit = 1.0
+    else:
+        first, last = bounds
+        months_per_unit = 12.0
+    order = np.lexsort((first, last, groups.codes))
     g_sorted = groups.codes[order]
-    p_sorted = porder[order]
+    key = np.stack([first[order], last[order]])
     dup = np.zeros(len(order), dtype=bool)
-    dup[1:] = (g_sorted[1:] == g_sorted[:-1]) & (p_sorted[1:] == p_sorted[:-1])
+    dup[1:] = (g_sorted[1:] == g_sorted[:-1]) & (key[:, 1:] == key[:, :-1]).all(0)
     if dup.any():
         dup_rows = np.zeros(len(order), dtype=bool)
         dup_rows[order[dup]] = True
         dup_rows[order[np.flatnonzero(dup) - 1]] = True
         raise CdpInputError("period repeated within a series", row=list(df.index[dup_rows]), column=period)
     G, k = groups.n, points
-    count = np.bincount(groups.codes, minlength=G)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]])
-    pos_from_end = count[g_sorted] - (np.arange(len(order)) - start[g_sorted])  # 1 = latest
-    keep = pos_from_end <= k
-    col = k - pos_from_end[keep]
+    labels = df[period].to_numpy()
     A = np.full((G, k), np.nan)
     B = np.full((G, k), np.nan)
-    A[g_sorted[keep], col] = a[order][keep]
-    B[g_sorted[keep], col] = b[order][keep]
-    periods = df[period].to_numpy()[order][keep]
+    T = np.tile(np.arange(k, dtype=float), (G, 1))
+    E = np.full((G, k), np.nan)
+    n_points = np.zeros(G, dtype=int)
     first_p = np.full(G, None, dtype=object)
     last_p = np.full(G, None, dtype=object)
-    gk = g_sorted[keep]
-    last_p[gk[col == k - 1]] = periods[col == k - 1]
-    # earliest of the points used
-    first_idx = np.full(G, -1)
-    np.maximum.at(first_idx, gk, -col)  # smallest col per group
-    for_first = col == -first_idx[gk]
-    first_p[gk[for_first]] = periods[for_first]
-
-    t = np.arange(k, dtype=float)
-    usable = (count >= k) & np.isfinite(A).all(1) & np.isfinite(B).all(1)
+    reason = np.full(G, "", dtype=object)
+    bounds_g = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1], True])
+    for s0, s1 in zip(bounds_g[:-1], bounds_g[1:], strict=True):
+        g = g_sorted[s0]
+        rows = order[s0:s1]
+        chain, overlapping = _chain(rows, first, last, k)
+        # a period without a figure ends the run (Fingertips: an unbroken run of valid values)
+        valid = np.isfinite(a[chain]) & np.isfinite(b[chain])
+        if events is not None:
+            valid &= np.isfinite(events[chain])
+        run = len(chain) - (np.flatnonzero(~valid)[-1] + 1 if (~valid).any() else 0)
+        chain = chain[len(chain) - run:]
+        n_points[g] = run
+        if run:
+            first_p[g], last_p[g] = labels[chain[0]], labels[chain[-1]]
+        if run < k:
+            kind = "consecutive non-overlapping periods" if overlapping else "consecutive periods"
+            reason[g] = f"only {run} {kind} with a figure ({k} needed)"
+            continue
+        A[g], B[g] = a[chain], b[chain]
+        T[g] = (first[chain] + last[chain]) / 2.0 / months_per_unit
+        if events is not None:
+            E[g] = events[chain]
+    usable = reason == ""
     if not is_prop:
-        usable &= (B > 0).all(1)
+        no_se = usable & ~(B > 0).all(1)
+        reason[no_se] = "a period has no confidence interval"
+        usable &= ~no_se
+    if events is not None:
+        few = usable & ~(np.nansum(E, 1) >= MIN_EVENTS)
+        for g in np.flatnonzero(few):
+            reason[g] = f"fewer than {MIN_EVENTS} events in total in {first_p[g]} to {last_p[g]}"
+        usable &= ~few
     A0 = np.where(usable[:, None], A, 0.5)
     B0 = np.where(usable[:, None], B, 1.0)
+    T0 = T - T.mean(1, keepdims=True)  # centred: the slope is unchanged, the sums are better conditioned
     drop = 1.0 - np.eye(k)  # leave-one-out masks
     with np.errstate(divide="ignore", invalid="ignore"):
         if is_prop:
-            slope, chi = _chi_trend(t, A0, B0)
-            s_loo, _ = _chi_trend(t, A0[:, None, :] * drop, B0[:, None, :] * drop)
+            slope, chi = _chi_trend(T0, A0, B0)
+            s_loo, _ = _chi_trend(T0[:, None, :], A0[:, None, :] * drop, B0[:, None, :] * drop)
         else:
             w = 1.0 / (B0 * B0)
-            slope, chi = _wls(t, A0, w)
-            s_loo, _ = _wls(t, A0[:, None, :], w[:, None, :] * drop)
+            slope, chi = _wls(T0, A0, w)
+            s_loo, _ = _wls(T0[:, None, :], A0[:, None, :], w[:, None, :] * drop)
+    no_var = usable & ~np.isfinite(chi)
+    reason[no_var] = "no variation to test (every period the same proportion of 0 or 1)"
+    usable &= ~no_var
     stable = (np.sign(s_loo) == np.sign(slope)[:, None]).all(1) & (slope != 0)
     significant = usable & (chi > threshold) & stable
     trend = np.where(
@@ -354,17 +443,17 @@ def recent_trend(
     if polarity != "neutral":
         good_up = polarity == "higher_is_better"
         better = (slope > 0) == good_up
-        sig = trend != "no significant change"
-        sig &= trend != "cannot be calculated"
+        sig = significant
         label[sig & better] = trend[sig & better] + " and getting better"
         label[sig & ~better] = trend[sig & ~better] + " and getting worse"
     out = groups.keys.copy()
-    out["n_points"] = np.minimum(count, k)
+    out["n_points"] = n_points
     out["from_period"] = first_p
     out["to_period"] = last_p
     out["slope"] = np.where(usable, slope, np.nan)
     out["chi_square"] = np.where(usable, chi, np.nan)
     out["trend"] = trend
     out["label"] = label
+    out["reason"] = reason
     out["method"] = "chi-square test for trend" if is_prop else "weighted regression"
     return out

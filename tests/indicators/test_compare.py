@@ -138,3 +138,49 @@ def test_compare_is_the_function_whatever_the_import_order():
     assert module.compare(df, 0.5)["comparison"].tolist() == ["higher"]
     importlib.import_module("cdp_analysis.indicators.ranking")
     assert ind.quantiles(pd.DataFrame({"v": [1.0, 2.0]}), "v", nquantiles=2)["quantile"].tolist() == [2, 1]
+
+
+def _counts_frame(periods, counts):
+    lo, hi, _ = ind.poisson_limits(np.asarray(counts, dtype=float))
+    return pd.DataFrame({"period": periods, "value": np.asarray(counts, dtype=float), "lower_95": lo, "upper_95": hi})
+
+
+def test_gaps_end_the_run_and_zeros_are_kept():
+    # Rutland's non-zero years (#17 item 3): not five consecutive periods, so no trend
+    gappy = _counts_frame(["2006", "2011", "2014", "2015", "2020"], [2, 1, 1, 1, 1])
+    r = ind.recent_trend(gappy, count="value").iloc[0]
+    assert r["trend"] == "cannot be calculated" and r["n_points"] == 1
+    assert r["reason"] == "only 1 consecutive periods with a figure (5 needed)"
+    # the series 9, 8, 6, 5, 4, 3, 1, 0, 0, 0 (2011-2020): the latest five years are 2016-2020, zeros included
+    full = _counts_frame([str(y) for y in range(2011, 2021)], [9, 8, 6, 5, 4, 3, 1, 0, 0, 0])
+    r = ind.recent_trend(full, count="value").iloc[0]
+    assert (r["from_period"], r["to_period"]) == ("2016", "2020")
+    assert r["trend"] == "cannot be calculated"
+    assert r["reason"] == "fewer than 10 events in total in 2016 to 2020"
+    # a missing (suppressed) latest figure ends the run: nothing to test
+    hidden = full.assign(value=full["value"].where(full["period"] != "2020"))
+    assert ind.recent_trend(hidden).iloc[0]["n_points"] == 0
+
+
+def test_slope_is_per_year_and_pools_never_overlap():
+    # rolling 3-year pools 2005-2007 ... 2017-2019: the five non-overlapping ones are used,
+    # three years apart, and the slope is per year (hand calculation below)
+    starts = list(range(2005, 2018))
+    values = [10.0 + 0.5 * (s - 2005) for s in starts]
+    se = 0.4
+    df = pd.DataFrame({"period": [f"{s}-{s + 2}" for s in starts], "value": values,
+                       "lower_95": [v - Z95 * se for v in values], "upper_95": [v + Z95 * se for v in values]})
+    r = ind.recent_trend(df).iloc[0]
+    assert (r["from_period"], r["to_period"]) == ("2005-2007", "2017-2019")
+    assert r["slope"] == pytest.approx(0.5, rel=1e-9)  # 1.5 per pool, pools 3 years apart
+    used = [v for s, v in zip(starts, values, strict=True) if (s - 2005) % 3 == 0]
+    t = [s + 1.5 for s in starts if (s - 2005) % 3 == 0]  # mid-points in years
+    tb = sum(t) / 5
+    sxx = sum((ti - tb) ** 2 for ti in t) / se**2
+    b = sum((ti - tb) * yi for ti, yi in zip(t, used, strict=True)) / se**2 / sxx
+    assert r["chi_square"] == pytest.approx(b * b * sxx, rel=1e-9)
+    # a run of overlapping pools too short for five non-overlapping ones cannot be calculated
+    short = df.iloc[-9:]
+    r = ind.recent_trend(short).iloc[0]
+    assert r["trend"] == "cannot be calculated"
+    assert r["reason"] == "only 3 consecutive non-overlapping periods with a figure (5 needed)"
