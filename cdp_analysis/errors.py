@@ -74,7 +74,46 @@ class CdpInputError(CdpError, ValueError):
         self.column = column
         self.expected = expected
         self.value = value
+        self.problems: list[CdpInputError] = [self]
         super().__init__(self._render())
+
+    @classmethod
+    def combine(cls, problems: list[CdpInputError], limit: int = 10) -> CdpInputError:
+        """One error for several problems of one file: the first's place, the others listed after it.
+
+        ``problems`` of the result holds them all, so a program can show each.
+
+        Examples
+        --------
+        >>> a = CdpInputError("not a number", file="r.csv", row=3, column="value", value="n/a")
+        >>> b = CdpInputError("unknown status code", file="r.csv", row=5, column="status", value="q")
+        >>> err = CdpInputError.combine([a, b])
+        >>> print(err)
+        r.csv, row 3, column 'value': not a number (found 'n/a'); 1 more problem: row 5, column 'status': unknown status code (found 'q')
+        >>> (err.row, len(err.problems))
+        (3, 2)
+        """
+        first = problems[0]
+        err = cls(first.message, file=first.file, sheet=first.sheet, row=first.row, column=first.column,
+                  expected=first.expected, value=first.value)
+        err.problems = list(problems)
+        if len(problems) > 1:
+            rest = []
+            for p in problems[1 : limit + 1]:
+                q = cls(p.message, sheet=p.sheet if p.sheet != first.sheet else None, row=p.row, column=p.column,
+                        expected=p.expected, value=p.value)
+                if p.file != first.file:
+                    q = p
+                rest.append(str(q))
+            more = len(problems) - 1
+            text = f"{err._render()}; {more} more problem{'s' if more > 1 else ''}: " + "; ".join(rest)
+            if more > limit:
+                text += f"; ... ({more - limit} not shown)"
+            err.args = (text,)
+        return err
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self._render()
 
     def _render(self) -> str:
         where = []
