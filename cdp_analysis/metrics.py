@@ -91,12 +91,14 @@ class Metric:
 
 
 def _read_catalogue(path: Path) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in METRIC_COLUMNS if c not in df.columns]
-    if missing:
-        raise CdpInputError(f"metric catalogue lacks columns {missing}", file=path,
-                            expected=f"columns {list(METRIC_COLUMNS)}")
-    df = df[list(METRIC_COLUMNS)]
+    from cdp_analysis.data.csvfile import read_table
+
+    df = read_table(path, list(METRIC_COLUMNS))  # strict: every column present, every row complete
+    empty = df["metric_id"].str.strip().eq("")
+    if empty.any():
+        i = int(empty.to_numpy().nonzero()[0][0])
+        raise CdpInputError("empty metric_id", file=path, row=i + 2, column="metric_id",
+                            expected="a metric_id on every row")
     for col, allowed in _ALLOWED.items():
         bad = ~df[col].isin(allowed)
         if bad.any():

@@ -142,9 +142,25 @@ def _read_population(path: Path) -> pd.DataFrame:
 
 
 def _read_reference(path: Path) -> pd.DataFrame:
-    import pandas as pd
+    """A reference table of the data folder, validated as the library validates its own copy.
 
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    ``areas.csv`` (codes unique), ``partnerships.csv`` (members and forces in the
+    ``areas.csv`` beside it, or the packaged one) and ``metrics.csv`` (allowed units,
+    polarities, bases; ids unique) are read strictly: a file cut mid-row or with a replaced
+    header is refused, naming the row and column.
+    """
+    from cdp_analysis import areas, metrics
+    from cdp_analysis.data.csvfile import read_table
+    from cdp_analysis.reference import reference_path
+
+    if path.name == "areas.csv":
+        areas._areas_at.__wrapped__(str(path))
+    elif path.name == "partnerships.csv":
+        beside = path.with_name("areas.csv")
+        areas._partnerships_at.__wrapped__(str(path), str(beside if beside.is_file() else reference_path("areas.csv")))
+    elif path.name == "metrics.csv":
+        metrics._read_catalogue(path)
+    return read_table(path)
 
 
 CORE_SPECS: list[SourceSpec] = [
