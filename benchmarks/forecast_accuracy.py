@@ -122,6 +122,23 @@ def load_population() -> dict[str, pd.Series]:
 _POP: dict[str, pd.Series] | None = None
 
 
+def _glm_test_noise(y, h, e):
+    """The GLM before #17 item 4: Poisson noise unless the dispersion is significantly above 1."""
+    from cdp_analysis.models.counts import forecast_counts
+
+    return forecast_counts(y, h, e, window=10, n_draws=2000, seed=0, noise="test", name="glm_test_noise")
+
+
+#: Variants scored beside the registry's candidates (never chosen by auto).
+EXTRA = {"glm_test_noise": _glm_test_noise}
+NOISE_TEXT = (
+    "`glm` draws negative-binomial noise (variance phi x mean) whenever the estimated dispersion phi "
+    "exceeds 1 (#17 item 4); `glm_test_noise` is the same GLM with the earlier rule (negative-binomial "
+    "noise only when phi is significantly above 1 by the Pearson chi-squared test at 5%, Poisson "
+    "otherwise), scored on the same checks to show the change."
+)
+
+
 def _one(item: tuple[tuple[str, str], pd.Series]) -> pd.DataFrame | str:
     (metric, area), s = item
     exposure = None
@@ -131,7 +148,7 @@ def _one(item: tuple[tuple[str, str], pd.Series]) -> pd.DataFrame | str:
         s = s.loc[[str(y) for y in OFFSET_YEARS]]
         exposure = _POP[area]
     try:
-        bt = backtest(s, kind="count", exposure=exposure, series_id=f"{metric}:{area}")
+        bt = backtest(s, kind="count", exposure=exposure, series_id=f"{metric}:{area}", extra=EXTRA)
     except CdpInputError as exc:
         return f"{metric}:{area}: {exc}"
     return bt.assign(measure=metric, area_code=area)
@@ -223,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         f"MASE {auto['mase']:.3f} below naive ({overall.loc['naive', 'mase']:.3f}) and drift "
         f"({overall.loc['drift', 'mase']:.3f}): **{ok_mase}**.",
     ]
+    g, old = overall.loc["glm"], overall.loc["glm_test_noise"]
+    md += ["", NOISE_TEXT + f" Change: 80% coverage {old['coverage_80']:.3f} -> {g['coverage_80']:.3f}, 95% "
+           f"coverage {old['coverage_95']:.3f} -> {g['coverage_95']:.3f}, MSIS {old['msis_95']:.2f} -> "
+           f"{g['msis_95']:.2f}, MASE {old['mase']:.3f} -> {g['mase']:.3f}."]
     md += ["", HISTORY]
     if excluded:
         md += ["", "Excluded: " + "; ".join(excluded)]

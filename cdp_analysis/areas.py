@@ -108,12 +108,17 @@ class Area:
 
 # ---------------------------------------------------------------------- loading
 def _read(path: Path, columns: Sequence[str]) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise CdpInputError(f"reference table lacks columns {missing}", file=path,
-                            expected=f"columns {list(columns)}")
-    return df[list(columns)]
+    """A reference table read strictly (:func:`cdp_analysis.data.csvfile.read_table`): every
+    column present, every row complete, keys non-empty."""
+    from cdp_analysis.data.csvfile import read_table
+
+    df = read_table(path, list(columns))
+    key = columns[0]
+    empty = df[key].str.strip().eq("")
+    if empty.any():
+        i = int(empty.to_numpy().nonzero()[0][0])
+        raise CdpInputError(f"empty {key}", file=path, row=i + 2, column=key, expected=f"a {key} on every row")
+    return df
 
 
 @functools.lru_cache(maxsize=8)

@@ -47,9 +47,11 @@ target already beaten by the baseline for a higher- / lower-is-better metric),
 a member area above its partnership, or part of a year above the whole year) and
 ``members_not_summing`` (error: partnership counts that are not the sum of the members',
 or a partnership percentage outside its members' range). A metric missing from the
-catalogue gets a ``metric_not_in_catalogue`` note stating the defaults assumed, and an area
-the reference data does not know an ``area_not_known`` note (the audit still runs: the
-returns reader's checks of metric ids and areas are relaxed, all others kept).
+catalogue is a ``metric_not_in_catalogue`` finding stating the defaults assumed: an error
+when a catalogue id is close to it (a misspelling, named in the message), a warning
+otherwise; an area the reference data does not know is an ``area_not_known`` warning (the
+audit still runs: the returns reader's checks of metric ids and areas are relaxed, all
+others kept, and every problem of the file is reported at once).
 
 Examples
 --------
@@ -84,8 +86,9 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from cdp_analysis.errors import CdpError, CdpInputError
+from cdp_analysis.errors import CdpError, CdpInputError, printable
 from cdp_analysis.periods import Period
+from cdp_analysis.reference import suggest
 
 __all__ = [
     "FINDING_COLUMNS",
@@ -341,6 +344,22 @@ def _metric_lookup(metrics: Any) -> Callable[[str], Any | None]:
     raise CdpInputError("metrics must be a mapping, a catalogue frame or a lookup function")
 
 
+def _catalogue_ids(metrics: Any) -> list[str]:
+    """The metric ids a misspelt id is matched against (the given catalogue, else metrics.csv)."""
+    if isinstance(metrics, pd.DataFrame) and "metric_id" in metrics.columns:
+        return [str(m) for m in metrics["metric_id"]]
+    if isinstance(metrics, Mapping):
+        return [str(m) for m in metrics]
+    if metrics is None:
+        try:
+            from cdp_analysis.metrics import metric_ids
+
+            return sorted(metric_ids())
+        except (ImportError, CdpError):
+            return []
+    return []
+
+
 def _metric_info(entry: Any | None) -> _MetricInfo:
     if entry is None:
         return _MetricInfo("count", "neutral", None, "run_rate", known=False)
@@ -404,90 +423,23 @@ def _default_partnerships(ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
 
 
 # --------------------------------------------------------------------------- input
-def _parse_number(x: Any) -> float:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return float("nan")
-    if isinstance(x, (int, float)):
-        return float(x)
-    try:
-        from cdp_analysis.data.returns import parse_number  # type: ignore[attr-defined]
-    except ImportError:
-        text = str(x).strip().replace(",", "").lstrip("£").rstrip("%")
-        return float(text) if text else float("nan")
-    value = parse_number(str(x))
-    return float("nan") if value is None else value
-
-
-def _load_leniently(path_or_frame: Any) -> pd.DataFrame:
-    """Read returns without the catalogue and area checks of ``read_returns``.
-
-    The audit reports on a file's figures even when it names a metric or area the
-    reference data does not know (it says so in a note) -- everything else is checked.
-    """
-    file = None if isinstance(path_or_frame, pd.DataFrame) else str(path_or_frame)
-    if isinstance(path_or_frame, pd.DataFrame):
-        df = path_or_frame.copy()
-    else:
-        path = Path(path_or_frame)
-        if not path.is_file():
-            raise CdpInputError("file not found", file=path)
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in ("metric_id", "area_code", "period", "value") if c not in df.columns]
-    if missing:
-        raise CdpInputError(
-            f"a returns file lacks columns {missing}", file=file, row=1,
-            expected="columns metric_id, area_code, period, value",
-        )
-    df = df.reset_index(drop=True)
-    for col in _NUMERIC:
-        if col not in df.columns:
-            df[col] = float("nan")
-        numbers = []
-        for i, x in enumerate(df[col]):
-            try:
-                numbers.append(_parse_number(x))
-            except ValueError:
-                raise CdpInputError("not a number", file=file, row=i + 2, column=col, value=x,
-                                    expected="a number or an empty cell") from None
-        df[col] = pd.Series(numbers, index=df.index, dtype="float64")
-    for col in ("period", "target_period"):
-        if col not in df.columns:
-            df[col] = ""
-        labels = []
-        for i, label in enumerate(df[col]):
-            if _blank(label):
-                if col == "period":
-                    raise CdpInputError("empty period", file=file, row=i + 2, column=col)
-                labels.append("")
-                continue
-            try:
-                labels.append(str(Period.parse(str(label))))
-            except CdpError:
-                raise CdpInputError("not a period label", file=file, row=i + 2, column=col, value=label,
-                                    expected="a period label like '2022/23' or '2023/24 Q1'") from None
-        df[col] = labels
-    return df
-
-
 def _load(path_or_frame: Any) -> pd.DataFrame:
-    """Read and validate a returns file or frame; periods as canonical labels."""
-    try:
-        from cdp_analysis.data.returns import read_returns  # type: ignore[attr-defined]
-    except ImportError:
-        read_returns = None
-    df = None
-    if read_returns is not None:
-        try:
-            df = read_returns(path_or_frame)
-        except CdpInputError as exc:
-            if exc.column not in ("metric_id", "area_code"):
-                raise
-    if df is None:
-        df = _load_leniently(path_or_frame)
+    """Read and validate a returns file or frame; periods as canonical labels.
+
+    The one returns reader (:func:`cdp_analysis.data.returns.read_returns`) with its
+    catalogue and area checks relaxed (``references=False``): the audit reports an unknown
+    metric or area as a finding, and every other problem of the file at once, as
+    ``cdp ingest`` would. A file with a header and no figures is an error, not "every
+    published figure agrees".
+    """
+    from cdp_analysis.data.returns import read_returns
+
+    df = read_returns(path_or_frame, references=False)
+    if df.empty:
+        file = None if isinstance(path_or_frame, pd.DataFrame) else str(path_or_frame)
+        raise CdpInputError("no figures to audit: the file has a header but no rows", file=file, row=2,
+                            expected="one row per figure under the header")
     df = df.reset_index(drop=True).copy()
-    for col in ("published_status", "status", "note"):
-        if col not in df.columns:
-            df[col] = ""
     df["_period"] = [Period.parse(str(p)) for p in df["period"]]
     df["_row"] = range(len(df))
     return df
@@ -970,9 +922,12 @@ def audit_returns(
         if not info.known:
             first = group.iloc[0]
             basis = info.year_basis or _infer_basis(first["_period"], group["_period"])
-            out.add(first, "metric_not_in_catalogue", "note",
-                    f"{metric_id!r} is not in the metric catalogue: assumed a count, neutral polarity, "
-                    f"{basis} years (from the period labels) and a run-rate projection")
+            hint = suggest(metric_id, _catalogue_ids(metrics))
+            out.add(first, "metric_not_in_catalogue", "error" if hint else "warning",
+                    f"{metric_id!r} is not in the metric catalogue"
+                    + (f" ({hint.removeprefix('; ')})" if hint else "") + "; its figures were checked "
+                    f"assuming a count, neutral polarity, {basis} years (from the period labels) and a "
+                    "run-rate projection" + (": correct the metric_id" if hint else ": add it to metrics.csv"))
 
     try:
         from cdp_analysis import areas as _areas  # type: ignore[attr-defined]
@@ -983,9 +938,14 @@ def audit_returns(
     if is_known is not None:
         for area, group in df.groupby("area_code", sort=False):
             if not is_known(area):
-                out.add(group.iloc[0], "area_not_known", "note",
-                        f"area {area!r} is neither a GSS code nor a partnership id in the reference data; "
-                        "its members cannot be checked")
+                hint = ""
+                try:
+                    _areas.validate_area(area)
+                except CdpError as exc:
+                    hint = str(exc).partition("(expected a GSS code or a partnership id)")[2]
+                out.add(group.iloc[0], "area_not_known", "warning",
+                        f"area {area!r} is neither a GSS code nor a partnership id in the reference data"
+                        f"{hint}; its members cannot be checked")
 
     for _, row in df.iterrows():
         info = infos[row["metric_id"]]
@@ -1015,11 +975,12 @@ def audit_returns(
 
 # --------------------------------------------------------------------------- output
 def _cell(x: Any) -> str:
+    """A finding's field for the terminal (control characters from the input shown as escapes)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     if isinstance(x, float):
         return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
-    return str(x)
+    return printable(x, newlines=False)
 
 
 def format_findings(findings: pd.DataFrame) -> str:
@@ -1104,8 +1065,8 @@ def run_audit_cli(path: str | Path, *, stdout: TextIO | None = None, stderr: Tex
     try:
         findings = audit_returns(path)
     except CdpError as exc:
-        print(f"cdp audit: {exc}", file=err)
+        print(f"cdp audit: error: {printable(exc)}", file=err)
         return 2
-    print(f"Audit of {path}", file=out)
+    print(f"Audit of {printable(path, newlines=False)}", file=out)
     print(format_findings(findings), file=out)
     return 1 if (findings["severity"] == "error").any() else 0

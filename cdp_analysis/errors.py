@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["CdpError", "CdpInputError", "CdpParameterError", "CdpRunError", "describe_exception", "printable"]
+__all__ = ["CdpError", "CdpFetchError", "CdpInputError", "CdpParameterError", "CdpRunError", "describe_exception",
+           "printable"]
 
 
 class CdpError(Exception):
@@ -74,7 +75,46 @@ class CdpInputError(CdpError, ValueError):
         self.column = column
         self.expected = expected
         self.value = value
+        self.problems: list[CdpInputError] = [self]
         super().__init__(self._render())
+
+    @classmethod
+    def combine(cls, problems: list[CdpInputError], limit: int = 10) -> CdpInputError:
+        """One error for several problems of one file: the first's place, the others listed after it.
+
+        ``problems`` of the result holds them all, so a program can show each.
+
+        Examples
+        --------
+        >>> a = CdpInputError("not a number", file="r.csv", row=3, column="value", value="n/a")
+        >>> b = CdpInputError("unknown status code", file="r.csv", row=5, column="status", value="q")
+        >>> err = CdpInputError.combine([a, b])
+        >>> print(err)
+        r.csv, row 3, column 'value': not a number (found 'n/a'); 1 more problem: row 5, column 'status': unknown status code (found 'q')
+        >>> (err.row, len(err.problems))
+        (3, 2)
+        """
+        first = problems[0]
+        err = cls(first.message, file=first.file, sheet=first.sheet, row=first.row, column=first.column,
+                  expected=first.expected, value=first.value)
+        err.problems = list(problems)
+        if len(problems) > 1:
+            rest = []
+            for p in problems[1 : limit + 1]:
+                q = cls(p.message, sheet=p.sheet if p.sheet != first.sheet else None, row=p.row, column=p.column,
+                        expected=p.expected, value=p.value)
+                if p.file != first.file:
+                    q = p
+                rest.append(str(q))
+            more = len(problems) - 1
+            text = f"{err._render()}; {more} more problem{'s' if more > 1 else ''}: " + "; ".join(rest)
+            if more > limit:
+                text += f"; ... ({more - limit} not shown)"
+            err.args = (text,)
+        return err
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else self._render()
 
     def _render(self) -> str:
         where = []
@@ -104,6 +144,31 @@ class CdpParameterError(CdpError, ValueError):
 
 class CdpRunError(CdpError, RuntimeError):
     """A batch run, notebook execution or rendering step failed."""
+
+
+class CdpFetchError(CdpError, OSError):
+    """A download from a publisher failed (offline, refused, timed out, HTTP error, interrupted).
+
+    ``url`` is the address asked for; ``retry`` says whether trying again may help (a
+    dropped connection, a timeout, HTTP 429 or 5xx) and ``retry_after`` how long the server
+    asked to wait, in seconds.
+
+    Examples
+    --------
+    >>> print(CdpFetchError("the server answered HTTP 500 Internal Server Error", url="https://x.test/a.csv"))
+    https://x.test/a.csv: the server answered HTTP 500 Internal Server Error
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, retry: bool = False,
+                 retry_after: float | None = None) -> None:
+        self.message = message
+        self.url = url
+        self.retry = retry
+        self.retry_after = retry_after
+        super().__init__((f"{url}: " if url else "") + message)
+
+    def __str__(self) -> str:
+        return (f"{self.url}: " if self.url else "") + self.message
 
 
 # --------------------------------------------------------------------------- for people

@@ -4,10 +4,11 @@ The catalogue is ``data/reference/metrics.csv`` (packaged as
 ``cdp_analysis/reference/metrics.csv``), one row per metric with the columns
 ``metric_id, name, section, unit, polarity, year_basis, projection, source, definition``:
 
-- ``section``: prevention | enforcement | treatment | deaths | reoffending | context
+- ``section``: prevention | enforcement | treatment | deaths | harm | reoffending | context
 - ``unit``: count | rate | percent | currency
 - ``polarity``: higher_is_better | lower_is_better | neutral (how a change is judged)
-- ``year_basis``: financial | calendar (the year a part-year figure is projected to)
+- ``year_basis``: financial | calendar | academic (the year a part-year figure is projected to;
+  academic years, September to August, are never projected)
 - ``projection``: run_rate | seasonal | none (how year-to-date becomes year end)
 
 Examples
@@ -50,10 +51,10 @@ METRIC_COLUMNS = (
     "metric_id", "name", "section", "unit", "polarity", "year_basis", "projection", "source",
     "definition",
 )
-SECTIONS = ("prevention", "enforcement", "treatment", "deaths", "reoffending", "context")
+SECTIONS = ("prevention", "enforcement", "treatment", "deaths", "harm", "reoffending", "context")
 UNITS = ("count", "rate", "percent", "currency")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
-YEAR_BASES = ("financial", "calendar")
+YEAR_BASES = ("financial", "calendar", "academic")
 PROJECTIONS = ("run_rate", "seasonal", "none")
 _ALLOWED = {
     "section": SECTIONS,
@@ -90,12 +91,14 @@ class Metric:
 
 
 def _read_catalogue(path: Path) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in METRIC_COLUMNS if c not in df.columns]
-    if missing:
-        raise CdpInputError(f"metric catalogue lacks columns {missing}", file=path,
-                            expected=f"columns {list(METRIC_COLUMNS)}")
-    df = df[list(METRIC_COLUMNS)]
+    from cdp_analysis.data.csvfile import read_table
+
+    df = read_table(path, list(METRIC_COLUMNS))  # strict: every column present, every row complete
+    empty = df["metric_id"].str.strip().eq("")
+    if empty.any():
+        i = int(empty.to_numpy().nonzero()[0][0])
+        raise CdpInputError("empty metric_id", file=path, row=i + 2, column="metric_id",
+                            expected="a metric_id on every row")
     for col, allowed in _ALLOWED.items():
         bad = ~df[col].isin(allowed)
         if bad.any():

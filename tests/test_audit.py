@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from tests_support import write_csv
 
 from cdp_analysis.audit import (
     FINDING_COLUMNS,
@@ -406,17 +407,59 @@ def test_members_against_partnership():
     assert audit_returns(returns(*coc), metrics=CAT, partnerships=partners).empty
 
 
-def test_metric_not_in_catalogue_gets_defaults_and_a_note():
+def test_metric_not_in_catalogue_gets_defaults_and_a_warning():
     df = returns(
         dict(metric_id="mystery", area_code=PFA, period="2023/24 Q2", value=50, published_projection=100),
     )
     f = audit_returns(df, metrics={})
     # Q2 of a financial year: 50 / 0.5 = 100, correct under the inferred financial basis.
-    assert checks(f) == {("mystery", PFA, "2023/24 Q2", "metric_not_in_catalogue", "note")}
+    assert checks(f) == {("mystery", PFA, "2023/24 Q2", "metric_not_in_catalogue", "warning")}
 
 
-def test_unknown_metric_and_area_in_a_file_are_notes(tmp_path):
-    # read_returns rejects them; the audit reads on, with notes. 10 x 4 = 40 is right;
+def _pan_dorset_rows():
+    from tests_support import RETURNS, csv_rows
+
+    return csv_rows(RETURNS)
+
+
+def test_misspelt_metric_is_an_error_naming_the_closest_id(tmp_path):
+    # issue #18 trap 5: county_line_arrests for county_lines_arrests exited 0 with only a note
+    rows = _pan_dorset_rows()
+    rows = [[("county_line_arrests" if c == "county_lines_arrests" else c) for c in r] for r in rows]
+    path = write_csv(tmp_path / "typo.csv", rows)
+    f = audit_returns(path)
+    typo = f[f["check"] == "metric_not_in_catalogue"]
+    assert list(typo["severity"]) == ["error"] and list(typo["metric_id"]) == ["county_line_arrests"]
+    assert "did you mean 'county_lines_arrests'" in typo["message"].iloc[0]
+    assert run_audit_cli(path, stdout=io.StringIO()) == 1
+
+
+def test_every_input_problem_is_reported_at_once(tmp_path):
+    from cdp_analysis.errors import CdpInputError
+
+    path = tmp_path / "three.csv"
+    path.write_text("metric_id,area_code,period,value,status\n"
+                    "county_lines_arrests,E23000039,2023/24 Q1,n/a,\n"
+                    "county_lines_arrests,E23000039,2022/23,80,q\n"
+                    "soc_disruptions,E23000039,Q1 2023,1,\n", encoding="utf-8")
+    with pytest.raises(CdpInputError) as info:
+        audit_returns(path)
+    assert [(p.row, p.column) for p in info.value.problems] == [(2, "value"), (3, "status"), (4, "period")]
+    err = io.StringIO()
+    assert run_audit_cli(path, stdout=io.StringIO(), stderr=err) == 2
+    assert all(f"row {n}" in err.getvalue() for n in (2, 3, 4)) and "2 more problems" in err.getvalue()
+
+
+def test_header_only_file_is_not_every_figure_agrees(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("metric_id,area_code,period,value\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_audit_cli(path, stdout=out, stderr=err) == 2
+    assert "agrees" not in out.getvalue() and "no figures to audit" in err.getvalue()
+
+
+def test_unknown_metric_and_area_in_a_file_are_warnings(tmp_path):
+    # read_returns rejects them; the audit reads on, with warnings. 10 x 4 = 40 is right;
     # "£1,250" parses as 1,250 and 1,250 x 2 = 2,500 printed "£2,500".
     path = tmp_path / "odd.csv"
     path.write_text(
@@ -427,8 +470,8 @@ def test_unknown_metric_and_area_in_a_file_are_notes(tmp_path):
     )
     f = audit_returns(path)
     assert checks(f) == {
-        ("mystery", BCP, "2023/24 Q1", "metric_not_in_catalogue", "note"),
-        ("cash_seizures", "X99", "2023/24 Q2", "area_not_known", "note"),
+        ("mystery", BCP, "2023/24 Q1", "metric_not_in_catalogue", "warning"),
+        ("cash_seizures", "X99", "2023/24 Q2", "area_not_known", "warning"),
     }
     assert run_audit_cli(path, stdout=io.StringIO()) == 0
 

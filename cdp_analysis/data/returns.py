@@ -38,8 +38,7 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import re
 from os import PathLike
 from pathlib import Path
@@ -68,6 +67,7 @@ OPTIONAL_COLUMNS = (
     "published_status", "status", "note",
 )
 NUMERIC_COLUMNS = ("value", "target", "published_projection", "published_change_pct")
+MAX_PROBLEMS = 50  # a file with more is probably not a returns file at all
 OUTPUT_COLUMNS = tuple(RETURNS_COLUMNS) + (() if "status" in RETURNS_COLUMNS else ("status",))
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)?(?:\.\d+)?$")
@@ -107,45 +107,18 @@ def parse_number(text: str) -> float | None:
     t = sign + t
     if not t or not _NUMBER.match(t) or not re.search(r"\d", t):
         raise ValueError(f"not a number: {text!r}")
-    return float(t.replace(",", ""))
+    value = float(t.replace(",", ""))
+    if not math.isfinite(value):
+        raise ValueError(f"too large to be a number: {text[:40]!r}")
+    return value
 
 
 def _records(source: str | PathLike[str] | IO[str], file: str | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and ``(line_number, cells)`` records of a CSV, blank lines skipped."""
-    if isinstance(source, (str, PathLike)):
-        try:
-            text = Path(source).read_text(encoding="utf-8-sig")
-        except FileNotFoundError as exc:
-            raise CdpInputError("file not found", file=file) from exc
-        except UnicodeDecodeError as exc:
-            from cdp_analysis.data.sources._excel import find_bad_bytes
+    """Header and ``(line_number, cells)`` records of a CSV, read strictly, blank lines skipped."""
+    from cdp_analysis.data.csvfile import read_records
 
-            bad = find_bad_bytes(Path(source).read_bytes())
-            raise CdpInputError(
-                "not UTF-8 text (saved as Windows-1252/ANSI?)", file=file,
-                row=bad.line if bad else None, column=bad.column_name() if bad else None,
-                value=bad.text if bad else None, expected="a UTF-8 CSV (Excel: Save As 'CSV UTF-8')",
-            ) from exc
-    else:
-        text = source.read()
-        if text.startswith("\ufeff"):
-            text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    start = 1
-    for cells in reader:
-        line = start
-        start = reader.line_num + 1
-        if not cells or all(c.strip() == "" for c in cells):
-            continue
-        if header is None:
-            header = [c.strip() for c in cells]
-            if line != 1:
-                raise CdpInputError("the header must be the first line", file=file, row=line)
-            continue
-        records.append((line, cells))
-    if header is None:
+    header, records = read_records(source, file)
+    if not header:
         raise CdpInputError("empty file", file=file, row=1, expected=f"a header with {list(REQUIRED_COLUMNS)}")
     return header, records
 
@@ -163,6 +136,8 @@ def _from_frame(df: pd.DataFrame) -> tuple[list[str], list[tuple[int, list[str]]
 def read_returns(
     path_or_frame: str | PathLike[str] | IO[str] | pd.DataFrame,
     partnership: str | None = None,
+    *,
+    references: bool = True,
 ) -> pd.DataFrame:
     """Read and validate a returns CSV (or frame) into the ``returns`` table.
 
@@ -175,6 +150,11 @@ def read_returns(
         Partnership id recorded in the ``partnership`` column. Default: the file stem,
         with ``_`` read as ``-`` when that names a known partnership
         (``pan_dorset.csv`` -> ``pan-dorset``); ``"returns"`` for streams and frames.
+    references
+        ``True`` (default, ``cdp ingest``): every ``metric_id`` must be in the metric
+        catalogue and every ``area_code`` a known area or partnership. ``False`` (``cdp
+        audit``): they are kept as written, so the audit can report them as findings;
+        everything else is checked the same way.
 
     Returns
     -------
@@ -189,12 +169,14 @@ def read_returns(
     Raises
     ------
     CdpInputError
-        The first problem in file order, with ``file``, ``row`` (CSV line number),
-        ``column``, ``value`` and ``expected`` set. Duplicated rows name the second
-        line and ``column=None`` (the key is the three columns together).
+        Every problem of the file at once (up to ``MAX_PROBLEMS``): ``file``, ``row`` (CSV
+        line number), ``column``, ``value`` and ``expected`` of the first in file order,
+        the others listed in the message and in ``problems``. Duplicated rows name the
+        second line and ``column=None`` (the key is the three columns together).
 
     Examples
     --------
+    >>> import io
     >>> df = read_returns(io.StringIO("metric_id,area_code,period,value\\n"
     ...                               "county_lines_arrests,E23000039,2023/24 q1,38\\n"))
     Traceback (most recent call last):
@@ -242,64 +224,79 @@ def read_returns(
     metric_ids = _metrics.metric_ids()
     out: dict[str, list[object]] = {c: [] for c in OUTPUT_COLUMNS}
     keys: dict[tuple[str, str, str], int] = {}
+    problems: list[CdpInputError] = []
     for line, cells in records:
+        if len(problems) >= MAX_PROBLEMS:
+            break
         if len(cells) != len(header):
             # name the first column left empty, or the first cell beyond the header
             where = header[len(cells)] if len(cells) < len(header) else column_letter(len(header))
-            raise fail(f"{len(cells)} fields where the header has {len(header)}", line, where or None,
-                       expected="one field per column (quote text containing commas)")
+            problems.append(fail(f"{len(cells)} fields where the header has {len(header)}", line, where or None,
+                                 expected="one field per column (quote text containing commas)"))
+            continue
         cell = {c: cells[pos[c]].strip() if c in pos else "" for c in allowed}
+        found: list[CdpInputError] = []
 
         mid = cell["metric_id"]
-        if mid not in metric_ids:
-            raise fail("unknown metric_id" + suggest(mid, sorted(metric_ids)), line, "metric_id", mid,
-                       "a metric_id from metrics.csv")
+        if not mid:
+            found.append(fail("empty metric_id", line, "metric_id", "", "a metric_id from metrics.csv"))
+        elif references and mid not in metric_ids:
+            found.append(fail("unknown metric_id" + suggest(mid, sorted(metric_ids)), line, "metric_id", mid,
+                              "a metric_id from metrics.csv"))
         area = cell["area_code"]
-        if not _areas.is_known(area):
+        if not area:
+            found.append(fail("empty area_code", line, "area_code", "", "a GSS code or a partnership id"))
+        elif references and not _areas.is_known(area):
             hint = ""
             try:
                 _areas.validate_area(area)
             except CdpParameterError as exc:
                 hint = str(exc).partition("(expected a GSS code or a partnership id)")[2]
-            raise fail("unknown area_code" + hint, line, "area_code", area,
-                       "a GSS code from areas.csv or a partnership id")
-        periods = {}
+            found.append(fail("unknown area_code" + hint, line, "area_code", area,
+                              "a GSS code from areas.csv or a partnership id"))
+        periods: dict[str, Period | None] = {}
         for col, required in (("period", True), ("target_period", False)):
             text = cell[col]
+            periods[col] = None
             if not text:
                 if required:
-                    raise fail("empty period", line, col, "", expected="a period label like '2022/23'")
-                periods[col] = None
+                    found.append(fail("empty period", line, col, "", expected="a period label like '2022/23'"))
                 continue
             try:
                 periods[col] = Period.parse(text)
-            except CdpParameterError as exc:
-                raise fail("not a period label", line, col, text,
-                           "a period label like '2022/23' or '2023/24 Q1'") from exc
-        numbers = {}
+            except CdpParameterError:
+                found.append(fail("not a period label", line, col, text,
+                                  "a period label like '2022/23' or '2023/24 Q1'"))
+        numbers: dict[str, float | None] = {}
         for col in NUMERIC_COLUMNS:
+            numbers[col] = None
             try:
                 numbers[col] = parse_number(cell[col])
             except ValueError as exc:
-                raise fail("not a number", line, col, cell[col],
-                           "a number (thousands separators, a leading £ or a trailing % allowed) "
-                           "or an empty cell") from exc
+                what = "too large to be a number" if str(exc).startswith("too large") else "not a number"
+                found.append(fail(what, line, col, cell[col][:80],
+                                  "a finite number (thousands separators, a leading £ or a trailing % allowed) "
+                                  "or an empty cell"))
         status = " ".join(cell["status"].split())
         bad = [c for c in status.split() if c not in STATUS_CODES]
         if bad:
-            raise fail("unknown status code", line, "status", cell["status"],
-                       f"space-separated codes from {sorted(STATUS_CODES)}")
-        if periods["target_period"] is None and numbers["target"] is not None:
-            raise fail("a target needs a target_period", line, "target_period", "",
-                       "the period the target is for")
-
+            found.append(fail("unknown status code", line, "status", cell["status"],
+                              f"space-separated codes from {sorted(STATUS_CODES)}"))
+        if periods["target_period"] is None and numbers["target"] is not None and not cell["target_period"]:
+            found.append(fail("a target needs a target_period", line, "target_period", "",
+                              "the period the target is for"))
         period = periods["period"]
+        if period is not None and mid and area:
+            key = (mid, area, str(period))
+            if key in keys:
+                found.append(fail(f"duplicated (metric_id, area_code, period) {key}; first on line {keys[key]}",
+                                  line, None, expected="one row per metric, area and period"))
+            else:
+                keys[key] = line
+        if found:
+            problems.extend(found)
+            continue
         assert period is not None
-        key = (mid, area, str(period))
-        if key in keys:
-            raise fail(f"duplicated (metric_id, area_code, period) {key}; first on line {keys[key]}",
-                       line, None, expected="one row per metric, area and period")
-        keys[key] = line
 
         out["partnership"].append(partnership)
         out["metric_id"].append(mid)
@@ -315,6 +312,8 @@ def read_returns(
         out["source_file"].append(file)
         out["source_row"].append(line)
         out["status"].append(status)
+    if problems:
+        raise CdpInputError.combine(problems)
 
     df = pd.DataFrame(out, columns=list(OUTPUT_COLUMNS))
     for col in ("period_start", "period_end"):

@@ -142,9 +142,25 @@ def _read_population(path: Path) -> pd.DataFrame:
 
 
 def _read_reference(path: Path) -> pd.DataFrame:
-    import pandas as pd
+    """A reference table of the data folder, validated as the library validates its own copy.
 
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    ``areas.csv`` (codes unique), ``partnerships.csv`` (members and forces in the
+    ``areas.csv`` beside it, or the packaged one) and ``metrics.csv`` (allowed units,
+    polarities, bases; ids unique) are read strictly: a file cut mid-row or with a replaced
+    header is refused, naming the row and column.
+    """
+    from cdp_analysis import areas, metrics
+    from cdp_analysis.data.csvfile import read_table
+    from cdp_analysis.reference import reference_path
+
+    if path.name == "areas.csv":
+        areas._areas_at.__wrapped__(str(path))
+    elif path.name == "partnerships.csv":
+        beside = path.with_name("areas.csv")
+        areas._partnerships_at.__wrapped__(str(path), str(beside if beside.is_file() else reference_path("areas.csv")))
+    elif path.name == "metrics.csv":
+        metrics._read_catalogue(path)
+    return read_table(path)
 
 
 CORE_SPECS: list[SourceSpec] = [
@@ -306,12 +322,173 @@ class Store:
         sex: str | None = "persons",
         source: str | None = None,
     ) -> pd.DataFrame:
-        """Rows of ``observations`` matching the filters (``None`` = any)."""
-        return self._select(
+        """Rows of ``observations`` matching the filters (``None`` = any), every source and edition.
+
+        The rows are as published: one metric and area may have several sources, editions and
+        age bands for the same period, so do not sum them; for one clean series use
+        :meth:`series`.
+
+        Raises
+        ------
+        CdpParameterError
+            A metric id or area code neither in the catalogues (``cdp list metrics``,
+            ``cdp list areas``) nor in the store, with the closest match (an area name or a
+            lower-case code gets the code it meant).
+        """
+        if metric_id is not None:
+            for m in [metric_id] if isinstance(metric_id, str) else metric_id:
+                self.check_metric(m)
+        if area_code is not None:
+            for a in [area_code] if isinstance(area_code, str) else area_code:
+                self.check_area(a, partnership=False)
+        df = self._select(
             "observations",
             {"metric_id": metric_id, "area_code": area_code, "period": period, "sex": sex, "source": source},
             "metric_id, area_code, period_start, period_end, sex, age",
         )
+        if isinstance(metric_id, str):
+            df.attrs["metric_id"] = metric_id
+        return df
+
+    # names and clean series ---------------------------------------------------------
+    def _store_names(self, column: str) -> frozenset[str]:
+        cache = self.__dict__.setdefault("_names", {})
+        if column not in cache:
+            rows = self.con.execute(f'SELECT DISTINCT "{column}" FROM observations').fetchall()
+            cache[column] = frozenset(str(r[0]) for r in rows if r[0] is not None)
+        return cache[column]
+
+    def check_metric(self, metric: str) -> str:
+        """``metric`` if it is in the metric catalogue or the store, else CdpParameterError with the closest ids.
+
+        >>> import tempfile, pathlib
+        >>> with tempfile.TemporaryDirectory() as d, Store(pathlib.Path(d) / "t.duckdb") as s:
+        ...     s.check_metric("drug_deaths")
+        Traceback (most recent call last):
+        ...
+        cdp_analysis.errors.CdpParameterError: unknown metric_id 'drug_deaths'; did you mean 'drug_misuse_deaths' or 'drug_poisoning_deaths' or 'drug_related_deaths_local'?
+        """
+        from cdp_analysis import metrics
+
+        if isinstance(metric, str) and (metric in metrics.metric_ids() or metric in self._store_names("metric_id")):
+            return metric
+        return metrics.validate_metric(metric)
+
+    def check_area(self, area: str, *, partnership: bool = True) -> list[str]:
+        """The GSS codes ``area`` stands for (a partnership's members when ``partnership``).
+
+        An area name or a lower-case code is refused with the code it meant, as ``cdp list
+        areas`` prints it.
+
+        Raises
+        ------
+        CdpParameterError
+            Unknown area (with the closest codes or the code of a matching name), or a
+            partnership id where one GSS code is needed.
+        """
+        from cdp_analysis import areas
+
+        if isinstance(area, str) and area in self._store_names("area_code"):
+            return [area]
+        if areas.is_partnership(area):
+            if not partnership:
+                members = areas.members(area)
+                raise CdpParameterError(
+                    f"{area!r} is a partnership, not one area; give its members' codes {members}"
+                )
+            return areas.members(area)
+        return [areas.validate_area(area)]
+
+    def series(
+        self,
+        metric: str,
+        area: str,
+        sex: str = "persons",
+        age: str = "all ages",
+        edition: str = "latest",
+        source: str | None = None,
+    ) -> pd.DataFrame:
+        """One clean series: one row per period for a metric and a GSS area, indexed by period.
+
+        Chooses one source (the one reaching the latest period unless ``source`` names one)
+        and, per period, the latest edition (or ``edition``); the chosen source and edition are
+        columns of every row and the sources not used are in ``attrs["other_sources"]``. See
+        :func:`cdp_analysis.data.series.select_series`.
+
+        Parameters
+        ----------
+        metric
+            Metric id, as ``cdp list metrics`` prints it (``"drug_misuse_deaths"``).
+        area
+            GSS code, as ``cdp list areas`` prints it (``"E08000025"``).
+        sex, age
+            ``"persons"`` and ``"all ages"`` by default; the age bands a source publishes
+            (``"20-29"``, ``"18+"``) otherwise.
+        edition
+            ``"latest"`` or one edition label (``"2021 registrations"``).
+        source
+            One source id (``cdp list sources``); default chosen as above.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``period``; columns ``period_start, period_end, count, denominator, value,
+            lower_95, upper_95, status, source, edition``. Pass ``frame["count"]`` (or the
+            frame with ``value="count"``) to :func:`cdp_analysis.models.forecast`.
+
+        Raises
+        ------
+        CdpParameterError
+            Unknown metric or area (closest match named), a partnership id, or a sex, age
+            band, source or edition the store does not hold for them.
+        """
+        from cdp_analysis.data.series import select_series
+
+        self.check_metric(metric)
+        (code,) = self.check_area(area, partnership=False)
+        rows = self.sql("SELECT * FROM observations WHERE metric_id = ? AND area_code = ?", [metric, code])
+        return select_series(rows, metric, code, sex=sex, age=age, edition=edition, source=source)
+
+    def area_profile(self, area: str, sex: str = "persons") -> pd.DataFrame:
+        """Every metric the store holds for an area (or a partnership's members): latest figure of each.
+
+        One row per area and metric (all ages, ``sex``, the source reaching the latest period,
+        latest edition): ``area_code, metric_id, name, unit, source, edition, first, latest,
+        periods, count, denominator, value, lower_95, upper_95, status``. The names agree with
+        ``cdp list metrics``.
+
+        Raises
+        ------
+        CdpParameterError
+            Unknown area, with the closest match.
+        """
+        import pandas as pd
+
+        from cdp_analysis import areas, metrics
+        from cdp_analysis.data.series import select_series
+
+        codes = self.check_area(area)
+        if areas.is_partnership(area):  # the partnership's own rows (police.uk) and its members'
+            codes = list(dict.fromkeys([area, *areas.members(area)]))
+        obs = self.sql("SELECT * FROM observations WHERE area_code IN (SELECT unnest(?::VARCHAR[])) AND sex = ?",
+                       [codes, sex])
+        catalogue = metrics.metrics().set_index("metric_id")
+        rows = []
+        for (code, metric), grp in obs.groupby(["area_code", "metric_id"], sort=True):
+            ages = set(grp["age"])
+            age = "all ages" if "all ages" in ages or len(ages) == 1 else None
+            if age is None:
+                continue  # only age bands: no single figure for the whole population
+            s = select_series(grp, metric, code, sex=sex, age=age)
+            last = s.iloc[-1]
+            info = catalogue.loc[metric] if metric in catalogue.index else {}
+            rows.append({"area_code": code, "metric_id": metric, "name": info.get("name", ""),
+                         "unit": info.get("unit", ""), "source": s.attrs["source"], "edition": last["edition"],
+                         "first": s.index[0], "latest": s.index[-1], "periods": len(s),
+                         **{c: last[c] for c in ("count", "denominator", "value", "lower_95", "upper_95", "status")}})
+        cols = ["area_code", "metric_id", "name", "unit", "source", "edition", "first", "latest", "periods",
+                "count", "denominator", "value", "lower_95", "upper_95", "status"]
+        return pd.DataFrame(rows, columns=cols)
 
     def population(
         self,

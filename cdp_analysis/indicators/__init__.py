@@ -31,18 +31,26 @@ _EXPORTS: dict[str, str] = {
     "funnel_limits": "funnels",
     "funnel_points": "funnels",
     "funnel_significance": "funnels",
+    "funnel_z_scores": "overdispersion",
+    "overdispersion": "overdispersion",
+    "overdispersed_funnel": "overdispersion",
     "quantiles": "ranking",
     # tests of change and plain-English statements
     "rate_ratio_test": "change",
     "proportion_difference_test": "change",
     "describe_change": "change",
+    "part_year_change": "part_year",
+    "same_months_change": "part_year",
     # year-end projection and targets
     "project_year_end": "projection",
     "target_trajectory": "targets",
     "target_status": "targets",
     "probability_of_meeting_target": "targets",
+    "target_assessment": "targets",
     # disclosure control
     "suppress": "disclosure",
+    "protect": "disclosure",
+    "DisclosurePolicy": "disclosure",
     # shared confidence limits
     "byar_limits": "_limits",
     "exact_poisson_limits": "_limits",

@@ -46,15 +46,23 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import fnmatch
+import html
+import io
+import re
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 
-__all__ = ["suppress"]
+__all__ = ["suppress", "protect", "DisclosurePolicy", "origin_of", "derived_columns", "is_hidden", "any_hidden",
+           "count_text", "PUBLISHED", "LOCAL"]
 
 _DERIVED = ("value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "lower", "upper")
 
@@ -65,6 +73,12 @@ def _as_list(cols: str | Sequence[str] | None) -> list[str]:
     if isinstance(cols, str):
         return [cols]
     return list(cols)
+
+
+def _status_has_c(df: pd.DataFrame, status: str) -> np.ndarray:
+    if status not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    return np.array([isinstance(s, str) and "c" in s.split() for s in df[status]], dtype=bool)
 
 
 def suppress(
@@ -181,8 +195,12 @@ def suppress(
         raise CdpInputError("missing columns", column=", ".join(missing), expected="columns of df")
 
     values = pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float)
+    # cells already suppressed upstream (missing, with ``c`` in their status) stay hidden and
+    # count as hidden in every total, so applying the same rules twice changes nothing
+    already = ~np.isfinite(values) & _status_has_c(df, status)
+    values = np.where(already, 0.0, values)
     for bad, msg in (
-        (~np.isfinite(values), "missing or non-numeric count (already suppressed?)"),
+        (~np.isfinite(values), "missing or non-numeric count"),
         (np.isfinite(values) & (values < 0), "negative count"),
         (np.isfinite(values) & (values != np.round(values)), "count is not a whole number"),
     ):
@@ -195,7 +213,7 @@ def suppress(
                 expected="a whole number >= 0",
             )
 
-    primary = (values < threshold) & ((values > 0) | suppress_zero)
+    primary = ((values < threshold) & ((values > 0) | suppress_zero)) | already
     hidden = primary.copy()
     frame = df[by_cols + [c for g in groupings for c in g if c not in by_cols]].copy()
     frame = frame.loc[:, ~frame.columns.duplicated()]
@@ -276,7 +294,8 @@ def suppress(
     ]
     out[status] = pd.Series(new, index=out.index, dtype=object)
     out.attrs["suppression"] = {
-        "primary": int(primary.sum()),
+        "primary": int(primary.sum() - already.sum()),
+        "already": int(already.sum()),
         "secondary": int(hidden.sum() - primary.sum()),
         "threshold": int(threshold),
         "suppress_zero": bool(suppress_zero),
@@ -284,3 +303,310 @@ def suppress(
         "totals": totals if isinstance(totals, str) or totals is None else list(totals),
     }
     return out
+
+
+# ----------------------------------------------------------------------------- the policy
+
+PUBLISHED = "published"
+LOCAL = "local"
+THRESHOLD_ENV = "CDP_DISCLOSURE_THRESHOLD"
+PUBLISHED_ENV = "CDP_PUBLISHED_COUNTS"
+_PUBLISHED_CHOICES = ("suppress", "show")
+# columns computed from a count: hidden with it (an interval, a rate or a ratio gives the count away)
+_DERIVED_NAME = re.compile(
+    r"(^value$|^mean$|lower|upper|limit|interval|rate|ratio|diff|change|per.?cent|proportion|expected|_95|_99)",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """Who may see a small count: the threshold and the rule for counts already published openly.
+
+    Parameters
+    ----------
+    threshold
+        Counts from 1 to ``threshold - 1`` are hidden as ``[c]`` (default 5: 1 to 4 hidden).
+        Environment variable ``CDP_DISCLOSURE_THRESHOLD``.
+    published_counts
+        ``"suppress"`` (default) hides small counts of every source. ``"show"`` shows the small
+        counts of sources that their publisher already releases openly at the same level (ONS
+        deaths registered by local authority; see :func:`origin_of`), in every output alike.
+        Local returns (treatment numbers, local surveillance deaths, police management
+        information) are always suppressed. Environment variable ``CDP_PUBLISHED_COUNTS``.
+
+    Examples
+    --------
+    >>> p = DisclosurePolicy()
+    >>> p.hides(3, "published"), p.hides(3, "local"), p.hides(0, "local"), p.hides(5, "local")
+    (True, True, False, False)
+    >>> q = DisclosurePolicy(published_counts="show")
+    >>> q.hides(3, "published"), q.hides(3, "local")
+    (False, True)
+    >>> q.threshold_for("published"), q.threshold_for("local")
+    (1, 5)
+    """
+
+    threshold: int = 5
+    published_counts: str = "suppress"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, np.integer)) \
+                or self.threshold < 1:
+            raise CdpParameterError(f"the disclosure threshold must be a whole number >= 1, not {self.threshold!r}")
+        if self.published_counts not in _PUBLISHED_CHOICES:
+            raise CdpParameterError(
+                f"published_counts must be one of {_PUBLISHED_CHOICES}, not {self.published_counts!r}")
+
+    @classmethod
+    def from_env(cls, threshold: int | None = None, published_counts: str | None = None) -> DisclosurePolicy:
+        """The policy of this run: arguments, else ``CDP_DISCLOSURE_THRESHOLD`` and
+        ``CDP_PUBLISHED_COUNTS``, else the defaults (5, ``"suppress"``).
+
+        >>> import os
+        >>> _ = os.environ.pop("CDP_DISCLOSURE_THRESHOLD", None), os.environ.pop("CDP_PUBLISHED_COUNTS", None)
+        >>> DisclosurePolicy.from_env()
+        DisclosurePolicy(threshold=5, published_counts='suppress')
+        """
+        import os
+
+        if threshold is None:
+            env = os.environ.get(THRESHOLD_ENV, "").strip()
+            try:
+                threshold = int(env) if env else 5
+            except ValueError:
+                raise CdpParameterError(f"{THRESHOLD_ENV} must be a whole number >= 1, not {env!r}") from None
+        if published_counts is None:
+            published_counts = os.environ.get(PUBLISHED_ENV, "").strip().lower() or "suppress"
+        return cls(threshold=int(threshold), published_counts=published_counts)
+
+    def threshold_for(self, origin: str = LOCAL) -> int:
+        """The threshold applied to a source of this origin (1, so nothing hidden, for an openly
+        published source when the policy shows published counts)."""
+        _check_origin(origin)
+        if origin == PUBLISHED and self.published_counts == "show":
+            return 1
+        return int(self.threshold)
+
+    def hides(self, count: float, origin: str = LOCAL) -> bool:
+        """Whether a single count is hidden by primary suppression."""
+        return bool(0 < float(count) < self.threshold_for(origin))
+
+    def describe(self) -> str:
+        """The policy in one sentence, for a report's notes.
+
+        >>> DisclosurePolicy().describe()[:60]
+        'Counts of 1 to 4, and figures that would reveal them (their '
+        """
+        text = (f"Counts of 1 to {self.threshold - 1}, and figures that would reveal them (their intervals, rates, "
+                "changes and the cells that a total would give away), are shown as [c]")
+        if self.published_counts == "show":
+            return text + (" in local returns; counts their publisher already releases openly at this level (ONS "
+                           "deaths by local authority) are shown as published.")
+        return text + " in every source, including counts already published openly."
+
+    def _repr_html_(self) -> str:  # pragma: no cover - JupyterLab display
+        return f"<p><b>Disclosure policy</b>: {html.escape(self.describe())}</p>"
+
+
+def _check_origin(origin: str) -> None:
+    if origin not in (PUBLISHED, LOCAL):
+        raise CdpParameterError(f"origin must be {PUBLISHED!r} or {LOCAL!r}, not {origin!r}")
+
+
+@lru_cache(maxsize=1)
+def _origins() -> tuple[tuple[str, str], ...]:
+    from importlib import resources
+
+    text = resources.files("cdp_analysis.indicators").joinpath("disclosure_origins.csv").read_text(encoding="utf-8")
+    rows = []
+    for rec in csv.DictReader(io.StringIO(text)):
+        _check_origin(rec["origin"].strip())
+        rows.append((rec["pattern"].strip(), rec["origin"].strip()))
+    return tuple(rows)
+
+
+def origin_of(metric_id: str | None) -> str:
+    """Whether a metric's counts are published openly at local level (``"published"``) or come
+    from a partnership's own returns (``"local"``, always suppressed).
+
+    Read from ``indicators/disclosure_origins.csv`` (first matching pattern wins); a metric not
+    listed is ``"local"``, the safe side.
+
+    >>> origin_of("drug_misuse_deaths"), origin_of("drug_related_deaths_local"), origin_of("adults_in_treatment")
+    ('published', 'local', 'local')
+    >>> origin_of("something_new")
+    'local'
+    """
+    if not metric_id:
+        return LOCAL
+    for pattern, origin in _origins():
+        if fnmatch.fnmatchcase(str(metric_id), pattern):
+            return origin
+    return LOCAL
+
+
+def derived_columns(df: pd.DataFrame, count: str | Sequence[str]) -> list[str]:
+    """Columns computed from the count (interval limits, rates, ratios, changes, per cents),
+    recognised by name among the numeric columns: hidden with a hidden count.
+
+    >>> derived_columns(pd.DataFrame(columns=["year", "count", "lower_95", "Upper 95% limit", "Rate per 100,000",
+    ...                                       "members", "status"]), "count")
+    ['lower_95', 'Upper 95% limit', 'Rate per 100,000']
+    """
+    skip = set(_as_list(count)) | {"status"}
+    return [str(c) for c in df.columns if str(c) not in skip and _DERIVED_NAME.search(str(c))
+            and (pd.api.types.is_numeric_dtype(df[c]) or df[c].dtype == object and _numeric_text(df[c]))]
+
+
+def _numeric_text(col: pd.Series) -> bool:
+    vals = col.dropna()
+    return len(vals) == 0 or bool(pd.to_numeric(vals, errors="coerce").notna().all())
+
+
+def protect(
+    df: pd.DataFrame,
+    count: str = "count",
+    *,
+    metric: str | None = None,
+    origin: str | None = None,
+    policy: DisclosurePolicy | None = None,
+    derived: Sequence[str] | None = None,
+    by: str | Sequence[str] | None = None,
+    totals: str | Sequence[str] | None = None,
+    sets: Sequence[Sequence[int]] = (),
+    status: str = "status",
+) -> pd.DataFrame:
+    """The suppression decision for every figure of a frame, made once and carried with it.
+
+    Call this where the figures are computed; every writer (tables, sentences, charts, alt text,
+    workbook) then shows a row whose ``status`` holds ``c`` as ``[c]``, and nothing derived
+    from it.
+
+    Parameters
+    ----------
+    df
+        One row per figure, with a count column.
+    count
+        The count column.
+    metric, origin
+        The source: ``origin`` ``"published"`` or ``"local"``, or the ``metric`` id to look it up
+        (:func:`origin_of`). Neither: ``"local"``.
+    policy
+        The policy (default :meth:`DisclosurePolicy.from_env`).
+    derived
+        Columns hidden with the count (default :func:`derived_columns`: intervals, rates,
+        ratios, changes).
+    by, totals
+        As :func:`suppress`: separate tables, and which totals are published. Default: none
+        (a time series has no published total).
+    sets
+        Further sets of row positions whose total is published elsewhere (for example the
+        three years of a pooled rate's count): each ends with no hidden cell or at least two.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with hidden counts and their derived figures missing and ``c`` in ``status``;
+        ``.attrs["disclosure"]`` records the policy, the origin and what was hidden.
+
+    Examples
+    --------
+    The exact Poisson limits of a count of 1 (0.03 to 5.57) would give it away, so they go too:
+
+    >>> annual = pd.DataFrame({"period": ["2019", "2020", "2021"], "count": [6.0, 1.0, 0.0],
+    ...                        "lower_95": [2.2, 0.03, 0.0], "upper_95": [13.1, 5.57, 3.69]})
+    >>> protect(annual, metric="drug_misuse_deaths", policy=DisclosurePolicy())
+      period  count  lower_95  upper_95 status
+    0   2019    6.0       2.2     13.10
+    1   2020    NaN       NaN       NaN      c
+    2   2021    0.0       0.0      3.69
+    >>> protect(annual, metric="drug_misuse_deaths",
+    ...         policy=DisclosurePolicy(published_counts="show"))["count"].tolist()
+    [6.0, 1.0, 0.0]
+    >>> protect(annual, metric="adults_in_treatment",
+    ...         policy=DisclosurePolicy(published_counts="show"))["count"].tolist()
+    [6.0, nan, 0.0]
+    """
+    if policy is None:
+        policy = DisclosurePolicy.from_env()
+    if origin is None:
+        origin = origin_of(metric)
+    _check_origin(origin)
+    threshold = policy.threshold_for(origin)
+    cols = list(derived) if derived is not None else derived_columns(df, count)
+    out = suppress(df, count=count, threshold=threshold, by=by, totals="none" if totals is None else totals,
+                   columns=cols, status=status)
+    info = dict(out.attrs.get("suppression", {}))
+    if sets:
+        values = pd.to_numeric(out[count], errors="coerce").to_numpy(dtype=float)
+        raw = pd.to_numeric(df[count], errors="coerce").to_numpy(dtype=float)
+        hidden = ~np.isfinite(values) & _status_has_c(out, status)
+        extra = _protect_sets(np.where(np.isfinite(raw), raw, 0.0), hidden, sets)
+        if extra.any():
+            for c in [count, *cols]:
+                col = pd.to_numeric(out[c], errors="coerce").astype(float)
+                col[extra] = np.nan
+                out[c] = col
+            codes = out[status].astype(str).to_numpy()
+            out[status] = [(s + " c").strip() if e and "c" not in s.split() else s
+                           for s, e in zip(codes, extra, strict=True)]
+            info["secondary"] = int(info.get("secondary", 0)) + int(extra.sum())
+    out.attrs["suppression"] = info
+    out.attrs["disclosure"] = {"threshold": int(policy.threshold), "published_counts": policy.published_counts,
+                               "origin": origin, "applied_threshold": int(threshold), "count": count,
+                               "derived": cols, "hidden": int(_status_has_c(out, status).sum())}
+    return out
+
+
+def _protect_sets(values: np.ndarray, hidden: np.ndarray, sets: Sequence[Sequence[int]]) -> np.ndarray:
+    """Cells to hide so that no set with a published total holds exactly one hidden cell
+    (the smallest non-zero other cell first, then the smallest)."""
+    hidden = hidden.copy()
+    start = hidden.copy()
+    members = [np.asarray(list(s), dtype=int) for s in sets]
+    changed = True
+    while changed:
+        changed = False
+        for m in members:
+            if len(m) and hidden[m].sum() == 1:
+                others = m[~hidden[m]]
+                if len(others) == 0:
+                    continue
+                order = sorted(others, key=lambda i: (values[i] == 0, values[i]))
+                hidden[order[0]] = True
+                changed = True
+    return hidden & ~start
+
+
+# ----------------------------------------------------------------------------- reading the decision
+
+def is_hidden(status: object) -> bool:
+    """Whether a figure's status codes include ``c`` (suppressed).
+
+    >>> is_hidden("p c"), is_hidden(""), is_hidden(None), is_hidden(float("nan"))
+    (True, False, False, False)
+    """
+    return isinstance(status, str) and "c" in status.split()
+
+
+def any_hidden(*statuses: object) -> bool:
+    """Whether any of several figures is suppressed: a figure derived from them (a change, a
+    difference, a ratio, a sum with the others shown) must be suppressed too.
+
+    >>> any_hidden("", "c"), any_hidden("", "p")
+    (True, False)
+    """
+    return any(is_hidden(s) for s in statuses)
+
+
+def count_text(value: float | None, status: object = "", decimals: int = 0) -> str:
+    """A figure as a reader sees it: ``[c]`` when suppressed, ``[x]`` when missing.
+
+    >>> count_text(1234.0), count_text(float("nan"), "c"), count_text(None), count_text(2.345, "", 1)
+    ('1,234', '[c]', '[x]', '2.3')
+    """
+    if is_hidden(status):
+        return "[c]"
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "[x]"
+    return f"{float(value):,.{decimals}f}"

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.periods import Period, YearBasis
 
-__all__ = ["target_trajectory", "target_status", "probability_of_meeting_target"]
+__all__ = ["target_trajectory", "target_status", "probability_of_meeting_target", "target_assessment", "PROBABILITY_RULE"]
 
 Polarity = Literal["higher_is_better", "lower_is_better"]
 
@@ -403,3 +403,91 @@ def probability_of_meeting_target(
         },
         index=frame.index,
     )
+
+
+# ---------------------------------------------------------------------------- assessment
+PROBABILITY_RULE = (
+    "The chance of meeting the target is the share of the projection's predictive distribution that "
+    "meets it (the same distribution as the range), assuming the rest of the year goes the way the "
+    "part so far did."
+)
+
+
+def _chance(p: float) -> str:
+    """A probability as readers say it: "95% chance", "more than 99% chance", "less than 1% chance"."""
+    if not np.isfinite(p):
+        return "chance not estimable"
+    if p > 0.99:
+        return "more than 99% chance"
+    if p < 0.01:
+        return "less than 1% chance"
+    return f"{p * 100:.0f}% chance"
+
+
+def target_assessment(
+    value_to_date: ArrayLike,
+    target: ArrayLike,
+    period: str | Period = "2023/24 Q1",
+    polarity: Polarity = "higher_is_better",
+    unit: str = "count",
+    history: pd.DataFrame | pd.Series | None = None,
+    year_basis: YearBasis = "financial",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """A target's status beside the probability of meeting it, with the rules in words.
+
+    The status (:func:`target_status`) is a statement about the whole predictive range, so
+    "at risk" covers anything from a near-certain miss to a near-certain hit; the
+    probability (:func:`probability_of_meeting_target`, from the same predictive
+    distribution) says which. Both are shown together: ``label`` reads "at risk: 95% chance
+    of meeting the target".
+
+    Parameters
+    ----------
+    value_to_date, target, period, polarity, unit, history, year_basis
+        As :func:`probability_of_meeting_target`.
+    confidence
+        Level of the projection's range behind the status (default 0.95).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, value_to_date, projection, lower, upper, target, polarity, status,
+        probability, label, rule, reason``; ``rule`` is the status rule followed by
+        :data:`PROBABILITY_RULE`.
+
+    Examples
+    --------
+    259 disruptions in Q1 (projected 1,036, range 931 to 1,150) against a target of 950:
+
+    >>> r = target_assessment(259, 950, "2023/24 Q1").iloc[0]
+    >>> r["status"], round(float(r["probability"]), 3), r["label"]
+    ('at risk', 0.946, 'at risk: 95% chance of meeting the target')
+    """
+    from cdp_analysis.indicators.projection import project_year_end
+
+    pol = _polarity(polarity)
+    proj = project_year_end(value_to_date, period=period, unit=unit, history=history, year_basis=year_basis,
+                            confidence=confidence)
+    tgt = _finite("target", target)
+    if len(tgt) > 1 and len(proj) == 1:
+        proj = proj.loc[proj.index.repeat(len(tgt))].reset_index(drop=True)
+    status = target_status(proj, tgt, pol)
+    prob = probability_of_meeting_target(proj["value_to_date"].to_numpy() if "value_to_date" in proj
+                                         else value_to_date, tgt, period, pol, unit, history, year_basis)
+    p = prob["probability"].to_numpy(dtype=float)
+    label = [f"{s}: {_chance(v)} of meeting the target" for s, v in zip(status["status"], p, strict=True)]
+    return pd.DataFrame({
+        "period": prob["period"].to_numpy(),
+        "value_to_date": prob["value_to_date"].to_numpy(),
+        "projection": status["projection"].to_numpy(),
+        "lower": status["lower"].to_numpy(),
+        "upper": status["upper"].to_numpy(),
+        "target": status["target"].to_numpy(),
+        "polarity": pol,
+        "status": status["status"].to_numpy(),
+        "probability": p,
+        "label": label,
+        "rule": [f"{r}. {PROBABILITY_RULE}" for r in status["rule"]],
+        "reason": status["reason"].to_numpy(),
+    })

@@ -316,6 +316,7 @@ def backtest(
     seed: int = 0,
     select: bool = True,
     series_id: Any = None,
+    extra: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of every candidate and benchmark for one series.
 
@@ -340,6 +341,9 @@ def backtest(
         Add the ``"auto"`` rows.
     series_id
         Identifier stored in column ``series`` (default: the series' name).
+    extra
+        More candidates to score on the same origins, ``{name: f(y, h, exposure) ->
+        ModelForecast}`` (never chosen by ``"auto"``): a benchmark's variants.
 
     Returns
     -------
@@ -363,6 +367,9 @@ def backtest(
     m = prep.seasonal_period
     win = window or _registry.default_window(kind, prep.freq, m)
     spec = _registry.build(kind, prep.freq, m, window=win, n_draws=n_draws, seed=seed)
+    own = list(spec.candidates)
+    if extra:
+        spec.candidates = {**spec.candidates, **extra}
     exp = None if prep.exposure is None else prep.exposure[: prep.n]
     cache = _Cache(spec, prep.y, exp, H)
     outer = _origins(prep.n, H, n_origins, spec.min_train)
@@ -378,7 +385,7 @@ def backtest(
                 r["model"] = name
                 rows.append(r)
         if select:
-            chosen, _, _ = select_model(cache, L, n_origins=n_origins, m=m)
+            chosen, _, _ = select_model(cache, L, n_origins=n_origins, m=m, only=own)
             for r in _checks(cache, chosen, L, prep.n, m):
                 r["model"] = "auto"
                 r["chosen"] = chosen

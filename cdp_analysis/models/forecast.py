@@ -11,14 +11,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.errors import CdpParameterError
+from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.models import _registry
 from cdp_analysis.models._series import prepare
 from cdp_analysis.models._types import ModelForecast
 from cdp_analysis.models.backtest import _Cache, select_model
 from cdp_analysis.models.counts import DegenerateFit
+from cdp_analysis.results import Explanation, ResultFrame, fmt
 
-__all__ = ["FORECAST_MARKER", "REGISTRATION_NOTE", "forecast"]
+__all__ = ["FORECAST_MARKER", "REGISTRATION_NOTE", "Forecast", "forecast", "forecast_warnings"]
 
 #: GSS shorthand marking a forecast value.
 FORECAST_MARKER = "[f]"
@@ -40,6 +41,172 @@ def _plain(v: Any) -> Any:
     return v
 
 
+_MODEL_NAMES = {
+    "glm": "log-linear quasi-Poisson GLM",
+    "ets": "damped-trend exponential smoothing (ETS)",
+    "naive": "naive (last value repeated)",
+    "drift": "drift (straight line from first to last value)",
+    "mean3": "mean of the last 3 periods",
+    "seasonal_trend": "Poisson GLM with season effects and trend",
+    "seasonal_naive": "seasonal naive",
+    "binomial_glm": "binomial logit GLM with trend",
+    "rate_glm": "quasi-Poisson rate GLM",
+    "pooled4": "last 4 periods pooled",
+}
+
+
+class Forecast(ResultFrame):
+    """A forecast with the backtest that chose its model: a table that explains itself.
+
+    The rows and columns are those :func:`forecast` has always returned (``period, mean,
+    lower_80, upper_80, lower_95, upper_95, model, status``) and ``attrs`` holds the backtest;
+    in JupyterLab it shows the model, its backtest MASE and interval coverage, the caveats and,
+    in plain words, :attr:`warnings`. ``to_frame()`` gives the plain table.
+    """
+
+    @property
+    def model(self) -> str:
+        """The chosen model's name."""
+        return str(self.attrs.get("model", ""))
+
+    @property
+    def mase(self) -> float:
+        """Mean absolute scaled error of the chosen model in its own rolling-origin backtest."""
+        return float(self.attrs.get("mase", float("nan")))
+
+    @property
+    def coverage_95(self) -> float:
+        """Share of backtest outcomes inside the 95% prediction interval."""
+        return float(self.attrs.get("coverage_95", float("nan")))
+
+    @property
+    def warnings(self) -> list[str]:
+        """Plain-English warnings: worse than naive in its backtest, a first step beyond the history."""
+        return list(self.attrs.get("warnings", []))
+
+    @property
+    def notes(self) -> list[str]:
+        """Caveats to state with the forecast (the ONS registration caveat for deaths)."""
+        return list(self.attrs.get("notes", []))
+
+    def explain(self) -> Explanation:
+        a = self.attrs
+        chosen = self[self["chosen"]] if "chosen" in self.columns else self
+        sentences = []
+        for r in chosen.itertuples(index=False):
+            sentences.append(f"{r.period}: {fmt(r.mean, 1)} (95% prediction interval {fmt(r.lower_95, 1)} to "
+                             f"{fmt(r.upper_95, 1)}) {FORECAST_MARKER}.")
+        facts = (
+            ("model", _MODEL_NAMES.get(str(a.get("candidate", "")), str(a.get("model", "")))),
+            ("backtest MASE", f"{fmt(a.get('mase'))} (below 1: better than the typical one-step change)"),
+            ("backtest coverage", f"80%: {_pct(a.get('coverage_80'))}, 95%: {_pct(a.get('coverage_95'))} "
+                                  f"({a.get('n_checks', 0)} checks from {a.get('n_origins', 0)} origins)"),
+            ("naive's backtest MASE", fmt(a.get("backtest", {}).get("naive", {}).get("mase", float("nan")))),
+        )
+        return Explanation(
+            title=f"Forecast {FORECAST_MARKER} of {a.get('series_name') or 'the series'}",
+            sentences=tuple(sentences) + tuple(a.get("notes", [])),
+            method=("model chosen by a rolling-origin backtest of every candidate against naive, drift and "
+                    "mean benchmarks; intervals by predictive simulation"),
+            reference=("Hyndman RJ, Athanasopoulos G. Forecasting: principles and practice, 3rd ed., 2021, "
+                       "sections 5.8-5.10 (MASE, interval scores, time-series cross-validation)"),
+            facts=facts,
+            warnings=tuple(a.get("warnings", [])),
+        )
+
+
+def _pct(v: Any) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "not available"
+    return "not available" if x != x else f"{x:.0%}"
+
+
+def forecast_warnings(history: pd.Series, result: pd.DataFrame, attrs: dict[str, Any]) -> list[str]:
+    """Plain-English warnings about a forecast, from its own backtest and its history.
+
+    * the chosen model's backtest MASE is above naive's (it did worse than repeating the last
+      value), or above 1 (its errors were larger than the typical change from one period to
+      the next);
+    * the first forecast step lies outside every value observed (it jumps beyond the history).
+
+    Parameters
+    ----------
+    history
+        The observed values, in time order, indexed by period label.
+    result
+        The forecast rows (``period``, ``mean``) of the chosen model.
+    attrs
+        The forecast's ``attrs`` (``mase``, ``backtest``).
+
+    Examples
+    --------
+    >>> h = pd.Series([46.0, 76, 39, 58, 66, 82, 83, 81, 79], index=[str(y) for y in range(2013, 2022)])
+    >>> fc = pd.DataFrame({"period": ["2022"], "mean": [99.1]})
+    >>> for w in forecast_warnings(h, fc, {"mase": 1.70, "backtest": {"naive": {"mase": 1.90}}}):
+    ...     print(w)
+    In its own backtest the model's errors averaged 1.70 times the typical change from one period to the next (MASE above 1): read the forecast as rough.
+    The first forecast (99.1 for 2022) is above every value observed (highest 83 in 2019) and 25% above the last (79 in 2021).
+    """
+    out = []
+    mase = float(attrs.get("mase", float("nan")))
+    naive = float(attrs.get("backtest", {}).get("naive", {}).get("mase", float("nan")))
+    if np.isfinite(mase) and np.isfinite(naive) and mase > naive:
+        out.append(f"In its own backtest the model did worse than repeating the last value (MASE {fmt(mase)} "
+                   f"against {fmt(naive)} for naive): treat the forecast with caution.")
+    elif np.isfinite(mase) and mase > 1:
+        out.append(f"In its own backtest the model's errors averaged {fmt(mase)} times the typical change from "
+                   "one period to the next (MASE above 1): read the forecast as rough.")
+    y = pd.to_numeric(history, errors="coerce").dropna()
+    if len(y) and len(result):
+        first = float(result["mean"].iloc[0])
+        label = str(result["period"].iloc[0])
+        last = float(y.iloc[-1])
+        hi, lo = float(y.max()), float(y.min())
+        jump = f" and {abs(first / last - 1):.0%} {'above' if first > last else 'below'} the last ({fmt(last, 1)} in {y.index[-1]})" if last else ""
+        if first > hi:
+            out.append(f"The first forecast ({fmt(first, 1)} for {label}) is above every value observed "
+                       f"(highest {fmt(hi, 1)} in {y.idxmax()}){jump}.")
+        elif first < lo:
+            out.append(f"The first forecast ({fmt(first, 1)} for {label}) is below every value observed "
+                       f"(lowest {fmt(lo, 1)} in {y.idxmin()}){jump}.")
+    return out
+
+
+def _is_deaths(*names: Any) -> bool:
+    return any("death" in str(n).lower() for n in names if n is not None)
+
+
+def _from_frame(frame: pd.DataFrame, period: str | None, value: str | None,
+                exposure: Any) -> tuple[pd.Series, Any]:
+    """A tidy frame (one row per period) as the value series and the exposure."""
+    from cdp_analysis.data.series import check_single_series
+
+    period = period or "period"
+    if period in frame.columns:
+        labels = frame[period]
+    elif frame.index.name == period:
+        labels = frame.index.to_series()
+    else:
+        raise CdpInputError(f"the frame has no period column {period!r}", column=period,
+                            expected="period= naming the column (or index) of period labels")
+    if value is None:
+        value = "count" if "count" in frame.columns else "value"
+    if value not in frame.columns:
+        raise CdpInputError(f"the frame has no value column {value!r}", column=value,
+                            expected=f"value= naming one of {list(frame.columns)}")
+    check_single_series(frame.assign(_period=labels.to_numpy()), by=("_period",))
+    series = pd.Series(pd.to_numeric(frame[value], errors="coerce").to_numpy(), index=labels.astype(str).to_numpy(),
+                       name=value)
+    series.attrs = dict(frame.attrs)
+    if isinstance(exposure, str):
+        if exposure not in frame.columns:
+            raise CdpInputError(f"the frame has no exposure column {exposure!r}", column=exposure)
+        exposure = pd.Series(pd.to_numeric(frame[exposure], errors="coerce").to_numpy(), index=series.index)
+    return series, exposure
+
+
 def _frame(f: ModelForecast, labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -56,7 +223,7 @@ def _frame(f: ModelForecast, labels: list[str]) -> pd.DataFrame:
 
 
 def forecast(
-    series: pd.Series,
+    series: pd.Series | pd.DataFrame,
     horizon: int,
     kind: str = "count",
     exposure: Any = None,
@@ -69,7 +236,10 @@ def forecast(
     seed: int = 0,
     include_benchmarks: bool = False,
     note: str | None = None,
-) -> pd.DataFrame:
+    period: str | None = None,
+    value: str | None = None,
+    metric: str | None = None,
+) -> Forecast:
     """Forecast a series ``horizon`` periods ahead with the model its own backtest chooses.
 
     Candidates by kind of series (the first is the default):
@@ -101,7 +271,10 @@ def forecast(
         Observed values indexed by period labels (``"2021"``, ``"2022/23"``,
         ``"2023/24 Q1"``, ``"2023-06"``), :class:`~cdp_analysis.periods.Period` objects or a
         pandas ``PeriodIndex``; consecutive, no gaps, single years/quarters/months only
-        (never pooled 3-year sums). Counts, proportions (0-1) or rates by ``kind``.
+        (never pooled 3-year sums). Counts, proportions (0-1) or rates by ``kind``. Or a
+        tidy frame, one row per period (:meth:`Store.series <cdp_analysis.data.store.Store.series>`),
+        with ``period=`` and ``value=`` naming its columns; rows that mix sources, editions,
+        sexes or age bands are refused.
     horizon
         Number of periods to forecast.
     kind
@@ -129,19 +302,30 @@ def forecast(
         Also return the rows of every other candidate and benchmark (column ``chosen``).
     note
         Caveat to carry in ``.attrs["notes"]``; the ONS registration caveat is added
-        automatically when the series name mentions deaths.
+        automatically when the series is of deaths: its name, ``metric`` or the metric id in
+        its ``attrs`` (set by the store's queries) mentions deaths, so a column named
+        ``"count"`` keeps the caveat.
+    period, value
+        With a frame: the period column (default ``"period"``, or the index of that name) and
+        the value column (default ``"count"``, else ``"value"``). ``exposure`` may then name a
+        column.
+    metric
+        The metric id of the series, when its name does not say (for the caveats).
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``period`` (label), ``mean``, ``lower_80``, ``upper_80``, ``lower_95``,
+    Forecast
+        A DataFrame (subclass :class:`Forecast`, which shows the model, the backtest MASE
+        and coverage and any warning in JupyterLab) with columns ``period`` (label), ``mean``, ``lower_80``, ``upper_80``, ``lower_95``,
         ``upper_95`` (same units as the series), ``model`` and ``status`` (``"[f]"``, the
         GSS forecast marker). ``.attrs`` holds ``model``, the chosen model's backtest
         ``mase``, ``rmsse``, ``coverage_80``, ``coverage_95``, ``msis_95``, ``n_origins``,
         ``backtest`` (the same scores for every candidate and benchmark), ``benchmarks``,
         ``info`` (slope per period on the log/logit scale with its 95% CI, dispersion,
         family, window), ``flags`` (e.g. ``fallback:all_zero``, ``not_backtested``,
-        ``exposure_extrapolated``) and ``notes``.
+        ``exposure_extrapolated``), ``notes`` and ``warnings`` (plain English: the model did
+        worse than naive in its own backtest or had a MASE above 1, or the first forecast
+        lies beyond every observed value; see :func:`forecast_warnings`).
 
     Raises
     ------
@@ -173,6 +357,18 @@ def forecast(
     >>> "registration" in fc.attrs["notes"][0]
     True
     """
+    if isinstance(series, pd.DataFrame):
+        series, exposure = _from_frame(series, period, value, exposure)
+    elif period is not None or value is not None:
+        raise CdpParameterError("period= and value= name the columns of a frame; a Series is indexed by period")
+    if isinstance(series, pd.Series) and series.index.has_duplicates:
+        dup = list(dict.fromkeys(series.index[series.index.duplicated()]))
+        raise CdpInputError(
+            "duplicate periods in the series: the rows mix sources, editions, sexes or age bands",
+            row=dup, column="index",
+            expected="one value per period: take one series with Store.series(metric, area, ...)",
+        )
+    attrs_in = dict(getattr(series, "attrs", {}) or {})
     prep = prepare(series, horizon, kind, exposure, seasonal_period)
     m = prep.seasonal_period
     win = window or _registry.default_window(kind, prep.freq, m)
@@ -214,7 +410,7 @@ def forecast(
                 continue
         out = pd.concat(parts, ignore_index=True)
     notes = [] if note is None else [note]
-    if "death" in str(prep.name).lower() and REGISTRATION_NOTE not in notes:
+    if _is_deaths(prep.name, metric, attrs_in.get("metric_id")) and REGISTRATION_NOTE not in notes:
         notes.insert(0, REGISTRATION_NOTE)
     notes.append(f"Values marked {FORECAST_MARKER} are forecasts, not observations.")
     sc = scores.get(chosen, {})
@@ -238,4 +434,8 @@ def forecast(
             "notes": notes,
         }
     )
-    return out
+    history = pd.Series(prep.y, index=prep.labels)
+    chosen_rows = out[out["chosen"]] if "chosen" in out.columns else out
+    out.attrs["warnings"] = forecast_warnings(history, chosen_rows, out.attrs)
+    out.attrs["series_name"] = str(metric or attrs_in.get("metric_id") or prep.name or "the series")
+    return Forecast.wrap(out)

@@ -45,7 +45,6 @@ __all__ = ["show_figure", "show_table", "prepare_table", "table_markdown", "writ
 FIGURES = "figures"
 TABLES = "tables"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
-_DERIVED = ("value", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "lower", "upper")
 _CODE = re.compile(r"\[([a-z]{1,3})\]")
 
 Formatter = str | Callable[[Any], str]
@@ -125,13 +124,14 @@ def output_folder(folder: str | Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
-def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None = None) -> None:
+def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str | Path | None = None) -> None:
     """Save a figure as SVG and PNG, display it with its alt text, and close it.
 
     Parameters
     ----------
     fig
-        A matplotlib figure (from :mod:`cdp_analysis.report.charts` or made by hand).
+        A matplotlib figure (made by hand), or a :class:`~cdp_analysis.report.charts.Chart`
+        (which carries its alt text).
     name
         File name without extension (letters, digits, ``-``, ``_``); unique within the report.
     alt
@@ -156,6 +156,9 @@ def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None =
     import matplotlib.pyplot as plt
 
     _check_name(name)
+    if hasattr(fig, "figure") and hasattr(fig, "alt") and not hasattr(fig, "savefig"):  # a Chart
+        alt = fig.alt if alt is None else alt
+        fig = fig.figure
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt text is required: describe what the chart shows")
     root = output_folder(folder)
@@ -236,6 +239,7 @@ def prepare_table(
     by: str | Sequence[str] | None = None,
     totals: str | Sequence[str] | None = "group",
     hide_with: Sequence[str] | None = None,
+    origin: str = "local",
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Disclosure control and formatting: the frame behind :func:`show_table`.
 
@@ -259,9 +263,16 @@ def prepare_table(
         Passed to ``suppress``: independent sub-tables, and which totals are published
         (default: the total of each ``by`` group, or of the whole column).
     hide_with
-        Columns hidden with a hidden count (rates and limits derived from it). Default:
-        whichever of ``value, lower_95, upper_95, lower_99_8, upper_99_8, lower, upper``
-        exist; with several count columns they are hidden when any count in the row is.
+        Columns hidden with a hidden count (rates and limits derived from it). Default: the
+        numeric columns named as intervals, rates, ratios, changes or per cents
+        (:func:`cdp_analysis.indicators.disclosure.derived_columns`: ``lower_95``,
+        ``Upper 95% limit``, ``Rate per 100,000``...); with several count columns they are
+        hidden when any count in the row is.
+    origin
+        ``"local"`` (default: always suppressed) or ``"published"`` (a source published openly
+        at this level, shown when the policy ``CDP_PUBLISHED_COUNTS=show`` allows; see
+        :class:`cdp_analysis.indicators.disclosure.DisclosurePolicy`). Rows whose ``status``
+        already holds ``c`` (suppressed where the figures were computed) stay ``[c]``.
 
     Returns
     -------
@@ -294,21 +305,35 @@ def prepare_table(
     had_status = "status" in data.columns
     hidden: dict[str, np.ndarray] = {}
     threshold = disclosure_threshold(threshold)
-    meta: dict[str, Any] = {"suppressed": {}, "threshold": int(threshold)}
-    if count_columns:
-        from cdp_analysis.indicators.disclosure import suppress
+    from cdp_analysis.indicators.disclosure import DisclosurePolicy, derived_columns, is_hidden, suppress
 
+    policy = DisclosurePolicy.from_env(threshold=threshold)
+    applied = policy.threshold_for(origin)
+    meta: dict[str, Any] = {"suppressed": {}, "threshold": int(threshold), "origin": origin,
+                            "published_counts": policy.published_counts, "applied_threshold": int(applied)}
+    if count_columns:
+        # a figure suppressed where it was computed (status c) stays hidden here, and counts as
+        # hidden in every total: the decision is the library's, the table only obeys it
+        before = (np.array([is_hidden(s) for s in data["status"]], dtype=bool) if had_status
+                  else np.zeros(len(data), dtype=bool))
         for c in count_columns:
-            res = suppress(data, count=c, threshold=threshold, by=by, totals=totals, columns=[],
-                           status="__cdp_status")
-            mask = res[c].isna().to_numpy() & data[c].notna().to_numpy()
+            col = pd.to_numeric(data[c], errors="coerce").astype(float)
+            col[before] = np.nan
+            data[c] = col
+        mark = pd.Series(np.where(before, "c", ""), index=data.index, dtype=object)
+        for c in count_columns:
+            res = suppress(data.assign(__cdp_status=mark), count=c, threshold=applied, by=by, totals=totals,
+                           columns=[], status="__cdp_status")
+            mask = res[c].isna().to_numpy()
             hidden[c] = mask
             data[c] = res[c]
             info = res.attrs.get("suppression", {})
-            meta["suppressed"][c] = {"primary": int(info.get("primary", 0)),
+            meta["suppressed"][c] = {"primary": int(info.get("primary", 0)) + int(info.get("already", 0)),
                                      "secondary": int(info.get("secondary", 0))}
+            if info.get("already"):  # decided where the figures were computed (primary or secondary there)
+                meta["suppressed"][c]["upstream"] = int(info["already"])
         derived = list(hide_with) if hide_with is not None else [
-            c for c in _DERIVED if c in data.columns and c not in count_columns]
+            c for c in derived_columns(data, count_columns) if c not in count_columns]
         any_hidden = np.logical_or.reduce([hidden[c] for c in count_columns])
         for c in derived:
             if c not in data.columns:
@@ -317,6 +342,7 @@ def prepare_table(
             col[any_hidden] = np.nan
             data[c] = col
             hidden[c] = any_hidden
+        meta["hidden_with"] = derived
         if had_status:
             codes = []
             for i, s in enumerate(data["status"]):
@@ -419,6 +445,7 @@ def show_table(
     by: str | Sequence[str] | None = None,
     totals: str | Sequence[str] | None = "group",
     hide_with: Sequence[str] | None = None,
+    origin: str = "local",
     folder: str | Path | None = None,
 ) -> None:
     """Protect, display and save a table for readers and for the spreadsheet.
@@ -448,7 +475,7 @@ def show_table(
         Include the index as the first column(s).
     units
         Column -> unit (e.g. ``{"Rate": "per 100,000"}``), for the spreadsheet.
-    by, totals, hide_with
+    by, totals, hide_with, origin
         See :func:`prepare_table`.
     folder
         Run folder (default: ``$CDP_OUTPUT_DIR``; with neither, the table is shown and nothing
@@ -468,7 +495,7 @@ def show_table(
     notes = [str(n) for n in (notes or [])]
     threshold = disclosure_threshold(threshold)
     text, values, meta = prepare_table(df, count_columns=count_columns, threshold=threshold, formats=formats,
-                                       index=index, by=by, totals=totals, hide_with=hide_with)
+                                       index=index, by=by, totals=totals, hide_with=hide_with, origin=origin)
     md = table_markdown(text, title=title, source=source, notes=notes, shorthand=meta["shorthand"],
                         numeric=meta["numeric"], threshold=threshold)
     root = output_folder(folder)
@@ -497,6 +524,10 @@ def show_table(
         "threshold": int(threshold),
         "count_columns": list(count_columns),
         "suppressed": meta["suppressed"],
+        "origin": origin,
+        "published_counts": meta["published_counts"],
+        "applied_threshold": meta["applied_threshold"],
+        "hidden_with": meta.get("hidden_with", []),
         "numeric": meta["numeric"],
         "columns": list(values.columns),
     }, indent=2, ensure_ascii=False), encoding="utf-8")

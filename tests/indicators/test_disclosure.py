@@ -214,3 +214,99 @@ def test_groups_are_independent_under_by() -> None:
     df = pd.DataFrame({"period": ["2022"] * 3 + ["2023"] * 3, "count": [3, 10, 11, 10, 11, 12]})
     out = suppress(df, by="period")
     assert out["count"].isna().tolist() == [True, True, False, False, False, False]
+
+
+# --------------------------------------------------------------------------- the policy and protect()
+from scipy.stats import chi2  # noqa: E402
+
+from cdp_analysis.indicators.disclosure import (  # noqa: E402
+    DisclosurePolicy,
+    any_hidden,
+    count_text,
+    origin_of,
+    protect,
+)
+
+
+def _annual(counts):
+    # exact Poisson limits written out here (Garwood): lower chi2(0.025, 2x)/2, upper chi2(0.975, 2x+2)/2
+    x = np.asarray(counts, dtype=float)
+    lo = np.where(x > 0, chi2.ppf(0.025, 2 * np.maximum(x, 1)) / 2, 0.0)
+    hi = chi2.ppf(0.975, 2 * x + 2) / 2
+    return pd.DataFrame({"period": [str(2014 + i) for i in range(len(x))], "count": x, "lower_95": lo,
+                         "upper_95": hi})
+
+
+def test_interval_of_a_hidden_count_is_hidden_with_it() -> None:
+    a = _annual([1, 0, 7, 2, 9])
+    assert round(a["upper_95"].iloc[0], 1) == 5.6  # the limit that gave a count of 1 away (issue 16)
+    out = protect(a, metric="drug_misuse_deaths", policy=DisclosurePolicy())
+    hidden = out["status"].str.contains("c").to_numpy()
+    assert hidden.tolist() == [True, False, False, True, False]
+    assert out.loc[hidden, ["count", "lower_95", "upper_95"]].isna().all().all()
+    assert out.loc[~hidden, "upper_95"].round(2).tolist() == a.loc[~hidden, "upper_95"].round(2).tolist()
+
+
+def test_renamed_interval_and_rate_columns_are_recognised() -> None:
+    df = pd.DataFrame({"Year": ["2020", "2021"], "Deaths": [3, 40], "Upper 95% limit": [8.8, 54.5],
+                       "Rate per 100,000": [7.9, 105.2], "Residents": [38000, 38000]})
+    out = protect(df, count="Deaths", origin="published", policy=DisclosurePolicy())
+    assert out[["Deaths", "Upper 95% limit", "Rate per 100,000"]].iloc[0].isna().all()
+    assert out["Residents"].tolist() == [38000, 38000]  # the public denominator stays; the rate went
+
+
+def test_published_counts_policy_shows_published_sources_only() -> None:
+    a = _annual([1, 3, 12])
+    show = DisclosurePolicy(published_counts="show")
+    assert protect(a, metric="drug_misuse_deaths", policy=show)["count"].tolist() == [1.0, 3.0, 12.0]
+    # local returns are suppressed whatever the policy
+    for metric in ("drug_related_deaths_local", "adults_in_treatment", "young_people_in_treatment", None):
+        assert protect(a, metric=metric, policy=show)["count"].isna().tolist() == [True, True, False]
+    assert protect(a, metric="drug_misuse_deaths", policy=DisclosurePolicy())["count"].isna().sum() == 2
+    assert origin_of("drug_poisoning_deaths") == "published" and origin_of("rehab_placements") == "local"
+
+
+def test_policy_from_environment_and_bad_settings(monkeypatch) -> None:
+    monkeypatch.setenv("CDP_DISCLOSURE_THRESHOLD", "10")
+    monkeypatch.setenv("CDP_PUBLISHED_COUNTS", "show")
+    p = DisclosurePolicy.from_env()
+    assert (p.threshold, p.published_counts) == (10, "show")
+    assert p.hides(9, "local") and not p.hides(9, "published")
+    monkeypatch.setenv("CDP_PUBLISHED_COUNTS", "maybe")
+    with pytest.raises(CdpParameterError, match="published_counts"):
+        DisclosurePolicy.from_env()
+    monkeypatch.setenv("CDP_DISCLOSURE_THRESHOLD", "five")
+    with pytest.raises(CdpParameterError, match="CDP_DISCLOSURE_THRESHOLD"):
+        DisclosurePolicy.from_env()
+    with pytest.raises(CdpParameterError):
+        DisclosurePolicy(threshold=0)
+
+
+def test_the_decision_is_made_once_applying_it_again_changes_nothing() -> None:
+    df = pd.DataFrame({"g": ["a"] * 5, "count": [2, 9, 14, 30, 6], "upper_95": [7.2, 17.1, 23.5, 42.8, 13.1]})
+    once = protect(df, by="g", totals="group", policy=DisclosurePolicy())
+    twice = protect(once, by="g", totals="group", policy=DisclosurePolicy())
+    pd.testing.assert_frame_equal(once, twice)
+    assert once["count"].isna().sum() == 2  # the 2 and its complement 6
+    assert twice.attrs["suppression"]["already"] == 2
+
+
+def test_a_pooled_total_cannot_give_a_hidden_year_away() -> None:
+    # the three years of a published pooled count (ONS 3-year pools): 5 + 6 + [c] = 12 would reveal 1
+    a = _annual([8, 5, 6, 1])
+    out = protect(a, origin="published", sets=[[1, 2, 3]], policy=DisclosurePolicy())
+    hidden = out["count"].isna().to_numpy()
+    assert hidden.tolist() == [False, True, False, True]  # the smallest other year of the pool goes too
+    # brute force: every pair of hidden values consistent with the pool total (12) and the shown cells
+    shown = out["count"].fillna(0).to_numpy()
+    pool_total = a["count"].iloc[1:4].sum()
+    rest = pool_total - shown[1:4].sum()
+    candidates = [(x, rest - x) for x in range(0, int(rest) + 1)]
+    assert len(candidates) > 1  # the hidden year is not determined
+    assert out.attrs["suppression"]["secondary"] == 1
+
+
+def test_a_change_with_a_hidden_count_is_hidden_and_text_says_c() -> None:
+    out = protect(_annual([1, 0]), origin="published", policy=DisclosurePolicy())
+    assert any_hidden(*out["status"])
+    assert [count_text(v, s) for v, s in zip(out["count"], out["status"], strict=True)] == ["[c]", "0"]

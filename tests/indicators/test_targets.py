@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cdp_analysis import indicators as ind
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators import (
     probability_of_meeting_target,
@@ -150,3 +151,21 @@ def test_probability_full_year_and_errors() -> None:
         probability_of_meeting_target([1, 2, 3], [1, 2], "2023/24 Q1")
     with pytest.raises(CdpParameterError):
         probability_of_meeting_target(38, 100, period="2023/24 Q7")
+
+
+def test_status_is_shown_beside_its_probability():
+    # #17 item 5: a target with a 95% chance of being met is "at risk" by the range rule;
+    # the label must carry the chance so a board is not misled either way
+    r = ind.target_assessment([259, 259, 38], [950, 1200, 100], "2023/24 Q1")
+    assert r["status"].tolist() == ["at risk", "off track", "on track"]
+    # independent Monte Carlo of the gamma-Poisson year end (Jeffreys posterior, remainder Poisson)
+    rng = np.random.default_rng(5)
+    lam = rng.gamma(259 + 0.5, 1 / 0.25, size=400_000)  # annual rate given 259 in a quarter
+    year_end = 259 + rng.poisson(lam * 0.75)
+    assert r["probability"].iloc[0] == pytest.approx((year_end >= 950).mean(), abs=0.003)
+    assert r["label"].iloc[0] == "at risk: 95% chance of meeting the target"
+    assert r["label"].iloc[1].startswith("off track: less than 1% chance")
+    assert r["label"].iloc[2] == "on track: more than 99% chance of meeting the target"
+    assert all("chance of meeting the target is the share" in rule for rule in r["rule"])
+    low = ind.target_assessment(20, 200, "2023/24 Q1", polarity="lower_is_better").iloc[0]
+    assert low["status"] == "on track" and low["label"].startswith("on track: ")

@@ -112,7 +112,7 @@ def test_overdispersion_gives_negative_binomial_draws_and_wider_intervals():
     fit = fit_count_trend(y)
     assert fit.family == "negative-binomial" and fit.dispersion > 2
     wide = forecast_counts(y, 1)
-    narrow = forecast_counts(y, 1, nb_p=0.0)  # never negative binomial
+    narrow = forecast_counts(y, 1, nb_p=0.0, noise="test")  # the old rule with a test that never rejects
     assert (wide.upper_95 - wide.lower_95) > (narrow.upper_95 - narrow.lower_95)
 
 
@@ -132,3 +132,41 @@ def test_reproducible_for_a_seed():
     y = np.array([30, 33, 31, 36, 38, 37, 41, 44, 43, 47.0])
     a, b = forecast_counts(y, 3, seed=4), forecast_counts(y, 3, seed=4)
     np.testing.assert_array_equal(a.upper_95, b.upper_95)
+
+
+def _nb_series(rng, n, mu0, phi):
+    """NB1 counts with variance phi * mu: Poisson given Gamma(mu/(phi-1), phi-1), a gentle upward trend."""
+    mu = mu0 * np.exp(0.03 * np.arange(n + 1))
+    return rng.poisson(rng.gamma(mu / (phi - 1), phi - 1)).astype(float)
+
+
+def test_nb_noise_whenever_dispersion_above_one_restores_coverage_at_true_dispersion_2():
+    # #17 item 4: at true dispersion 2, fits whose phi is above 1 but not significantly so ("quasi-poisson")
+    # drew Poisson noise and their 95% intervals covered too little; negative-binomial noise with
+    # k = phi - 1 (variance phi * mu) whenever phi > 1 widens them. Seeded, 500 series of 10 years.
+    rng = np.random.default_rng(1)
+    hits = {"dispersion": [], "test": []}
+    family = []
+    for i in range(500):
+        y = _nb_series(rng, 10, 30, 2.0)
+        family.append(fit_count_trend(y[:10]).family)
+        for noise in hits:
+            f = forecast_counts(y[:10], 1, n_draws=1000, seed=i, noise=noise)
+            hits[noise].append(f.lower_95[0] <= y[10] <= f.upper_95[0])
+    quasi = np.array(family) == "quasi-poisson"
+    new, old = np.array(hits["dispersion"]), np.array(hits["test"])
+    assert quasi.sum() > 100
+    assert new[quasi].mean() >= old[quasi].mean() + 0.01  # the change widens that branch's intervals
+    assert new[quasi].mean() >= 0.91
+    assert 0.92 <= new.mean() <= 0.97
+    # variance of the simulated noise is phi * mu: check the draw mechanism directly
+    fit = fit_count_trend(np.array([40, 52, 35, 61, 44, 38, 57, 49, 42, 55.0]))
+    assert fit.dispersion > 1
+    fit.cov = np.zeros_like(fit.cov)  # no coefficient uncertainty: pure observation noise
+    from cdp_analysis.models.counts import simulate_counts
+
+    mean, draws = simulate_counts(fit, 1, n_draws=200_000, seed=3)
+    assert draws.var() == pytest.approx(fit.dispersion * mean[0], rel=0.02)
+    _, pois = simulate_counts(fit, 1, n_draws=200_000, seed=3, noise="test")
+    if fit.family != "negative-binomial":
+        assert pois.var() == pytest.approx(mean[0], rel=0.02)

@@ -138,3 +138,35 @@ def test_bad_arguments(run_folder):
         outputs.show_table(df, "a b", title="t", source="s")
     with pytest.raises(ValueError, match="title and a source"):
         outputs.show_table(df, "ab", title="", source="s")
+
+
+def test_renamed_interval_beside_a_hidden_count_is_hidden():
+    # the appendix's annual table: a count of 1 with its exact Poisson limits (0.03, 5.57) under readable names
+    df = pd.DataFrame({"Year of registration": ["2019", "2020", "2021"], "Deaths": [6, 1, 0],
+                       "Lower 95% limit": [2.2, 0.03, 0.0], "Upper 95% limit": [13.1, 5.57, 3.69]})
+    text, values, _ = outputs.prepare_table(df, count_columns=["Deaths"], totals=None,
+                                            formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"})
+    assert text.iloc[1].tolist() == ["2020", "[c]", "[c]", "[c]"]
+    assert text["Upper 95% limit"].tolist() == ["13.1", "[c]", "3.7"]
+
+
+def test_a_figure_suppressed_upstream_stays_hidden_and_counts_in_the_totals():
+    from cdp_analysis.indicators.disclosure import DisclosurePolicy, protect
+
+    df = pd.DataFrame({"Area": ["A", "B", "C"], "count": [2, 30, 40]})
+    decided = protect(df, policy=DisclosurePolicy(), totals="group")
+    text, _, meta = outputs.prepare_table(decided, count_columns=["count"])
+    assert text["count"].tolist() == ["[c]", "[c]", "40"]  # the same two cells the library hid
+    assert meta["suppressed"]["count"] == {"primary": 2, "secondary": 0, "upstream": 2}
+
+
+def test_published_counts_policy_applies_to_published_tables_only(monkeypatch):
+    df = pd.DataFrame({"Year": ["2020", "2021"], "Deaths": [1, 30]})
+    monkeypatch.setenv("CDP_PUBLISHED_COUNTS", "show")
+    shown, _, meta = outputs.prepare_table(df, count_columns=["Deaths"], totals=None, origin="published")
+    assert shown["Deaths"].tolist() == ["1", "30"] and meta["applied_threshold"] == 1
+    local, _, _ = outputs.prepare_table(df, count_columns=["Deaths"], totals=None, origin="local")
+    assert local["Deaths"].tolist() == ["[c]", "30"]
+    monkeypatch.delenv("CDP_PUBLISHED_COUNTS")
+    default, _, _ = outputs.prepare_table(df, count_columns=["Deaths"], totals=None, origin="published")
+    assert default["Deaths"].tolist() == ["[c]", "30"]
