@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.formatting import fmt_number
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
@@ -138,29 +140,6 @@ def palette(n: int) -> list[str]:
     if n > 6:
         raise ValueError(f"at most 6 series can be told apart by colour; got {n} (use small multiples)")
     return list(get_af_colours("categorical", number_of_colours=n))
-
-
-def fmt_number(v: Any) -> str:
-    """A number for alt text and labels: whole numbers with commas, else 3 significant figures
-    (one decimal place from 10 upwards).
-
-    >>> [fmt_number(v) for v in (1234, 55.0, 12.345, 0.04567, 123.45, float("nan"))]
-    ['1,234', '55', '12.3', '0.0457', '123', 'not available']
-    """
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not math.isfinite(v):
-        return "not available"
-    if v == round(v) and abs(v) < 1e15:
-        return f"{v:,.0f}"
-    a = abs(v)
-    if a >= 100:
-        return f"{v:,.0f}"
-    if a >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3g}"
 
 
 def _fmt_fixed(v: float, decimals: int | None) -> str:
