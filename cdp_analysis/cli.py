@@ -1,4 +1,4 @@
-"""The ``cdp`` command line: ``cdp ingest | run | audit | list``.
+"""The ``cdp`` command line: ``cdp ingest | fetch | run | audit | list``.
 
 One error boundary (:func:`main`) turns any exception into one plain paragraph on
 standard error and an exit status; ``--debug`` prints the traceback as well.
@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", parents=[common], help="recompute a returns file's published figures and flag disagreements")
     aud.add_argument("file", help="returns CSV, e.g. data/returns/pan_dorset.csv")
+
+    from cdp_analysis.data import fetch
+
+    fetch.add_parser(sub, common)
 
     lst = sub.add_parser("list", parents=[common], help="list areas, partnerships, metrics, notebooks, sources or periods")
     lst.add_argument("what", choices=["areas", "partnerships", "metrics", "notebooks", "sources", "periods"])
@@ -140,6 +144,12 @@ def _run_batch(args: argparse.Namespace, areas: list[str], scheduler: str | None
     return 1 if any(r["status"] == "failed" for r in results) else 0
 
 
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from cdp_analysis.data import fetch
+
+    return fetch.run_cli(args)
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     from cdp_analysis import audit
 
@@ -194,7 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import threading
 
     args = build_parser().parse_args(argv)
-    handler = {"ingest": _cmd_ingest, "run": _cmd_run, "audit": _cmd_audit, "list": _cmd_list}[args.command]
+    handler = {"ingest": _cmd_ingest, "run": _cmd_run, "audit": _cmd_audit, "list": _cmd_list,
+               "fetch": _cmd_fetch}[args.command]
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminated)

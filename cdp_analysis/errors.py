@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["CdpError", "CdpInputError", "CdpParameterError", "CdpRunError", "describe_exception", "printable"]
+__all__ = ["CdpError", "CdpFetchError", "CdpInputError", "CdpParameterError", "CdpRunError", "describe_exception",
+           "printable"]
 
 
 class CdpError(Exception):
@@ -143,6 +144,31 @@ class CdpParameterError(CdpError, ValueError):
 
 class CdpRunError(CdpError, RuntimeError):
     """A batch run, notebook execution or rendering step failed."""
+
+
+class CdpFetchError(CdpError, OSError):
+    """A download from a publisher failed (offline, refused, timed out, HTTP error, interrupted).
+
+    ``url`` is the address asked for; ``retry`` says whether trying again may help (a
+    dropped connection, a timeout, HTTP 429 or 5xx) and ``retry_after`` how long the server
+    asked to wait, in seconds.
+
+    Examples
+    --------
+    >>> print(CdpFetchError("the server answered HTTP 500 Internal Server Error", url="https://x.test/a.csv"))
+    https://x.test/a.csv: the server answered HTTP 500 Internal Server Error
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, retry: bool = False,
+                 retry_after: float | None = None) -> None:
+        self.message = message
+        self.url = url
+        self.retry = retry
+        self.retry_after = retry_after
+        super().__init__((f"{url}: " if url else "") + message)
+
+    def __str__(self) -> str:
+        return (f"{self.url}: " if self.url else "") + self.message
 
 
 # --------------------------------------------------------------------------- for people
