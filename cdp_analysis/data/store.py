@@ -525,6 +525,32 @@ class Store:
             raise CdpParameterError(f"unknown reference table {name!r}; expected one of {REFERENCE_TABLES}")
         return self.sql(f'SELECT * FROM "{name}"')
 
+    def imd_lsoa(self) -> pd.DataFrame:
+        """IMD 2019 rank and decile of every English LSOA with its upper-tier area of today.
+
+        Columns ``lsoa_code, lsoa_name, lad_code, lad_name, area_code, area_name, region,
+        imd_rank, imd_decile`` (see :func:`cdp_analysis.deprivation.lsoa_table`).
+        """
+        from cdp_analysis.deprivation import lsoa_table
+
+        if "imd_lsoa" not in self.tables():
+            raise CdpParameterError("the store holds no IMD table: run `cdp ingest` with "
+                                    "raw/lookups/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx")
+        return lsoa_table(self.sql("SELECT * FROM imd_lsoa"), self.reference("areas"))
+
+    def imd_areas(self, by: str = "area_code", weights: pd.Series | None = None) -> pd.DataFrame:
+        """IMD 2019 summaries of areas from their LSOAs, the method in ``.attrs["method"]``.
+
+        ``by``: ``area_code`` (today's upper-tier areas) or ``lad_code`` (2019 districts);
+        ``weights``: population by LSOA code (default: equal weights). See
+        :func:`cdp_analysis.deprivation.aggregate`.
+        """
+        from cdp_analysis.deprivation import aggregate
+
+        if by not in ("area_code", "lad_code"):
+            raise CdpParameterError(f"by must be 'area_code' or 'lad_code', not {by!r}")
+        return aggregate(self.imd_lsoa(), by=by, weights=weights)
+
     def ingest_log(self) -> pd.DataFrame:
         return self.sql("SELECT * FROM ingest_log ORDER BY file")
 

@@ -65,6 +65,7 @@ def deaths_annual(deaths: pd.DataFrame, codes: Sequence[str], metric_id: str = "
     [['2020', 7.0, 2], ['2021', nan, 1]]
     """
     from cdp_analysis import indicators as ind
+    from cdp_analysis.data.series import check_single_series
 
     cols = ["period", "year", "count", "lower_95", "upper_95", "members", "status"]
     d = deaths[(deaths["metric_id"] == metric_id) & deaths["area_code"].isin(list(codes))]
@@ -73,6 +74,7 @@ def deaths_annual(deaths: pd.DataFrame, codes: Sequence[str], metric_id: str = "
     d = d[d["period"].astype(str).str.fullmatch(r"\d{4}")]
     if d.empty:
         return pd.DataFrame(columns=cols)
+    check_single_series(d)  # sources, editions or age bands of one area and year must not be summed
     g = d.groupby("period").agg(count=("count", lambda s: s.sum(min_count=1)),
                                 members=("count", "count"),
                                 status=("status", lambda s: " ".join(sorted({t for v in s.fillna("")
@@ -385,7 +387,8 @@ def deaths_forecast(annual: pd.DataFrame, horizon: int = 3, *, measure: str = "d
         return out
     series = pd.Series(a["count"].to_numpy(dtype=float), index=a["period"].astype(str).to_numpy(), name=measure)
     fc = models.forecast(series, horizon, kind="count", seed=seed)
-    keep = {k: fc.attrs.get(k) for k in (*BACKTEST_KEYS, "flags", "notes")}
+    keep = {k: fc.attrs.get(k) for k in (*BACKTEST_KEYS, "flags", "notes", "warnings", "candidate", "n_checks",
+                                         "series_name")}
     fc.attrs.clear()
     fc.attrs.update(keep)
     return fc
