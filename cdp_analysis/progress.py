@@ -9,7 +9,6 @@ The progress-report notebook calls these and only formats.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ from cdp_analysis import areas
 from cdp_analysis.areas import ENGLAND
 from cdp_analysis.formatting import fmt
 from cdp_analysis.periods import Period
+from cdp_analysis.printed import agreement
 
 __all__ = [
     "ProgressContext",
@@ -30,38 +30,8 @@ __all__ = [
     "returns_sources",
     "change_chart_data",
     "change_headline",
-    "printed_precision",
-    "agrees_with_print",
+    "printed_checks",
 ]
-
-
-# --------------------------------------------------------------------------- formatting
-def printed_precision(value: float) -> int:
-    """Decimal places a printed figure shows (``7.4`` -> 1, ``90`` -> 0).
-
-    >>> printed_precision(7.4), printed_precision(94304.0), printed_precision(45.25)
-    (1, 0, 2)
-    """
-    text = repr(float(value))
-    if "e" in text:
-        return 0
-    decimals = text.split(".")[1].rstrip("0")
-    return len(decimals)
-
-
-def agrees_with_print(published: float, recomputed: float) -> bool:
-    """Whether a printed figure equals the recomputed one rounded to the printed precision.
-
-    >>> agrees_with_print(7.4, 7.4689), agrees_with_print(7.5, 7.4689), agrees_with_print(152, 152.0)
-    (False, True, True)
-    """
-    if published is None or recomputed is None or pd.isna(published) or pd.isna(recomputed):
-        return False
-    d = printed_precision(published)
-    # round half away from zero, as people round when they print
-    scaled = abs(recomputed) * 10**d
-    rounded = math.copysign(math.floor(scaled + 0.5 + 1e-9), recomputed) / 10**d
-    return abs(rounded - published) < 0.5 * 10**-d
 
 
 # --------------------------------------------------------------------------- context
@@ -111,6 +81,27 @@ def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:
     return row.iloc[0].to_dict()
 
 
+# --------------------------------------------------------------------------- printed figures
+#: the returns' columns the checker of printed figures reads
+PRINTED_FIELDS = ("metric_id", "area_code", "period", "value", "target", "target_period", "published_projection",
+                  "published_change_pct", "published_status", "status", "note")
+
+
+def printed_checks(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """The checks of every printed figure in the returns (the audit's findings; empty when none is printed).
+
+    One checker for the whole report (:mod:`cdp_analysis.printed`, run by
+    :func:`cdp_analysis.audit.audit_returns`): the outcomes table's agreement columns and the
+    report's section of checks both come from these findings.
+    """
+    from cdp_analysis.audit import FINDING_COLUMNS, audit_returns
+
+    printed = [c for c in ("published_projection", "published_change_pct", "published_status") if c in returns]
+    if returns is None or returns.empty or not printed or returns[printed].replace("", np.nan).isna().all().all():
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    return audit_returns(returns[[c for c in PRINTED_FIELDS if c in returns.columns]], metrics=metrics)
+
+
 # --------------------------------------------------------------------------- outcomes
 def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
                    confidence: float = 0.95) -> pd.DataFrame:
@@ -123,11 +114,16 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
     Poisson predictive interval for counts (:func:`cdp_analysis.indicators.project_year_end`);
     the change compares the projection with last year's value; the significance tests the
     year-to-date rate against last year's rate (exact conditional rate-ratio test, counts
-    only).
+    only). ``projection_agrees`` and ``change_agrees`` are the verdicts of the checker of
+    printed figures (:func:`printed_checks`): a printed change is judged against the printed
+    projection it was made from; ``None`` when nothing was printed or it cannot be checked.
     """
     from cdp_analysis import indicators as ind
 
     run = period
+    checks = printed_checks(returns, metrics)
+    proj_ok = agreement(checks, "projection")
+    change_ok = agreement(checks, "change")
     rows = []
     for r in returns.itertuples(index=False):
         p = Period.parse(r.period)
@@ -161,6 +157,7 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
         else:
             significance = (f"Not tested: {m['unit']} is not a count of events, so the change cannot be "
                             "tested without the individual figures.")
+        key = (str(r.metric_id), str(r.area_code), str(r.period))
         pub_proj = getattr(r, "published_projection", np.nan)
         pub_change = getattr(r, "published_change_pct", np.nan)
         rows.append({
@@ -170,9 +167,9 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
             "projection_method": str(proj["method"]), "year": year.label, "last_year_period": prev_label,
             "last_year": last, "change_pct": change, "significance": significance,
             "published_projection": pub_proj,
-            "projection_agrees": None if pd.isna(pub_proj) else agrees_with_print(pub_proj, float(proj["projection"])),
+            "projection_agrees": None if pd.isna(pub_proj) else proj_ok.get(key, True),
             "published_change_pct": pub_change,
-            "change_agrees": None if pd.isna(pub_change) or np.isnan(change) else agrees_with_print(pub_change, change),
+            "change_agrees": None if pd.isna(pub_change) else change_ok.get(key, True),
         })
     cols = ["metric_id", "name", "area_code", "unit", "period", "value", "fraction_elapsed", "projection", "lower",
             "upper", "projection_method", "year", "last_year_period", "last_year", "change_pct", "significance",

@@ -15,6 +15,7 @@ from cdp_analysis.progress import (
     deaths_statement,
     other_figures,
     outcomes_table,
+    printed_checks,
     returns_sources,
     targets_table,
 )
@@ -202,15 +203,11 @@ def deaths_section(ctx: ProgressContext) -> str:
 
 def checks_section(ctx: ProgressContext) -> str:
     """The audit's findings on the returns (the same table ``cdp audit`` prints)."""
-    from cdp_analysis import audit
-
-    fields = ["metric_id", "area_code", "period", "value", "target", "target_period", "published_projection",
-              "published_change_pct", "published_status", "status", "note"]
     printed = [c for c in ("published_projection", "published_change_pct", "published_status")
                if c in ctx.returns.columns]
     if not printed or ctx.returns[printed].replace("", np.nan).isna().all().all():
         return "The returns hold no printed figures to check."
-    findings = audit.audit_returns(ctx.returns[[c for c in fields if c in ctx.returns.columns]])
+    findings = printed_checks(ctx.returns, ctx.metrics)
     if findings.empty:
         return "The audit found nothing to flag in the printed figures."
     names = dict(zip(ctx.metrics["metric_id"], ctx.metrics["name"], strict=False))
