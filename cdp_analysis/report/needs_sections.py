@@ -636,8 +636,8 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                               "comparison": "Compared with England"})
     table = table[["Academic year", "Exclusions", "Pupils", "Per 10,000 pupils", "Lower 95% limit", "Upper 95% limit",
                    "England per 10,000", "Compared with England", "status"]]
-    items += [Figure(f"school_{metric}", build, title),
-              Table(table, f"school_{metric}", f"{noun.capitalize()} for drug and alcohol, {ctx.area_name}",
+    items += [Figure(metric, build, title),
+              Table(table, metric, f"{noun.capitalize()} for drug and alcohol, {ctx.area_name}",
                     DFE_SOURCE, count_columns=("Exclusions",),
                     formats={"Exclusions": "{:,.0f}", "Pupils": "{:,.0f}", "Per 10,000 pupils": "{:.1f}",
                              "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}",
