@@ -109,6 +109,14 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
     if len(a) < 2:
         return None
     x, y = a.iloc[-1], a.iloc[-2]
+    from cdp_analysis.indicators.small_numbers import comparison_adequacy
+
+    enough = comparison_adequacy(float(x["count"]), float(y["count"]), "deaths" if "death" in measure else measure)
+    if not enough:
+        return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
+                "previous": float(y["count"]), "ratio": np.nan, "p_value": np.nan, "significant": None,
+                "sentence": (f"{float(x['count']):,.0f} {measure} in {x['period']} against {float(y['count']):,.0f} in "
+                             f"{y['period']}: a change cannot be calculated ({enough.reason})")}
     test = ind.rate_ratio_test(float(x["count"]), 1.0, float(y["count"]), 1.0).iloc[0]
     sentence = ind.describe_change(float(x["count"]), float(y["count"]), str(x["period"]), str(y["period"]),
                                    measure=measure)
@@ -244,9 +252,12 @@ def deaths_funnel(deaths: pd.DataFrame, metric_id: str = "drug_misuse_asmr", per
     -------
     (points, limits)
         ``points``: ``area_code, area_name, period, count, value, lower_95, upper_95,
-        denominator, significance, highlight``; ``limits``: ``denominator, baseline,
-        centre, baseline, lower_95, upper_95, lower_99_8, upper_99_8`` (``centre`` = ``baseline``,
-        the average rate).
+        denominator, significance, significance_unadjusted, significance_adjusted, highlight``;
+        ``limits``: ``denominator, baseline, centre, lower_95, upper_95, lower_99_8,
+        upper_99_8`` (``centre`` = ``baseline``, the average rate) and the same limits prefixed
+        ``unadjusted_`` and ``adjusted_``, with ``phi``, ``phi_p``, ``tau`` and ``limits_shown``
+        (see :func:`_allow_for_overdispersion`): the plain columns are the limits allowing for
+        over-dispersion when the areas vary more than chance allows (Spiegelhalter 2005).
     """
     from cdp_analysis.indicators import funnels
 
@@ -283,9 +294,52 @@ def deaths_funnel(deaths: pd.DataFrame, metric_id: str = "drug_misuse_asmr", per
         y = raw[col].to_numpy(dtype=float)
         ok = np.isfinite(x) & np.isfinite(y) & (x > 0)
         lim[col] = _interp_funnel(grid, x[ok], y[ok])
+    pts, lim = _allow_for_overdispersion(pts, lim, grid, years)
     keep = ["area_code", "area_name", "period", "count", "value", "lower_95", "upper_95", "denominator",
-            "significance", "highlight"]
+            "significance", "significance_unadjusted", "significance_adjusted", "highlight"]
     return pts[keep].reset_index(drop=True), lim
+
+
+LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_99_8", "upper_99_8")
+
+
+def _allow_for_overdispersion(pts: pd.DataFrame, lim: pd.DataFrame, grid: np.ndarray,
+                              years: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add Spiegelhalter's (2005) over-dispersion to a DSR funnel; show the adjusted limits when phi > 1 by its test.
+
+    Points gain ``significance_unadjusted`` (Fingertips' exact Poisson labels) and
+    ``significance_adjusted`` (against the additive random-effects limits,
+    :func:`cdp_analysis.indicators.overdispersed_funnel`, square-root scale, 10% Winsorised);
+    limits gain ``unadjusted_*`` and ``adjusted_*`` columns and ``phi``, ``phi_p``, ``tau``
+    (between-area standard deviation, deaths per 100,000) and ``limits_shown``
+    (``"adjusted"`` or ``"unadjusted"``). When the test finds phi > 1 at 5%, ``significance``
+    and the plain limit columns are the adjusted ones.
+    """
+    from cdp_analysis.indicators.overdispersion import overdispersed_funnel
+
+    pts = pts.copy()
+    lim = lim.copy()
+    pts["significance_unadjusted"] = pts["significance"]
+    pts["significance_adjusted"] = pts["significance"]
+    for col in LIMIT_COLUMNS:
+        lim[f"unadjusted_{col}"] = lim[col]
+        lim[f"adjusted_{col}"] = lim[col]
+    lim["phi"], lim["phi_p"], lim["tau"], lim["limits_shown"] = np.nan, np.nan, np.nan, "unadjusted"
+    if len(pts) < 3:
+        return pts, lim
+    od = overdispersed_funnel(pts, "count", "rate", rate="value", rate_type="dsr", multiplier=100_000,
+                              years_of_data=years, sizes=grid)
+    pts["significance_adjusted"] = od.points["significance_additive"].to_numpy()
+    for col in LIMIT_COLUMNS:
+        lim[f"adjusted_{col}"] = od.limits[f"additive_{col}"].to_numpy()
+    o = od.overdispersion
+    lim["phi"], lim["phi_p"], lim["tau"] = o.phi, o.p_value, o.tau_units
+    if od.shown == "additive":
+        lim["limits_shown"] = "adjusted"
+        pts["significance"] = pts["significance_adjusted"]
+        for col in LIMIT_COLUMNS:
+            lim[col] = lim[f"adjusted_{col}"]
+    return pts, lim
 
 
 def _interp_funnel(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -334,23 +388,29 @@ def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | N
     """
     from cdp_analysis import indicators as ind
 
-    cols = ["series", "from_period", "to_period", "slope", "chi_square", "trend", "label"]
+    cols = ["series", "from_period", "to_period", "slope", "chi_square", "trend", "label", "reason"]
     out = []
     if annual is not None and len(annual.dropna(subset=["count"])):
+        # every year with a figure, zeros included (a year with no deaths is a point, not a gap);
+        # fewer than 10 deaths over the five years: "cannot be calculated" (small_numbers)
         a = annual.dropna(subset=["count"]).rename(columns={"count": "value"})
-        a = a[a["value"] > 0]
-        if len(a) >= 5:
-            r = ind.recent_trend(a, polarity="lower_is_better")
-            out.append(r.assign(series="annual count"))
+        r = ind.recent_trend(a, polarity="lower_is_better", count="value")
+        out.append(r.assign(series="annual count", reason=r["reason"].str.replace(" events ", " deaths ")))
     if asmr is not None and len(codes) == 1:
         s = asmr[(asmr["metric_id"] == metric_id) & (asmr["area_code"] == codes[0])]
         if "sex" in s:
             s = s[s["sex"] == "persons"]
-        s = s.dropna(subset=["value", "lower_95", "upper_95"])
         if until is not None and len(s):
             s = s[[Period.parse(p).end.year <= until.end.year for p in s["period"]]]
-        if len(s) >= 5:
-            r = ind.recent_trend(s, polarity="lower_is_better")
+        if len(s):
+            # rolling pools share two years each: recent_trend tests only non-overlapping pools
+            # (2007-2009 ... 2019-2021); a pool without a rate (ONS: fewer than 10 deaths) ends the run
+            r = ind.recent_trend(s, polarity="lower_is_better", count="count" if "count" in s else None)
+            r["reason"] = r["reason"].str.replace(" events ", " deaths ")
+            ends = np.array([Period.parse(p).last for p in s["period"]])
+            if r["trend"].iloc[0] == "cannot be calculated" and s.loc[ends == ends.max(), "value"].isna().all():
+                r["reason"] = ("no age-standardised rate for the latest pool: ONS does not calculate one from "
+                               "fewer than 10 deaths")
             out.append(r.assign(series="3-year ASMR"))
     if not out:
         return pd.DataFrame(columns=cols)
@@ -380,10 +440,16 @@ def deaths_forecast(annual: pd.DataFrame, horizon: int = 3, *, measure: str = "d
         breaks = np.flatnonzero(np.diff(years) != 1)
         start = breaks[-1] + 1 if len(breaks) else 0
         a = a.iloc[start:]
-    if len(a) < 8:
+    from cdp_analysis.indicators.small_numbers import forecast_adequacy
+
+    reason = f"only {len(a)} consecutive years of counts (8 or more needed)" if len(a) < 8 else None
+    if reason is None:
+        enough = forecast_adequacy(a["count"].to_numpy(dtype=float), "deaths")
+        reason = None if enough else enough.reason
+    if reason is not None:
         out = pd.DataFrame(columns=["period", "mean", "lower_80", "upper_80", "lower_95", "upper_95", "model",
                                     "status"])
-        out.attrs["reason"] = f"only {len(a)} consecutive years of counts (8 or more needed)"
+        out.attrs["reason"] = reason
         return out
     series = pd.Series(a["count"].to_numpy(dtype=float), index=a["period"].astype(str).to_numpy(), name=measure)
     fc = models.forecast(series, horizon, kind="count", seed=seed)
