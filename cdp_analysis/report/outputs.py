@@ -173,6 +173,7 @@ def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None =
             fig.savefig(svg, **svg_kw)
             fig.savefig(png, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
             svg_bytes = svg.read_bytes()
+            _write_chart_data(fig, out / f"{name}.json", alt)
     finally:
         plt.close(fig)
     alt = " ".join(alt.split())
@@ -184,6 +185,16 @@ def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None =
         **({} if root is None else {"text/markdown": figure_markdown(f"{FIGURES}/{name}.png", alt)}),
         "text/plain": f"[Figure: {alt}]",
     })
+
+
+def _write_chart_data(fig: Figure, path: Path, alt: str) -> None:
+    """``figures/<name>.json``: the values the chart draws, read back from the figure (see
+    :mod:`cdp_analysis.report.figure_data`), with its alt text: the chart's data for readers
+    and for the disclosure scan."""
+    from cdp_analysis.report.figure_data import drawn_data
+
+    data = {"alt": " ".join(alt.split()), **drawn_data(fig)}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- tables
