@@ -62,7 +62,15 @@ __all__ = [
     "successor",
     "aggregate_predecessors",
     "validate_area",
+    "ENGLAND",
+    "name_or_code",
+    "comparators",
+    "police_forces",
+    "exact_predecessors",
 ]
+
+#: GSS code of England, the benchmark of every comparison
+ENGLAND = "E92000001"
 
 AREA_COLUMNS = (
     "code", "name", "type", "parent", "region", "upper_tier", "police_force", "valid_from",
@@ -516,3 +524,91 @@ def aggregate_predecessors(
         if anynan[c].any():
             out.loc[anynan[c].to_numpy(), c] = float("nan")
     return out[[code_col, *keys, *value_cols]]
+
+
+# ------------------------------------------------------------ geography of a report
+def name_or_code(code: str) -> str:
+    """The name of a GSS code or partnership id, or the code itself when the tables do not know it.
+
+    >>> name_or_code("E06000059"), name_or_code("E99999999")
+    ('Dorset', 'E99999999')
+    """
+    try:
+        return area_name(code)
+    except CdpParameterError:
+        return code
+
+
+def comparators(area: str) -> list[tuple[str, str]]:
+    """``[(code, name), ...]`` of the area's region(s) and England, the benchmarks of every comparison.
+
+    >>> comparators("pan-dorset")
+    [('E12000009', 'South West'), ('E92000001', 'England')]
+    """
+    regions: list[str] = []
+    for code in members(area):
+        r = get_area(code).region if is_area(code) else ""
+        if r and r not in regions:
+            regions.append(r)
+    out = [(r, area_name(r)) for r in regions if r != ENGLAND]
+    return [*out, (ENGLAND, "England")]
+
+
+def police_forces(codes: Sequence[str]) -> list[str]:
+    """Police force areas of the given areas and of the partnerships that hold any of them.
+
+    >>> police_forces(["pan-dorset"]), police_forces(["E06000058"])
+    (['E23000039'], ['E23000039'])
+    """
+    codes = list(codes)
+    parts = partnerships()
+    hit = parts[parts["partnership_id"].isin(codes) | parts["member_area_code"].isin(codes)]
+    table = areas()
+    own = table.loc[table["code"].isin(codes), "police_force"] if "police_force" in table else []
+    return sorted((set(hit["police_force"].dropna()) | set(pd.Series(own).dropna())) - {""})
+
+
+def exact_predecessors(have: set[str], codes: Sequence[str]) -> list[str] | None:
+    """Old areas in ``have`` whose territory is exactly that of ``codes`` together, or ``None``.
+
+    Figures published for the areas of their time can be summed onto today's boundaries only
+    when a set of old areas covers exactly the current ones: each current area has its own
+    figure or every one of its predecessors lies inside a chosen old area, and every district
+    of a chosen county went to the current areas.
+
+    Examples
+    --------
+    Bournemouth, Poole and Dorset County make up BCP and Dorset together, but not either
+    alone (Christchurch lay in Dorset County and is now in BCP):
+
+    >>> exact_predecessors({"E06000028", "E06000029", "E10000009"}, ["E06000058", "E06000059"])
+    ['E06000028', 'E06000029', 'E10000009']
+    >>> exact_predecessors({"E06000028", "E06000029", "E10000009"}, ["E06000058"]) is None
+    True
+    """
+    table = areas().set_index("code")
+    codes = list(codes)
+    chosen = []
+    for c in sorted(have):
+        try:
+            if c in codes or successor(c) in codes:
+                chosen.append(c)
+        except CdpParameterError:  # unknown, or split between several successors: not usable
+            continue
+    if not chosen:
+        return None
+    for c in codes:  # each area has its own figure, or every predecessor lies inside a chosen area
+        if c in chosen:
+            continue
+        preds = predecessors(c)
+        if not preds:
+            return None
+        for p in preds:
+            parent = table.at[p, "parent"] if p in table.index else ""
+            if p not in chosen and parent not in chosen:
+                return None
+    for c in chosen:  # a chosen county's districts all went to the current areas
+        districts = table.index[table["parent"] == c]
+        if any((successor(d) or d) not in codes for d in districts if table.at[d, "type"] == "district"):
+            return None
+    return chosen

@@ -87,6 +87,8 @@ from typing import Any, TextIO
 import pandas as pd
 
 from cdp_analysis.errors import CdpError, CdpInputError, printable
+from cdp_analysis.formatting import decimals_shown as printed_decimals
+from cdp_analysis.formatting import fmt_printed as _fmt
 from cdp_analysis.periods import Period
 from cdp_analysis.reference import suggest
 
@@ -125,29 +127,6 @@ _FALLBACK_PARTNERSHIPS: dict[str, tuple[str, ...]] = {"pan-dorset": ("E06000058"
 
 
 # --------------------------------------------------------------------------- numbers
-def printed_decimals(x: float) -> int:
-    """The number of decimal places a published number was printed with.
-
-    Parameters
-    ----------
-    x
-        The published number as read from the returns (a float).
-
-    Returns
-    -------
-    int
-        Decimal places shown: trailing zeros are not significant (``90.0`` reads as 0).
-
-    Examples
-    --------
-    >>> printed_decimals(7.4), printed_decimals(90.0), printed_decimals(94304), printed_decimals(0.125)
-    (1, 0, 0, 3)
-    """
-    # six places are more than any report prints; beyond them is binary noise (2882033.2999999998)
-    text = f"{round(float(x), 6):.6f}".rstrip("0")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
 def _dec(x: float) -> Decimal:
     # Round away binary noise (259 / 0.25 = 1036.0000000001) before deciding precision.
     return Decimal(repr(round(float(x), 9)))
@@ -267,19 +246,6 @@ def digit_variants(x: float, decimals: int | None = None) -> list[tuple[float, s
                 seen.add(new)
                 out.append((sign * float(new), "typo"))
     return out
-
-
-def _fmt(x: float, unit: str = "count", decimals: int | None = None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "?"
-    d = printed_decimals(x) if decimals is None else decimals
-    d = min(d, 2) if decimals is None else d
-    text = f"{x:,.{d}f}"
-    if unit == "currency":
-        return ("-£" + text[1:]) if text.startswith("-") else "£" + text
-    if unit == "percent":
-        return text + "%"
-    return text
 
 
 def _pct(x: float, decimals: int) -> str:

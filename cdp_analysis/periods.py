@@ -36,11 +36,14 @@ import calendar
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cdp_analysis.errors import CdpParameterError
 
-__all__ = ["Period", "parse_period", "GRAMMAR", "YearBasis"]
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["Period", "parse_period", "sort_by_period", "GRAMMAR", "YearBasis"]
 
 YearBasis = Literal["financial", "calendar"]
 
@@ -320,3 +323,15 @@ def parse_period(label: str | Period) -> Period:
     36
     """
     return Period.parse(label)
+
+
+def sort_by_period(df: pd.DataFrame, column: str = "period") -> pd.DataFrame:
+    """The rows of ``df`` in time order of their period labels (by start), index reset.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"period": ["2019/20", "2017/18", "2018/19"]})
+    >>> sort_by_period(df)["period"].tolist()
+    ['2017/18', '2018/19', '2019/20']
+    """
+    starts = [Period.parse(str(p)).start for p in df[column]]
+    return df.assign(_start=starts).sort_values("_start").drop(columns="_start").reset_index(drop=True)

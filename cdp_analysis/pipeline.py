@@ -625,14 +625,14 @@ def prepare_shared(runs: Sequence[Run]) -> list[Run]:
     """Compute, once per period and store, what every area's notebook shares; point runs at it.
 
     Comparisons against all areas, funnel limits, and the forecasts and backtests of every
-    area are computed here, in this one process, by :func:`cdp_analysis.shared.compute_shared`;
+    area are computed here, in this one process, by :func:`cdp_analysis.needs.shared.compute_shared`;
     each area's notebook then only reads and renders. Runs that already name a ``shared``
     file, or whose notebook does not take one, are left as they are.
     """
     needs = [r for r in runs if Path(r.notebook).stem in SHARED_NOTEBOOKS and not r.parameters.get("shared")]
     if not needs:
         return list(runs)
-    from cdp_analysis.shared import compute_shared
+    from cdp_analysis.needs.shared import compute_shared
 
     set_single_thread_blas()
     files: dict[tuple[str, str, str], str] = {}

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cdp_analysis import areas
+from cdp_analysis.areas import ENGLAND
+from cdp_analysis.formatting import fmt
 from cdp_analysis.periods import Period
 
 __all__ = [
@@ -30,7 +32,6 @@ __all__ = [
     "change_headline",
     "printed_precision",
     "agrees_with_print",
-    "fmt",
 ]
 
 
@@ -63,25 +64,6 @@ def agrees_with_print(published: float, recomputed: float) -> bool:
     return abs(rounded - published) < 0.5 * 10**-d
 
 
-def fmt(value: Any, unit: str = "count", decimals: int | None = None) -> str:
-    """Format a figure for readers: thousands separators, £ for money, % for percentages.
-
-    >>> fmt(95024, "currency"), fmt(1036.0), fmt(45.2, "percent"), fmt(float("nan"))
-    ('£95,024', '1,036', '45.2%', '[x]')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "[x]"
-    v = float(value)
-    if decimals is None:
-        decimals = 1 if unit in ("percent", "rate") else (0 if abs(v - round(v)) < 1e-9 or abs(v) >= 100 else 1)
-    text = f"{v:,.{decimals}f}"
-    if unit == "currency":
-        return "£" + text
-    if unit == "percent":
-        return text + "%"
-    return text
-
-
 # --------------------------------------------------------------------------- context
 @dataclass
 class ProgressContext:
@@ -99,38 +81,26 @@ class ProgressContext:
         return f"{self.area_name} Combating Drugs Partnership: progress report, {self.period}"
 
 
-def load_context(area: str = "pan-dorset", period: str = "2023/24 Q1", db: str | None = None) -> ProgressContext:
+def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", db: str | None = None) -> ProgressContext:
     """Validate the parameters and read the returns that concern ``area`` from the store.
 
     The rows kept are the area's own, its members' (for a partnership), its police force
     area's (enforcement figures are police management information) and England's (for
     comparison).
     """
-    from cdp_analysis import areas
     from cdp_analysis.data.store import Store
 
     p = Period.parse(period)
     areas.validate_area(area)
     codes = list(dict.fromkeys([area, *areas.members(area)]))
-    forces = _police_forces(codes)
-    scope = list(dict.fromkeys([*codes, *forces, "E92000001"]))
+    forces = areas.police_forces(codes)
+    scope = list(dict.fromkeys([*codes, *forces, ENGLAND]))
     with Store(db or None, read_only=True) as store:
         returns = store.returns(area_code=scope)
         metrics = store.reference("metrics")
-    if not (returns["area_code"] != "E92000001").any():  # England's rows alone are no area's returns
+    if not (returns["area_code"] != ENGLAND).any():  # England's rows alone are no area's returns
         returns = returns.iloc[0:0]
     return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics)
-
-
-def _police_forces(codes: list[str]) -> list[str]:
-    """Police force areas of the partnerships that hold any of ``codes``."""
-    from cdp_analysis import areas
-
-    parts = areas.partnerships()
-    hit = parts[parts["partnership_id"].isin(codes) | parts["member_area_code"].isin(codes)]
-    table = areas.areas()
-    own = table.loc[table["code"].isin(codes), "police_force"] if "police_force" in table else []
-    return sorted((set(hit["police_force"].dropna()) | set(pd.Series(own).dropna())) - {""})
 
 
 def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:
@@ -142,7 +112,7 @@ def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- outcomes
-def outcomes_table(returns: pd.DataFrame, period: str | Period, metrics: pd.DataFrame,
+def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
                    confidence: float = 0.95) -> pd.DataFrame:
     """Each part-year figure ending with ``period``: projection, last year, change, significance.
 
@@ -157,7 +127,7 @@ def outcomes_table(returns: pd.DataFrame, period: str | Period, metrics: pd.Data
     """
     from cdp_analysis import indicators as ind
 
-    run = Period.parse(period)
+    run = period
     rows = []
     for r in returns.itertuples(index=False):
         p = Period.parse(r.period)
@@ -300,7 +270,7 @@ def targets_table(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- other figures
-def other_figures(returns: pd.DataFrame, period: str | Period, metrics: pd.DataFrame,
+def other_figures(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
                   section: str | None = None) -> pd.DataFrame:
     """The returns' figures that no other part of the report shows, up to ``period``.
 
@@ -323,13 +293,13 @@ def other_figures(returns: pd.DataFrame, period: str | Period, metrics: pd.DataF
     ...                     "area_code": "E23000039", "period": ["2023/24 Q1", "2022/23", "2022/23"],
     ...                     "value": [38.0, 80.0, 146.0], "target": None})
     >>> from cdp_analysis.metrics import metrics
-    >>> other_figures(ret, "2023/24 Q1", metrics())[["metric_id", "value"]].values.tolist()
+    >>> other_figures(ret, Period.parse("2023/24 Q1"), metrics())[["metric_id", "value"]].values.tolist()
     [['fast_parcel_referrals', 146.0]]
     """
     cols = ["section", "metric_id", "name", "area_code", "unit", "period", "value", "source"]
     if returns is None or returns.empty:
         return pd.DataFrame(columns=cols)
-    run = period if isinstance(period, Period) else Period.parse(str(period))
+    run = period
     shown: set[tuple[str, str, str]] = set()
     out_t = outcomes_table(returns, run, metrics)
     for r in out_t.itertuples(index=False):

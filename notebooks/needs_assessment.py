@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cdp-analysis)
 #     language: python
@@ -23,7 +25,7 @@
 area: str = "pan-dorset"  # partnership id or GSS code of an English upper-tier area
 period: str = "2023/24 Q1"  # reporting period, e.g. '2023/24 Q1'
 db: str = ""  # path to the DuckDB store; empty for data/cdp.duckdb
-shared: str = ""  # path of the shared results (cdp_analysis.shared.compute_shared); empty to find or compute
+shared: str = ""  # path of the shared results (cdp_analysis.needs.shared.compute_shared); empty to find or compute
 include_forecast: bool = True  # forecast registered deaths [f] with the backtest accuracy
 
 # %%

@@ -18,8 +18,10 @@ import pandas as pd
 import pytest
 from tests_support import DATA
 
-from cdp_analysis import needs, shared
+from cdp_analysis import areas, needs
 from cdp_analysis.data.store import Store, ingest
+from cdp_analysis.needs import shared
+from cdp_analysis.periods import Period
 
 PAN = ["E06000058", "E06000059"]
 BIRMINGHAM = "E08000025"
@@ -53,9 +55,9 @@ def ctx(db) -> needs.NeedsContext:
 
 # ----------------------------------------------------------------------- areas
 def test_partnership_members_and_comparators():
-    assert needs.area_codes("pan-dorset") == PAN
-    assert needs.comparators("pan-dorset") == [("E12000009", "South West"), ("E92000001", "England")]
-    assert needs.comparators(BIRMINGHAM) == [("E12000005", "West Midlands"), ("E92000001", "England")]
+    assert areas.members("pan-dorset") == PAN
+    assert areas.comparators("pan-dorset") == [("E12000009", "South West"), ("E92000001", "England")]
+    assert areas.comparators(BIRMINGHAM) == [("E12000005", "West Midlands"), ("E92000001", "England")]
 
 
 # ----------------------------------------------------------------------- deaths
@@ -82,7 +84,7 @@ def test_annual_interval_is_byar(deaths):
 
 
 def test_until_cuts_the_series(deaths):
-    a = needs.deaths_annual(deaths, PAN, until=2019)
+    a = needs.deaths_annual(deaths, PAN, until=Period.parse("2019"))
     assert a["period"].iloc[-1] == "2019"
 
 
@@ -94,7 +96,7 @@ def test_change_latest_two_years_not_significant(deaths):
 
 
 def test_asmr_comparison_partnership_members_side_by_side(deaths):
-    c = needs.deaths_asmr_comparison(deaths, PAN, needs.comparators("pan-dorset"))
+    c = needs.deaths_asmr_comparison(deaths, PAN, areas.comparators("pan-dorset"))
     assert c["period"].unique().tolist() == ["2019-2021"]
     assert c["role"].tolist() == ["member", "member", "benchmark", "benchmark"]  # no summed ASMR row
     c = c.set_index("area_code")
@@ -109,14 +111,14 @@ def test_asmr_comparison_partnership_members_side_by_side(deaths):
 
 
 def test_asmr_comparison_single_area(deaths):
-    c = needs.deaths_asmr_comparison(deaths, [BIRMINGHAM], needs.comparators(BIRMINGHAM)).set_index("area_code")
+    c = needs.deaths_asmr_comparison(deaths, [BIRMINGHAM], areas.comparators(BIRMINGHAM)).set_index("area_code")
     assert c.loc[BIRMINGHAM, "role"] == "area"
     # 6.9-8.9 lies above both the West Midlands (5.3) and England (5.1)
     assert c.loc[BIRMINGHAM, "vs_E12000005"] == "worse" and c.loc[BIRMINGHAM, "vs_E92000001"] == "worse"
 
 
 def test_funnel_points_and_limits(deaths):
-    pts, lim = needs.deaths_funnel(deaths, codes=PAN, until=2023)
+    pts, lim = needs.deaths_funnel(deaths, codes=PAN, until=Period.parse("2023"))
     assert pts["period"].unique().tolist() == ["2019-2021"]
     assert (pts["count"] >= 10).all() and pts["area_code"].is_unique
     assert pts["highlight"].sum() == 2
@@ -133,7 +135,7 @@ def test_funnel_points_and_limits(deaths):
 
 
 def test_funnel_significance_by_hand(deaths):
-    pts, lim = needs.deaths_funnel(deaths, codes=[BIRMINGHAM], until=2023)
+    pts, lim = needs.deaths_funnel(deaths, codes=[BIRMINGHAM], until=Period.parse("2023"))
     b = pts.set_index("area_code").loc[BIRMINGHAM]
     centre = lim["centre"].iloc[0]
     x, z = 243.0, 3.090232
@@ -143,7 +145,7 @@ def test_funnel_significance_by_hand(deaths):
 
 
 def test_trend_tests(deaths):
-    a = needs.deaths_annual(deaths, PAN, until=2023)
+    a = needs.deaths_annual(deaths, PAN, until=Period.parse("2023"))
     t = needs.deaths_trend_test(a, deaths, PAN)
     # members' ASMRs cannot be pooled, so a partnership gets the count trend only
     assert t["series"].tolist() == ["annual count"]
@@ -210,7 +212,7 @@ def test_police_monthly_sums_members_and_projects():
 
 
 def test_police_after_period_flag_and_seasonality():
-    mon = needs.police_monthly(_police(), PAN, until="2023-06")
+    mon = needs.police_monthly(_police(), PAN, until=Period.parse("2023-06"))
     assert mon.attrs["after_period"] and len(mon) == 22
     s = needs.police_seasonality(mon)
     assert s.empty and s.attrs["reason"].startswith("1 complete calendar year of police.uk data; 2 are needed")
@@ -243,7 +245,9 @@ def test_reoffending_empty_or_national(ctx):
 
 # ----------------------------------------------------------------------- summary and sections
 def test_summary_findings_carry_tests(ctx):
-    fs = needs.summary_findings(ctx)
+    from cdp_analysis.report.needs_summary import summary_findings
+
+    fs = summary_findings(ctx)
     text = " ".join(f["finding"] for f in fs)
     assert "47 drug misuse deaths registered in 2021 against 48 in 2020: not a statistically significant change" in text
     assert "Bournemouth, Christchurch and Poole's age-standardised" in text and "higher than England" in text
@@ -280,7 +284,7 @@ def test_shared_round_trip_and_staleness(db, tmp_path, deaths):
     res = shared.load_shared("2023/24 Q1", out=tmp_path, fingerprint=fp)
     assert res is not None and res.meta["areas"] == "2"
     fc = res.forecast("pan-dorset", "drug_misuse_deaths")
-    direct = needs.deaths_forecast(needs.deaths_annual(deaths, PAN, until=2023))
+    direct = needs.deaths_forecast(needs.deaths_annual(deaths, PAN, until=Period.parse("2023")))
     pd.testing.assert_frame_equal(fc.reset_index(drop=True), direct.reset_index(drop=True), check_dtype=False)
     assert fc.attrs["n_origins"] == 5 and fc.attrs["mase"] == pytest.approx(direct.attrs["mase"])
     asmr = res.rows("asmr", "pan-dorset", "drug_misuse_asmr").set_index("area_code")
@@ -317,7 +321,7 @@ def test_reoffending_change_tests_the_year_on_year_difference_and_dates_the_coho
     nat = pd.DataFrame({"period": ["2013-01..2013-03", "2013-04..2013-06", "2014-01..2014-03"],
                         "value": [31.3, 31.0, 30.6], "count": [47394, 46000, 45507],
                         "denominator": [151201, 150000, 148879]})
-    ch = needs.reoffending_change(nat, "2023/24 Q1")
+    ch = needs.reoffending_change(nat, Period.parse("2023/24 Q1"))
     # hand calculation: pooled two-proportion z test, 45,507/148,879 against 47,394/151,201
     p1, p2 = 45507 / 148879, 47394 / 151201
     pooled = (45507 + 47394) / (148879 + 151201)
@@ -327,7 +331,7 @@ def test_reoffending_change_tests_the_year_on_year_difference_and_dates_the_coho
     assert ch["verdict"] in ch["sentence"] and ch["years_before"] == 9  # March 2014 to June 2023
     # a difference of 10 in 1,000 is within chance: no "fall" in the words
     small = nat.assign(count=[300, 300, 290], denominator=[1000, 1000, 1000])
-    ch = needs.reoffending_change(small, "2014-01..2014-06")
+    ch = needs.reoffending_change(small, Period.parse("2014-01..2014-06"))
     assert ch["verdict"] == "not a statistically significant change" and "fall" not in ch["sentence"]
     assert ch["years_before"] == 0
     # no cohort a year before the latest: nothing to test
@@ -357,7 +361,7 @@ def test_seizures_of_the_force_with_test_and_trend(ctx):
     assert annual["period"].tolist()[:2] == ["2009/10", "2010/11"] and len(annual) == 10
     assert (annual["lower_95"] < annual["count"]).all() and (annual["count"] < annual["upper_95"]).all()
     # a reporting period before the latest year keeps only the years that had ended
-    early = needs.seizures_summary(ctx.context, ["E23000039"], until="2016/17 Q2")
+    early = needs.seizures_summary(ctx.context, ["E23000039"], until=Period.parse("2016/17 Q2"))
     assert early["period"] == "2015/16" and early["total"] == 2206.0
 
 

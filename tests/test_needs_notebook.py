@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from tests_support import DATA
 
-from cdp_analysis import shared
+from cdp_analysis.needs import shared
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "needs_assessment.ipynb"
 TWIN = NOTEBOOK.with_suffix(".py")
@@ -42,16 +42,19 @@ def _run(folder: Path, **params) -> tuple[dict, str]:
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / "needs_assessment.ipynb"
     # isolate the default reports folder: a shared file left by `make report` must not be found
-    old = os.environ.get("CDP_REPORTS_DIR")
+    # and save figures and tables into the run folder, as `cdp run` does (CDP_OUTPUT_DIR)
+    old = {k: os.environ.get(k) for k in ("CDP_REPORTS_DIR", "CDP_OUTPUT_DIR")}
     os.environ["CDP_REPORTS_DIR"] = str(folder / "reports")
+    os.environ["CDP_OUTPUT_DIR"] = str(folder)
     try:
         pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, kernel_name="cdp-analysis",
                             language="python", cwd=str(folder), progress_bar=False)
     finally:
-        if old is None:
-            os.environ.pop("CDP_REPORTS_DIR", None)
-        else:
-            os.environ["CDP_REPORTS_DIR"] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     nb = json.loads(out.read_text(encoding="utf-8"))
     texts = []
     for cell in nb["cells"]:

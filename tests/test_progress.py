@@ -6,6 +6,7 @@ from tests_support import RETURNS
 
 from cdp_analysis.data.returns import read_returns
 from cdp_analysis.metrics import metrics
+from cdp_analysis.periods import Period
 from cdp_analysis.progress import agrees_with_print, deaths_statement, outcomes_table, targets_table
 
 
@@ -16,7 +17,7 @@ def returns():
 
 @pytest.fixture(scope="module")
 def outcomes(returns):
-    return outcomes_table(returns, "2023/24 Q1", metrics()).set_index("metric_id")
+    return outcomes_table(returns, Period.parse("2023/24 Q1"), metrics()).set_index("metric_id")
 
 
 def test_projections_are_run_rates(outcomes):
@@ -100,18 +101,18 @@ def test_every_other_figure_of_the_returns_is_listed_once(returns):
     from cdp_analysis.progress import other_figures, returns_sources
 
     m = metrics()
-    other = other_figures(returns, "2023/24 Q1", m)
+    other = other_figures(returns, Period.parse("2023/24 Q1"), m)
     # what the pan-Dorset returns hold beyond the projections, targets and deaths (read off the CSV):
     # the two single 2022/23 enforcement figures and England's continuity of care
     got = sorted(zip(other["metric_id"], other["area_code"], other["period"], other["value"], strict=True))
     assert got == [("continuity_of_care", "E92000001", "2022/23", 41.1),
                    ("fast_parcel_referrals", "E23000039", "2022/23", 146.0),
                    ("nrm_county_lines_referrals", "E23000039", "2022/23", 140.0)]
-    assert list(other_figures(returns, "2023/24 Q1", m, section="enforcement")["value"]) == [146.0, 140.0]
-    assert other_figures(returns, "2023/24 Q1", m, section="prevention").empty
+    assert list(other_figures(returns, Period.parse("2023/24 Q1"), m, section="enforcement")["value"]) == [146.0, 140.0]
+    assert other_figures(returns, Period.parse("2023/24 Q1"), m, section="prevention").empty
     # at 2022/23 Q3 nothing 2022/23 or later is shown, and the 2022 neighbourhood crime figure (no
     # projection ends then) is an other figure
-    early = other_figures(returns, "2022/23 Q3", m, section="enforcement")
+    early = other_figures(returns, Period.parse("2022/23 Q3"), m, section="enforcement")
     assert early[["metric_id", "period", "value"]].values.tolist() == [["neighbourhood_crime", "2022", 188.0]]
     src = returns_sources(returns, m)
     assert src["enforcement"][0] == "Dorset Police management information" and "deaths" in src

@@ -1,6 +1,8 @@
 """Accessible charts in the Government Analysis Function style, each with its alt text.
 
-Every function takes the tidy frame it plots and returns ``(figure, alt_text)``:
+Every function takes the tidy frame it plots and returns a :class:`Chart`: the figure and its
+alt text, shown together in JupyterLab (the image with its alt text, and the alt text below
+it), and unpacked as ``fig, alt = trend(...)`` by the reports:
 
 * the figure uses the afcharts matplotlib style and colours, a title that states the finding
   (the caller's words), a subtitle with the measure, area and period, a source line at the
@@ -10,18 +12,24 @@ Every function takes the tidy frame it plots and returns ``(figure, alt_text)``:
   the x axis, the latest value with its interval, and where the highlighted area sits. It is
   plain English and about 300 characters at most.
 
-Pass both to :func:`cdp_analysis.report.outputs.show_figure` in a notebook.
+A quick look needs only the frame (``trend(df)``): the title, subtitle, source and axis
+labels have defaults (the column names), to be replaced by the finding, the measure, area
+and period, and the source before a chart is published. Pass a chart (or its figure and alt
+text) to :func:`cdp_analysis.report.outputs.show_figure` in a report to save it.
 
-Matplotlib is imported inside the functions (Agg backend) so that ``import cdp_analysis``
-stays light.
+The figures are :class:`matplotlib.figure.Figure` objects drawn on their own Agg canvas,
+outside pyplot: a chart never changes the notebook's backend (no ``matplotlib.use``), is not
+shown twice by the inline backend, and leaves ``df.plot(); plt.show()`` working as before.
+Matplotlib is imported inside the functions so that ``import cdp_analysis`` stays light.
 
 Examples
 --------
 >>> import pandas as pd
 >>> df = pd.DataFrame({"period": ["2021", "2022", "2023"], "value": [10.0, 12.5, 11.0],
 ...                    "lower_95": [8.0, 10.1, 9.0], "upper_95": [12.4, 15.2, 13.3]})
->>> fig, alt = trend(df, title="Deaths steady", subtitle="Rate per 100,000, Dorset, 2021 to 2023",
-...                  source="Source: ONS", y_label="Rate per 100,000")
+>>> chart = trend(df, title="Deaths steady", subtitle="Rate per 100,000, Dorset, 2021 to 2023",
+...               source="Source: ONS", y_label="Rate per 100,000")
+>>> fig, alt = chart  # the reports unpack it; a notebook shows it
 >>> alt
 'Line chart of rate per 100,000 from 2021 to 2023, with shaded 95% confidence intervals. Latest value (2023): 11.0 (95% confidence interval 9.0 to 13.3). Lowest 10.0 in 2021; highest 12.5 in 2022.'
 >>> close(fig)
@@ -31,16 +39,19 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.formatting import fmt_number
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["trend", "comparison_bars", "funnel", "monthly", "fmt_number", "palette", "close",
+__all__ = ["Chart", "trend", "comparison_bars", "funnel", "monthly", "fmt_number", "palette", "close",
            "STYLE", "FOCUS", "GREY", "MAX_ALT"]
 
 STYLE = "afcharts.afcharts"
@@ -51,6 +62,63 @@ MAX_ALT = 300
 FIGSIZE = (8.0, 5.0)
 _TITLE_WRAP = 62
 _SUB_WRAP = 80
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart and its alt text; shows itself in JupyterLab and unpacks as ``(figure, alt)``.
+
+    Attributes
+    ----------
+    figure
+        The :class:`matplotlib.figure.Figure` (not managed by pyplot; save it with
+        ``chart.figure.savefig(...)`` or :func:`cdp_analysis.report.outputs.show_figure`).
+    alt
+        The alt text, written from the data (at most about 300 characters).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> chart = trend(pd.DataFrame({"period": ["2021", "2022"], "value": [3.0, 4.0]}))
+    >>> fig, alt = chart
+    >>> alt
+    'Line chart of value from 2021 to 2022. Latest value (2022): 4.'
+    >>> sorted(chart._repr_mimebundle_())
+    ['image/png', 'text/html', 'text/plain']
+    >>> close(chart)
+    """
+
+    figure: Figure
+    alt: str
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.figure, self.alt))
+
+    def png(self, dpi: int = 100) -> bytes:
+        """The chart as PNG bytes."""
+        import io
+
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.15)
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        import base64
+        import html
+
+        data = base64.b64encode(self.png()).decode("ascii")
+        alt = html.escape(self.alt, quote=True)
+        page = (f'<figure style="margin:0"><img src="data:image/png;base64,{data}" alt="{alt}" '
+                f'style="max-width:100%"><figcaption style="color:#505a5f;font-size:0.9em">'
+                f"Alt text: {alt}</figcaption></figure>")
+        return {"image/png": data, "text/html": page, "text/plain": f"Chart: {self.alt}"}
+
+    def __repr__(self) -> str:
+        return f"Chart(alt={self.alt!r})"
+
+    def close(self) -> None:
+        """Free the figure's memory."""
+        close(self.figure)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -72,29 +140,6 @@ def palette(n: int) -> list[str]:
     if n > 6:
         raise ValueError(f"at most 6 series can be told apart by colour; got {n} (use small multiples)")
     return list(get_af_colours("categorical", number_of_colours=n))
-
-
-def fmt_number(v: Any) -> str:
-    """A number for alt text and labels: whole numbers with commas, else 3 significant figures
-    (one decimal place from 10 upwards).
-
-    >>> [fmt_number(v) for v in (1234, 55.0, 12.345, 0.04567, 123.45, float("nan"))]
-    ['1,234', '55', '12.3', '0.0457', '123', 'not available']
-    """
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not math.isfinite(v):
-        return "not available"
-    if v == round(v) and abs(v) < 1e15:
-        return f"{v:,.0f}"
-    a = abs(v)
-    if a >= 100:
-        return f"{v:,.0f}"
-    if a >= 10:
-        return f"{v:.1f}"
-    return f"{v:.3g}"
 
 
 def _fmt_fixed(v: float, decimals: int | None) -> str:
@@ -160,19 +205,21 @@ def _is_numeric_x(values: pd.Series) -> bool:
 
 
 def _style():
-    import matplotlib
+    """The afcharts style as a context manager (the backend is never touched)."""
+    import matplotlib.style
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt.style.context([STYLE, {"xtick.labelsize": 11, "ytick.labelsize": 11, "axes.labelsize": 12,
+    return matplotlib.style.context([STYLE, {"xtick.labelsize": 11, "ytick.labelsize": 11, "axes.labelsize": 12,
                                       "svg.hashsalt": "cdp-analysis", "svg.fonttype": "path"}])
 
 
 def _new_figure(figsize: tuple[float, float] = FIGSIZE):
-    import matplotlib.pyplot as plt
+    """A figure on its own Agg canvas, outside pyplot (so the notebook's backend is left alone)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     return fig, ax
 
 
@@ -200,6 +247,12 @@ def _frame(fig, ax, *, title: str, subtitle: str, source: str, note: str | None 
     fig.subplots_adjust(left=0.1, right=right, top=max(top, 0.45), bottom=min(bottom, 0.4))
 
 
+def _label(column: str) -> str:
+    """A column name as a default label: ``'lower_95'`` -> ``'Lower 95'``."""
+    text = str(column).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def _check_columns(df: pd.DataFrame, cols: Sequence[str | None], what: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{what} takes a DataFrame, not {type(df).__name__}")
@@ -214,11 +267,14 @@ def _direct_label(ax, x: float, y: float, text: str, color: str) -> None:
                 color=color, fontsize=11, fontweight="bold", annotation_clip=False)
 
 
-def close(fig: Figure) -> None:
-    """Close a figure (free its memory)."""
-    import matplotlib.pyplot as plt
+def close(fig: Figure | Chart) -> None:
+    """Close a figure or a :class:`Chart` (free its memory)."""
+    import sys
 
-    plt.close(fig)
+    fig = fig.figure if isinstance(fig, Chart) else fig
+    if "matplotlib.pyplot" in sys.modules:  # a pyplot figure (seaborn's) is forgotten by pyplot too
+        sys.modules["matplotlib.pyplot"].close(fig)
+    fig.clear()
 
 
 # ----------------------------------------------------------------------------- trend
@@ -230,15 +286,15 @@ def trend(
     lower: str | None = "lower_95",
     upper: str | None = "upper_95",
     *,
-    title: str,
-    subtitle: str,
-    source: str,
-    y_label: str,
+    title: str | None = None,
+    subtitle: str = "",
+    source: str = "",
+    y_label: str | None = None,
     series: str | None = None,
     forecast: pd.DataFrame | None = None,
     highlight: str | None = None,
     interval_label: str = "95% confidence interval",
-) -> tuple[Figure, str]:
+) -> Chart:
     """Line chart over time with interval ribbons, and an optional forecast fan marked [f].
 
     Parameters
@@ -248,13 +304,15 @@ def trend(
     x, y, lower, upper
         Column names. ``lower``/``upper`` may be None or absent (no ribbon).
     title
-        The finding, in words ("Drug deaths have risen since 2018").
+        The finding, in words ("Drug deaths have risen since 2018"); default "<y label> by
+        <x>" for a quick look.
     subtitle
-        Measure, area and period ("Deaths per 100,000, Dorset, 2012-14 to 2021-23").
+        Measure, area and period ("Deaths per 100,000, Dorset, 2012-14 to 2021-23"); default
+        none.
     source
-        Source line ("Source: ONS, deaths registered ...").
+        Source line ("Source: ONS, deaths registered ..."); default none.
     y_label
-        Label of the value axis; also names the measure in the alt text.
+        Label of the value axis; also names the measure in the alt text. Default: ``y``.
     series
         Column splitting lines (at most 6); each line is labelled at its end.
     forecast
@@ -268,10 +326,12 @@ def trend(
 
     Returns
     -------
-    (matplotlib.figure.Figure, str)
-        The figure and its alt text.
+    Chart
+        The figure and its alt text (unpacks as ``fig, alt``).
     """
     _check_columns(df, [x, y, series], "trend")
+    y_label = y_label or _label(y)
+    title = title if title is not None else f"{y_label} by {_label(x).lower()}"
     if df.empty:
         raise ValueError("trend: no rows to plot")
     has_ci = lower is not None and upper is not None and lower in df.columns and upper in df.columns
@@ -377,7 +437,7 @@ def trend(
     if hidden.any():
         when = list(dict.fromkeys(_x_text(v) for v in data.loc[hidden, x]))
         alt = _clip(alt + f" Not shown [c] (suppressed to protect confidentiality): {_list_text(when)}.")
-    return fig, alt
+    return Chart(fig, alt)
 
 
 _HIDDEN_NOTE = "[c]: not drawn, a count too small to publish or a figure that would reveal one."
@@ -493,15 +553,15 @@ def comparison_bars(
     lower: str | None = "lower_95",
     upper: str | None = "upper_95",
     *,
-    title: str,
-    subtitle: str,
-    source: str,
-    x_label: str,
+    title: str | None = None,
+    subtitle: str = "",
+    source: str = "",
+    x_label: str | None = None,
     highlight: str | None = None,
     benchmark: float | tuple[str, float] | None = None,
     sort: bool = True,
     interval_label: str = "95% confidence interval",
-) -> tuple[Figure, str]:
+) -> Chart:
     """Horizontal bars with interval error bars; the highlighted area in the focus colour.
 
     Parameters
@@ -519,11 +579,18 @@ def comparison_bars(
     sort
         Largest value at the top (default); False keeps the frame's order, top to bottom.
 
+    title, subtitle, source, x_label
+        The finding, the measure, area and period, the source line and the value axis label;
+        defaults for a quick look: "<value> by <label>", none, none, ``value``.
+
     Returns
     -------
-    (matplotlib.figure.Figure, str)
+    Chart
+        The figure and its alt text (unpacks as ``fig, alt``).
     """
     _check_columns(df, [label, value], "comparison_bars")
+    x_label = x_label or _label(value)
+    title = title if title is not None else f"{x_label} by {_label(label).lower()}"
     if df.empty:
         raise ValueError("comparison_bars: no rows to plot")
     has_ci = lower is not None and upper is not None and lower in df.columns and upper in df.columns
@@ -588,7 +655,7 @@ def comparison_bars(
 
     alt = _bars_alt(data, label, value, lower if has_ci else None, upper if has_ci else None, x_label,
                     highlight, bench, interval_label)
-    return fig, alt
+    return Chart(fig, alt)
 
 
 def _bars_alt(data, label, value, lower, upper, x_label, highlight, bench, interval_label) -> str:
@@ -646,12 +713,12 @@ def funnel(
     y: str = "value",
     label: str = "area_name",
     highlight: str | Sequence[str] | None = None,
-    title: str,
-    subtitle: str,
-    source: str,
-    x_label: str,
-    y_label: str,
-) -> tuple[Figure, str]:
+    title: str | None = None,
+    subtitle: str = "",
+    source: str = "",
+    x_label: str | None = None,
+    y_label: str | None = None,
+) -> Chart:
     """Funnel plot: areas' values against their size, with 95% and 99.8% control limits.
 
     Parameters
@@ -665,12 +732,19 @@ def funnel(
     highlight
         The area (or areas: a partnership's members) to pick out and label.
 
+    title, subtitle, source, x_label, y_label
+        Defaults for a quick look: "<y> against <x>", none, none and the column names.
+
     Returns
     -------
-    (matplotlib.figure.Figure, str)
-        The alt text counts the areas outside the 99.8% limits and places each highlighted one.
+    Chart
+        The figure and its alt text (unpacks as ``fig, alt``). The alt text counts the areas
+        outside the 99.8% limits and places each highlighted one.
     """
     _check_columns(points, [x, y, label], "funnel points")
+    x_label = x_label or _label(x)
+    y_label = y_label or _label(y)
+    title = title if title is not None else f"{y_label} against {x_label.lower()}"
     lim = limits.copy()
     lx = x if x in lim.columns else "x"
     _check_columns(lim, [lx, "lower_95", "upper_95", "lower_99_8", "upper_99_8", "centre"], "funnel limits")
@@ -754,7 +828,7 @@ def funnel(
         else:
             where = "within the 95% limits"
         parts.append(f"{name}: {fmt_number(hy)} at {fmt_number(hx[0])}, {where}.")
-    return fig, _clip(" ".join(parts))
+    return Chart(fig, _clip(" ".join(parts)))
 
 
 def _compact():
@@ -785,11 +859,11 @@ def monthly(
     value: str = "n",
     *,
     series: str | None = None,
-    title: str,
-    subtitle: str,
-    source: str,
-    y_label: str,
-) -> tuple[Figure, str]:
+    title: str | None = None,
+    subtitle: str = "",
+    source: str = "",
+    y_label: str | None = None,
+) -> Chart:
     """Monthly counts: one line over time, or one line per ``series`` across the months.
 
     Parameters
@@ -801,12 +875,18 @@ def monthly(
         the year (x labels "Jan", "Feb", ... in the order they first appear), so that
         seasonal patterns can be compared. At most 6 series; each labelled at its end.
 
+    title, subtitle, source, y_label
+        Defaults for a quick look: "<y label> by month", none, none, ``value``.
+
     Returns
     -------
-    (matplotlib.figure.Figure, str)
-        The alt text names the range of months, the highest and lowest month and the latest.
+    Chart
+        The figure and its alt text (unpacks as ``fig, alt``). The alt text names the range
+        of months, the highest and lowest month and the latest.
     """
     _check_columns(df, [month, value, series], "monthly")
+    y_label = y_label or _label(value)
+    title = title if title is not None else f"{y_label} by month"
     if df.empty:
         raise ValueError("monthly: no rows to plot")
     data = df.copy()
@@ -880,4 +960,4 @@ def monthly(
         parts.append(f"Latest: {fmt_number(last[value])} in {tag(last)}.")
         if len(shown) >= 2:
             parts.append(f"Average {fmt_number(round(float(shown[value].mean()), 1))} a month.")
-    return fig, _clip(" ".join(parts))
+    return Chart(fig, _clip(" ".join(parts)))

@@ -1,10 +1,12 @@
 """Markdown, charts and tables for each section of the needs-assessment appendix.
 
-Every number comes from :mod:`cdp_analysis.needs` or the shared results
-(:mod:`cdp_analysis.shared`); this module only words, formats and lays out. Each section
-function returns a list of *items* (:class:`Md`, :class:`Figure`, :class:`Table`) and
-:func:`show` displays them in the notebook; figures are built only when shown, so the items
-can be tested without drawing anything.
+Every number comes from :mod:`cdp_analysis.needs` (the topic modules, and the shared
+results through :class:`~cdp_analysis.needs.NeedsContext`); this module only words, formats
+and lays out. Each section function takes the context and returns a list of *items*
+(:class:`~cdp_analysis.report.items.Md`, :class:`~cdp_analysis.report.items.Figure`,
+:class:`~cdp_analysis.report.items.Table`) and :func:`~cdp_analysis.report.items.show`
+displays them in the notebook; figures are built only when shown, so the items can be tested
+without drawing anything. :data:`SECTIONS` lists the appendix's sections in order.
 
 Wording rules: ONS deaths are said to be by year of registration; forecasts are labelled
 ``[f]``; uncertainty is put in words next to the number; nothing "rises" or "falls" without
@@ -13,17 +15,21 @@ a test behind it; chart titles state the computed finding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cdp_analysis import needs
-from cdp_analysis.needs import NeedsContext, comparison_phrase, trend_phrase
+from cdp_analysis import areas, needs
+from cdp_analysis.areas import ENGLAND
+from cdp_analysis.formatting import fmt
+from cdp_analysis.needs import NeedsContext
 from cdp_analysis.periods import Period
-from cdp_analysis.report.tables import escape_md, markdown_table
+from cdp_analysis.progress import TARGET_RULE
+from cdp_analysis.report.items import Figure, Md, Table, show
+from cdp_analysis.report.needs_summary import summary_findings
+from cdp_analysis.report.tables import escape_md
+from cdp_analysis.report.wording import comparison_phrase, trend_phrase
 
 __all__ = [
     "Md", "Figure", "Table", "show", "header", "population_section", "deaths_section", "police_section",
@@ -46,78 +52,14 @@ REGISTRATION_NOTE = (
 NO_DATA = "No data for this section are in the store for {what}."
 
 
-# --------------------------------------------------------------------------- items
-@dataclass
-class Md:
-    """A block of Markdown."""
-
-    text: str
-
-
-@dataclass
-class Figure:
-    """A chart, drawn by ``build()`` -> ``(figure, alt text)`` when shown; ``name`` is its file stem."""
-
-    name: str
-    build: Callable[[], tuple[Any, str]]
-    title: str = ""
-
-
-@dataclass
-class Table:
-    """A table shown with disclosure control on ``count_columns``."""
-
-    df: pd.DataFrame
-    name: str
-    title: str
-    source: str
-    notes: str | None = None
-    count_columns: Sequence[str] = ()
-    formats: dict[str, str] | None = field(default=None)
-
-
-def show(items: Sequence[Md | Figure | Table]) -> None:
-    """Display a section's items in the notebook (Markdown, then charts and tables via outputs)."""
-    from IPython.display import Markdown, display
-
-    try:
-        from cdp_analysis.report import outputs
-    except ImportError:  # pragma: no cover - outputs not installed yet
-        outputs = None
-    for item in items:
-        if isinstance(item, Md):
-            display(Markdown(item.text))
-        elif isinstance(item, Figure):
-            try:
-                fig, alt = item.build()
-            except Exception as exc:  # a chart that cannot be drawn must not stop the report
-                display(Markdown(f"*Chart not drawn ({escape_md(exc)}).*"))
-                continue
-            if outputs is not None:
-                outputs.show_figure(fig, item.name, alt=alt)
-            else:  # pragma: no cover
-                display(fig)
-                display(Markdown(f"*{escape_md(alt)}*"))
-        elif isinstance(item, Table):
-            if outputs is not None:
-                outputs.show_table(item.df, item.name, title=item.title, source=item.source, notes=item.notes,
-                                   count_columns=tuple(item.count_columns), formats=item.formats)
-            else:  # pragma: no cover
-                display(Markdown(f"**{escape_md(item.title)}**\n\n{markdown_table(item.df)}\n\n{item.source}"))
-
-
 def _charts() -> Any:
     from cdp_analysis.report import charts
 
     return charts
 
 
-def _n(v: float, d: int = 0) -> str:
-    return "[x]" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:,.{d}f}"
-
-
 def _members_text(ctx: NeedsContext) -> str:
-    return " and ".join(needs._name(c) for c in ctx.codes)
+    return " and ".join(areas.name_or_code(c) for c in ctx.codes)
 
 
 # --------------------------------------------------------------------------- header
@@ -176,24 +118,6 @@ def population_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
 
 
 # --------------------------------------------------------------------------- deaths
-def _annual(ctx: NeedsContext, count_id: str) -> pd.DataFrame:
-    a = ctx.shared.rows("annual", ctx.area, count_id) if ctx.shared is not None else pd.DataFrame()
-    if a.empty:
-        a = needs.deaths_annual(ctx.deaths, ctx.codes, count_id, until=ctx.period.end.year)
-    a = a.drop(columns=["area", "metric_id"], errors="ignore")
-    a["period"] = a["period"].astype(str)
-    return a.sort_values("year").reset_index(drop=True)
-
-
-def _comparison(ctx: NeedsContext, asmr_id: str) -> pd.DataFrame:
-    c = ctx.shared.rows("asmr", ctx.area, asmr_id) if ctx.shared is not None else pd.DataFrame()
-    if c.empty:
-        c = needs.deaths_asmr_comparison(ctx.deaths, ctx.codes, ctx.benchmarks, asmr_id, until=ctx.period.end.year)
-        region = ctx.region
-        c = c.rename(columns={"vs_E92000001": "vs_england", **({f"vs_{region[0]}": "vs_region"} if region else {})})
-    return c
-
-
 def _deaths_title(noun: str, rows: pd.DataFrame) -> str:
     """Title stating the comparison with England of the area (or each member).
 
@@ -215,21 +139,18 @@ def _deaths_title(noun: str, rows: pd.DataFrame) -> str:
 
 def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figure | Table]:
     """Drug deaths: annual counts, pooled ASMRs against region and England, funnel, trend, forecast."""
-    count_id, asmr_id = needs.DEATH_METRICS[measure]
     noun = f"drug {measure} deaths"
     items: list[Md | Figure | Table] = [Md(REGISTRATION_NOTE)]
-    annual = _annual(ctx, count_id)
+    annual = ctx.annual(measure)
     have = annual.dropna(subset=["count"])
     if have.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} ({noun})"))]
 
     # annual counts, change and trend
     change = needs.deaths_change(annual, measure=f"{noun} registered")
-    trends = ctx.shared.rows("trends", ctx.area, count_id) if ctx.shared is not None else pd.DataFrame()
-    if trends.empty:
-        trends = needs.deaths_trend_test(annual, ctx.deaths, ctx.codes, asmr_id, until=ctx.period.end.year)
+    trends = ctx.trends(measure)
     t_count = trends[trends["series"] == "annual count"] if len(trends) else trends
-    fc = _forecast(ctx, count_id, annual) if ctx.include_forecast else None
+    fc = ctx.forecast(measure) if ctx.include_forecast else None
     first, last = have["period"].iloc[0], have["period"].iloc[-1]
     if len(t_count):
         tr = t_count.iloc[0]
@@ -238,7 +159,7 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     else:
         title = f"Registered {noun} in {ctx.area_name}, {first} to {last}"
     text = ["### Registered deaths each year", "",
-            f"{_n(have['count'].iloc[-1])} {noun} were registered in {last} to residents of "
+            f"{fmt(have['count'].iloc[-1], decimals=0)} {noun} were registered in {last} to residents of "
             f"{escape_md(ctx.area_name)}" + (f" (sum of {escape_md(_members_text(ctx))})" if ctx.is_partnership else "")
             + "."]
     if change:
@@ -267,13 +188,13 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
         items += _forecast_items(ctx, fc, noun, measure)
 
     # pooled ASMRs against region and England
-    comp = _comparison(ctx, asmr_id)
+    comp = ctx.asmr(measure)
     if comp.empty or comp[comp["role"] != "benchmark"]["value"].isna().all():
         items.append(Md(f"### Age-standardised rates\n\nNo age-standardised rate of {noun} is published for "
                         f"{escape_md(ctx.area_name)} (fewer than 10 deaths in the pool, or not in the store)."))
     else:
         items += _asmr_items(ctx, comp, noun, measure)
-    items += _funnel_items(ctx, asmr_id, noun, measure)
+    items += _funnel_items(ctx, noun, measure)
     return items
 
 
@@ -291,7 +212,7 @@ def _asmr_items(ctx: NeedsContext, comp: pd.DataFrame, noun: str, measure: str) 
         if region:
             parts.insert(0, comparison_phrase(getattr(r, "vs_region", ""), region[1]))
         lines.append(f"- **{escape_md(r.area_name)}**: {r.value:.1f}{flag} per 100,000 (95% confidence interval "
-                     f"{r.lower_95:.1f} to {r.upper_95:.1f}; {_n(r.count)} deaths over three years): "
+                     f"{r.lower_95:.1f} to {r.upper_95:.1f}; {fmt(r.count, decimals=0)} deaths over three years): "
                      + "; ".join(parts) + ".")
     for r in comp[comp["role"] == "benchmark"].itertuples(index=False):
         lines.append(f"- {escape_md(r.area_name)}: {r.value:.1f} per 100,000 ({r.lower_95:.1f} to {r.upper_95:.1f}).")
@@ -301,13 +222,13 @@ def _asmr_items(ctx: NeedsContext, comp: pd.DataFrame, noun: str, measure: str) 
         total = own["count"].sum(min_count=len(own))
         lines += ["", f"A partnership rate cannot be made from the members' published age-standardised rates "
                       f"(they are not additive, and ONS does not publish deaths by age for local areas), so the "
-                      f"members are shown side by side. Together they registered {_n(total)} {noun} in {period}."]
+                      f"members are shown side by side. Together they registered {fmt(total, decimals=0)} {noun} in {period}."]
     title = _deaths_title(noun, own)
     plot = comp.copy()
 
     def build() -> tuple[Any, str]:
         hl = own["area_name"].iloc[0] if len(own) == 1 else None
-        eng = comp.loc[comp["area_code"] == needs.ENGLAND, "value"]
+        eng = comp.loc[comp["area_code"] == ENGLAND, "value"]
         return _charts().comparison_bars(plot, label="area_name", value="value", lower="lower_95", upper="upper_95",
                                          title=title, subtitle=f"Deaths per 100,000 (ESP2013), {period}",
                                          source=ONS_SOURCE, x_label="Deaths per 100,000", highlight=hl,
@@ -325,11 +246,8 @@ def _asmr_items(ctx: NeedsContext, comp: pd.DataFrame, noun: str, measure: str) 
                   formats={"Rate per 100,000": "{:.1f}", "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"})]
 
 
-def _funnel_items(ctx: NeedsContext, asmr_id: str, noun: str, measure: str) -> list[Md | Figure]:
-    if ctx.shared is not None and not ctx.shared.table("funnel_points").empty:
-        pts, lim = ctx.shared.funnel(asmr_id, ctx.codes)
-    else:
-        pts, lim = needs.deaths_funnel(ctx.deaths, asmr_id, codes=ctx.codes, until=ctx.period.end.year)
+def _funnel_items(ctx: NeedsContext, noun: str, measure: str) -> list[Md | Figure]:
+    pts, lim = ctx.funnel(measure)
     if pts.empty:
         return [Md(f"No funnel plot: no upper-tier rates of {noun} are in the store.")]
     period = pts["period"].iloc[0]
@@ -347,7 +265,7 @@ def _funnel_items(ctx: NeedsContext, asmr_id: str, noun: str, measure: str) -> l
         lines.append(f"- {escape_md(r.area_name)}: {words.get(r.significance, r.significance)}.")
     missing = [c for c in ctx.codes if c not in set(pts["area_code"])]
     for c in missing:
-        lines.append(f"- {escape_md(needs._name(c))}: not plotted (fewer than 10 deaths or no published rate).")
+        lines.append(f"- {escape_md(areas.name_or_code(c))}: not plotted (fewer than 10 deaths or no published rate).")
     def position(sig: str) -> str:
         return {"High (0.001)": "above the 99.8% limit", "High (0.025)": "above the 95% limit",
                 "Low (0.001)": "below the 99.8% limit", "Low (0.025)": "below the 95% limit"}.get(
@@ -368,13 +286,6 @@ def _funnel_items(ctx: NeedsContext, asmr_id: str, noun: str, measure: str) -> l
                                 x_label="Population (derived from deaths and rate)", y_label="Deaths per 100,000")
 
     return [Md("\n".join(lines)), Figure(f"deaths_{measure}_funnel", build, title)]
-
-
-def _forecast(ctx: NeedsContext, count_id: str, annual: pd.DataFrame) -> pd.DataFrame:
-    f = ctx.shared.forecast(ctx.area, count_id) if ctx.shared is not None else pd.DataFrame()
-    if f.empty and not (f.attrs.get("reason")):
-        f = needs.deaths_forecast(annual, measure=count_id)
-    return f
 
 
 def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str, measure: str) -> list[Md | Table]:
@@ -408,7 +319,7 @@ def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str, measure: str
 # --------------------------------------------------------------------------- police
 def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     """police.uk drug offences and neighbourhood crime by month, top LSOAs, seasonality, projection."""
-    mon = needs.police_monthly(ctx.police, ctx.codes, until=ctx.period.months[-1])
+    mon = needs.police_monthly(ctx.police, ctx.codes, until=ctx.period)
     if mon.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (police.uk street-level crime)") +
                    " police.uk files are loaded per force; only the forces whose files are shipped are covered.")]
@@ -477,10 +388,7 @@ def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
 # --------------------------------------------------------------------------- seizures
 def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     """Home Office drug seizures in the area's police force area(s): change, trend, chart and table."""
-    from cdp_analysis import areas
-    from cdp_analysis.progress import _police_forces
-
-    forces = _police_forces([ctx.area, *ctx.codes])
+    forces = ctx.police_forces
     summary = needs.seizures_summary(ctx.context, forces, until=ctx.period) if forces else None
     if summary is None:
         return [Md("### Drug seizures (Home Office)\n\n" + NO_DATA.format(
@@ -566,8 +474,6 @@ def prevalence_section(ctx: NeedsContext) -> list[Md | Table]:
         text.append(f"No estimate of alcohol-dependent adults on the boundaries of {escape_md(ctx.area_name)}: "
                     f"{escape_md(alc['reason'])}.")
     else:
-        from cdp_analysis import areas
-
         est = f"An estimated {alc['count']:,.0f} adults in {escape_md(ctx.area_name)} were dependent on alcohol in " \
               f"{alc['period']}"
         if alc["lower"] is not None:
@@ -591,8 +497,6 @@ def prevalence_section(ctx: NeedsContext) -> list[Md | Table]:
 # --------------------------------------------------------------------------- treatment
 def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
     """Treatment and continuity of care: the returns' figures against targets and the trajectory."""
-    from cdp_analysis.progress import TARGET_RULE, fmt
-
     t = needs.treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
     if t.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (treatment targets: the partnership's returns)")
@@ -600,7 +504,7 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
                 *_unmet_items(ctx)]
     rows = []
     for r in t.itertuples(index=False):
-        rows.append({"Measure": r.name, "Area": needs._name(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
+        rows.append({"Measure": r.name, "Area": areas.name_or_code(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
                      "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
                      "On the straight line": "[x]" if np.isnan(r.expected_now)
                      else f"{fmt(r.expected_now, r.unit)} by end of {r.expected_at}",
@@ -692,8 +596,8 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
 
 # --------------------------------------------------------------------------- summary
 def findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[str, str]]:
-    """The summary's findings (see :func:`cdp_analysis.needs.summary_findings`)."""
-    return needs.summary_findings(ctx, measure)
+    """The summary's findings (see :func:`cdp_analysis.report.needs_summary.summary_findings`)."""
+    return summary_findings(ctx, measure)
 
 
 def summary_section(ctx: NeedsContext) -> list[Md]:

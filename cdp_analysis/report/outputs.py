@@ -124,13 +124,14 @@ def output_folder(folder: str | Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
-def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None = None) -> None:
+def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str | Path | None = None) -> None:
     """Save a figure as SVG and PNG, display it with its alt text, and close it.
 
     Parameters
     ----------
     fig
-        A matplotlib figure (from :mod:`cdp_analysis.report.charts` or made by hand).
+        A matplotlib figure (made by hand), or a :class:`~cdp_analysis.report.charts.Chart`
+        (which carries its alt text).
     name
         File name without extension (letters, digits, ``-``, ``_``); unique within the report.
     alt
@@ -155,6 +156,9 @@ def show_figure(fig: Figure, name: str, *, alt: str, folder: str | Path | None =
     import matplotlib.pyplot as plt
 
     _check_name(name)
+    if hasattr(fig, "figure") and hasattr(fig, "alt") and not hasattr(fig, "savefig"):  # a Chart
+        alt = fig.alt if alt is None else alt
+        fig = fig.figure
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt text is required: describe what the chart shows")
     root = output_folder(folder)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cdp_analysis.formatting import fmt
 from cdp_analysis.progress import (
     TARGET_RULE,
     ProgressContext,
     deaths_statement,
-    fmt,
     other_figures,
     outcomes_table,
     returns_sources,

@@ -154,7 +154,11 @@ def test_show_figure_saves_svg_and_png_with_alt(run_folder, displayed):
     assert "(figures/deaths-trend.png)" in bundle["text/markdown"]
     import matplotlib.pyplot as plt
 
-    assert not plt.fignum_exists(fig.number), "show_figure closes the figure"
+    # the chart's figure is outside pyplot (it never changes the notebook's backend)
+    assert all(plt.figure(n) is not fig for n in plt.get_fignums())
+    chart = charts.trend(_trend_frame(), y_label="Deaths per 100,000", **COMMON)
+    assert outputs.show_figure(chart, "deaths-trend-2") is None  # a Chart carries its alt text
+    assert displayed[-1]["text/plain"] == f"[Figure: {chart.alt}]"
     with pytest.raises(ValueError, match="alt text"):
         outputs.show_figure(plt.figure(), "x", alt=" ")
     with pytest.raises(ValueError, match="name"):

@@ -14,6 +14,10 @@ to a temporary name and renamed, so readers never see half a file). Each noteboo
 reads it with :func:`load_shared` (read-only; many processes may read at once). A file
 computed from a different store (its ingest log differs) is ignored, and the notebook
 computes what its own area needs instead (:func:`compute_results` with ``areas=[area]``).
+
+The functions that take a ``period`` label at the edge (:func:`shared_path`,
+:func:`compute_shared`, :func:`load_shared`) parse it once; :func:`compute_results` takes the
+:class:`~cdp_analysis.periods.Period`.
 """
 
 from __future__ import annotations
@@ -27,9 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from cdp_analysis import areas as geo
+from cdp_analysis.needs.deaths import (
+    BACKTEST_KEYS,
+    DEATH_METRICS,
+    comparison_columns,
+    deaths_annual,
+    deaths_asmr_comparison,
+    deaths_forecast,
+    deaths_funnel,
+    deaths_trend_test,
+)
 from cdp_analysis.periods import Period
 
 __all__ = ["SharedResults", "compute_shared", "compute_results", "load_shared", "shared_path", "store_fingerprint"]
@@ -37,7 +51,7 @@ __all__ = ["SharedResults", "compute_shared", "compute_results", "load_shared", 
 TABLES = ("asmr", "funnel_points", "funnel_limits", "trends", "forecasts", "backtests", "annual")
 
 
-def shared_path(period: str, out: str | os.PathLike | None = None) -> Path:
+def shared_path(period: Period | str, out: str | os.PathLike | None = None) -> Path:
     """Where the shared results of ``period`` live: ``<reports>/<period-slug>/_shared/shared.duckdb``.
 
     >>> shared_path("2023/24 Q1", "/tmp/r").as_posix()
@@ -86,8 +100,7 @@ class SharedResults:
         b = self.rows("backtests", area, metric_id)
         if len(b):
             r = b.iloc[0].to_dict()
-            f.attrs.update({k: r.get(k) for k in ("model", "mase", "rmsse", "coverage_80", "coverage_95", "msis_95",
-                                                  "n_origins", "reason")})
+            f.attrs.update({k: r.get(k) for k in (*BACKTEST_KEYS, "reason")})
             f.attrs["flags"] = [x for x in str(r.get("flags") or "").split("|") if x]
             f.attrs["notes"] = [x for x in str(r.get("notes") or "").split("|") if x]
         return f
@@ -105,13 +118,11 @@ class SharedResults:
 
 
 def _all_areas() -> list[str]:
-    from cdp_analysis import areas
-
-    parts = areas.partnerships()
-    return [*areas.upper_tier_areas(), *sorted(parts["partnership_id"].unique())]
+    parts = geo.partnerships()
+    return [*geo.upper_tier_areas(), *sorted(parts["partnership_id"].unique())]
 
 
-def compute_results(deaths: pd.DataFrame, period: str, areas: Sequence[str] | None = None, *,
+def compute_results(deaths: pd.DataFrame, period: Period, areas: Sequence[str] | None = None, *,
                     forecasts: bool = True, measures: Sequence[str] = ("misuse", "poisoning"),
                     horizon: int = 3) -> SharedResults:
     """Compute the shared tables from the deaths observations (pure; no files).
@@ -121,7 +132,7 @@ def compute_results(deaths: pd.DataFrame, period: str, areas: Sequence[str] | No
     deaths
         ``observations`` rows of the ONS deaths metrics (all areas, all sexes).
     period
-        Reporting period; only data up to the end of its year is used.
+        Reporting period; only data up to the end of the calendar year its end falls in is used.
     areas
         Areas (partnership ids or GSS codes) to compute per-area results for; default every
         English upper-tier area and every partnership. The funnel always covers all
@@ -133,56 +144,47 @@ def compute_results(deaths: pd.DataFrame, period: str, areas: Sequence[str] | No
     horizon
         Forecast years.
     """
-    from cdp_analysis import needs
-
-    p = Period.parse(period)
-    until = p.end.year
+    p = period
     todo = list(areas) if areas is not None else _all_areas()
     t0 = time.perf_counter()
     persons = deaths[deaths["sex"] == "persons"] if "sex" in deaths else deaths
     out: dict[str, list[pd.DataFrame]] = {k: [] for k in TABLES}
     for measure in measures:
-        count_id, asmr_id = needs.DEATH_METRICS[measure]
+        count_id, asmr_id = DEATH_METRICS[measure]
         d_count = persons[persons["metric_id"] == count_id]
         d_asmr = persons[persons["metric_id"] == asmr_id]
-        pts, lim = needs.deaths_funnel(d_asmr, asmr_id, until=until)
+        pts, lim = deaths_funnel(d_asmr, asmr_id, until=p)
         if len(pts):
             out["funnel_points"].append(pts.drop(columns=["highlight"]).assign(metric_id=asmr_id))
             out["funnel_limits"].append(lim.assign(metric_id=asmr_id))
         for area in todo:
-            codes = needs.area_codes(area)
-            bench = needs.comparators(area)
-            cmp_ = needs.deaths_asmr_comparison(d_asmr, codes, bench, asmr_id, until=until)
+            codes = geo.members(area)
+            bench = geo.comparators(area)
+            cmp_ = deaths_asmr_comparison(d_asmr, codes, bench, asmr_id, until=p)
             if len(cmp_):
-                cmp_ = cmp_.rename(columns={f"vs_{bench[0][0]}": "vs_region"} if len(bench) > 1 else {})
-                cmp_ = cmp_.rename(columns={"vs_E92000001": "vs_england"})
-                if "vs_region" not in cmp_:
-                    cmp_["vs_region"] = ""
-                out["asmr"].append(cmp_.assign(area=area, metric_id=asmr_id))
-            annual = needs.deaths_annual(d_count, codes, count_id, until=until)
+                out["asmr"].append(comparison_columns(cmp_, bench).assign(area=area, metric_id=asmr_id))
+            annual = deaths_annual(d_count, codes, count_id, until=p)
             out["annual"].append(annual.assign(area=area, metric_id=count_id))
-            tr = needs.deaths_trend_test(annual, d_asmr, codes, asmr_id, until=until)
+            tr = deaths_trend_test(annual, d_asmr, codes, asmr_id, until=p)
             if len(tr):
                 out["trends"].append(tr.assign(area=area, metric_id=count_id))
             if forecasts:
-                fc = needs.deaths_forecast(annual, horizon, measure=count_id)
+                fc = deaths_forecast(annual, horizon, measure=count_id)
                 a = fc.attrs
                 out["backtests"].append(pd.DataFrame([{
-                    "area": area, "metric_id": count_id, "model": a.get("model"), "mase": a.get("mase"),
-                    "rmsse": a.get("rmsse"), "coverage_80": a.get("coverage_80"),
-                    "coverage_95": a.get("coverage_95"), "msis_95": a.get("msis_95"),
-                    "n_origins": a.get("n_origins"), "flags": "|".join(map(str, a.get("flags") or [])),
+                    "area": area, "metric_id": count_id, **{k: a.get(k) for k in BACKTEST_KEYS},
+                    "flags": "|".join(map(str, a.get("flags") or [])),
                     "notes": "|".join(map(str, a.get("notes") or [])), "reason": a.get("reason", "")}]))
                 if len(fc):
                     out["forecasts"].append(pd.DataFrame(fc).assign(area=area, metric_id=count_id))
     tables = {k: (pd.concat(v, ignore_index=True) if v else pd.DataFrame()) for k, v in out.items()}
-    meta = {"period": p.label, "until": until, "areas": len(todo), "forecasts": forecasts,
+    meta = {"period": p.label, "until": p.end.year, "areas": len(todo), "forecasts": forecasts,
             "measures": ",".join(measures), "seconds": round(time.perf_counter() - t0, 2),
             "computed_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     return SharedResults(p.label, tables, meta)
 
 
-def compute_shared(period: str, db: str | os.PathLike | None = None, out: str | os.PathLike | None = None, *,
+def compute_shared(period: Period | str, db: str | os.PathLike | None = None, out: str | os.PathLike | None = None, *,
                    forecasts: bool = True, measures: Sequence[str] = ("misuse", "poisoning"),
                    areas: Sequence[str] | None = None, path: str | os.PathLike | None = None) -> Path:
     """Compute the shared results of ``period`` for every area and write them; return the file.
@@ -211,19 +213,19 @@ def compute_shared(period: str, db: str | os.PathLike | None = None, out: str | 
     """
     import duckdb
 
-    from cdp_analysis import needs
     from cdp_analysis.data.store import Store
     from cdp_analysis.models import limit_blas_threads
 
     limit_blas_threads(1)
-    ids = [m for pair in needs.DEATH_METRICS.values() for m in pair]
+    p = Period.parse(period)
+    ids = [m for pair in DEATH_METRICS.values() for m in pair]
     with Store(db or None, read_only=True) as store:
         deaths = store.observations(metric_id=ids, sex=None)
         fingerprint = store_fingerprint(store)
         store_path = str(store.path)
-    res = compute_results(deaths, period, areas=areas, forecasts=forecasts, measures=measures)
+    res = compute_results(deaths, p, areas=areas, forecasts=forecasts, measures=measures)
     res.meta.update({"fingerprint": fingerprint, "store": store_path})
-    target = Path(path) if path is not None else shared_path(period, out)
+    target = Path(path) if path is not None else shared_path(p, out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     if tmp.exists():
@@ -246,7 +248,7 @@ def compute_shared(period: str, db: str | os.PathLike | None = None, out: str | 
     return target
 
 
-def load_shared(period: str, out: str | os.PathLike | None = None, *, path: str | os.PathLike | None = None,
+def load_shared(period: Period | str, out: str | os.PathLike | None = None, *, path: str | os.PathLike | None = None,
                 fingerprint: str | None = None) -> SharedResults | None:
     """Read the shared results of ``period``; ``None`` when the file is missing or stale.
 
@@ -264,7 +266,8 @@ def load_shared(period: str, out: str | os.PathLike | None = None, *, path: str 
     """
     import duckdb
 
-    target = Path(path) if path else shared_path(period, out)
+    p = Period.parse(period)
+    target = Path(path) if path else shared_path(p, out)
     if not target.is_file():
         return None
     con = duckdb.connect(str(target), read_only=True)
@@ -274,7 +277,7 @@ def load_shared(period: str, out: str | os.PathLike | None = None, *, path: str 
         tables = {n: con.execute(f'SELECT * FROM "{n}"').df() for n in TABLES if n in names}
     finally:
         con.close()
-    if meta.get("period") != Period.parse(period).label:
+    if meta.get("period") != p.label:
         return None
     if fingerprint is not None and meta.get("fingerprint") not in (None, "", fingerprint):
         return None
@@ -285,8 +288,4 @@ def load_shared(period: str, out: str | os.PathLike | None = None, *, path: str 
     if "funnel_points" in tables and "highlight" not in tables["funnel_points"]:
         tables["funnel_points"]["highlight"] = False
     meta["path"] = str(target)
-    return SharedResults(Period.parse(period).label, tables, meta)
-
-
-def _np(v: Any) -> Any:  # pragma: no cover - helper for debugging
-    return v.item() if isinstance(v, np.generic) else v
+    return SharedResults(p.label, tables, meta)

@@ -1,0 +1,391 @@
+"""Drug deaths: annual registrations, the change, pooled ASMRs, the funnel, the trend and the forecast.
+
+ONS drug deaths are by **year of registration**, not occurrence. Partnerships sum their
+members' counts; published age-standardised rates (ASMRs) cannot be summed, so a
+partnership's members are compared side by side. Changes carry the exact rate-ratio test,
+trends Fingertips' recent-trend test, comparisons Fingertips' benchmark rule; forecasts
+carry the backtest that chose the model.
+
+Pure functions over ``observations`` frames; what every area shares is computed once per
+period by :mod:`cdp_analysis.needs.shared`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cdp_analysis import areas
+from cdp_analysis.areas import ENGLAND
+from cdp_analysis.periods import Period
+
+__all__ = ["DEATH_METRICS", "deaths_annual", "deaths_change", "deaths_asmr_comparison", "comparison_columns",
+           "deaths_funnel", "deaths_trend_test", "deaths_forecast"]
+
+#: annual counts and the pooled 3-year ASMR of each ONS measure
+DEATH_METRICS = {
+    "misuse": ("drug_misuse_deaths", "drug_misuse_asmr"),
+    "poisoning": ("drug_poisoning_deaths", "drug_poisoning_asmr"),
+}
+#: the backtest's figures a forecast carries (:func:`deaths_forecast`)
+BACKTEST_KEYS = ("model", "mase", "rmsse", "coverage_80", "coverage_95", "msis_95", "n_origins")
+
+
+def deaths_annual(deaths: pd.DataFrame, codes: Sequence[str], metric_id: str = "drug_misuse_deaths",
+                  until: Period | None = None) -> pd.DataFrame:
+    """Annual registered deaths of the area, members summed (a missing member makes the year missing).
+
+    Parameters
+    ----------
+    deaths
+        ``observations`` rows (any metrics; ``sex`` persons is used).
+    codes
+        GSS codes to sum.
+    metric_id
+        ``drug_misuse_deaths`` or ``drug_poisoning_deaths``.
+    until
+        The reporting period: registration years up to the one its end falls in are kept;
+        default all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period`` (year label), ``year``, ``count``, ``lower_95``, ``upper_95`` (the count's
+        Poisson interval: Byar's from 10, exact below), ``members`` (members with a figure),
+        ``status``.
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"metric_id": "m", "area_code": ["A", "B", "A"], "period": ["2020", "2020", "2021"],
+    ...                     "sex": "persons", "count": [3.0, 4.0, 5.0], "status": ""})
+    >>> deaths_annual(obs, ["A", "B"], "m")[["period", "count", "members"]].values.tolist()
+    [['2020', 7.0, 2], ['2021', nan, 1]]
+    """
+    from cdp_analysis import indicators as ind
+
+    cols = ["period", "year", "count", "lower_95", "upper_95", "members", "status"]
+    d = deaths[(deaths["metric_id"] == metric_id) & deaths["area_code"].isin(list(codes))]
+    if "sex" in d:
+        d = d[d["sex"] == "persons"]
+    d = d[d["period"].astype(str).str.fullmatch(r"\d{4}")]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    g = d.groupby("period").agg(count=("count", lambda s: s.sum(min_count=1)),
+                                members=("count", "count"),
+                                status=("status", lambda s: " ".join(sorted({t for v in s.fillna("")
+                                                                               for t in str(v).split()}))))
+    g = g.reset_index()
+    g.loc[g["members"] < len(set(codes)), "count"] = np.nan
+    g["year"] = g["period"].astype(int)
+    if until is not None:
+        g = g[g["year"] <= until.end.year]
+    g = g.sort_values("year").reset_index(drop=True)
+    lo, hi = np.full(len(g), np.nan), np.full(len(g), np.nan)
+    ok = g["count"].notna().to_numpy()
+    if ok.any():
+        lims = ind.poisson_limits(g.loc[ok, "count"].to_numpy(dtype=float), 0.95)
+        lo[ok], hi[ok] = np.asarray(lims[0], dtype=float), np.asarray(lims[1], dtype=float)
+    g["lower_95"], g["upper_95"] = lo, hi
+    return g[cols]
+
+
+def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, Any] | None:
+    """The latest year against the one before: exact rate-ratio test and its sentence.
+
+    Returns ``None`` when fewer than two years have counts.
+
+    >>> a = pd.DataFrame({"period": ["2020", "2021"], "count": [59.0, 55.0]})
+    >>> deaths_change(a)["sentence"].split(":")[1].strip()[:40]
+    'not a statistically significant change ('
+    """
+    from cdp_analysis import indicators as ind
+
+    a = annual.dropna(subset=["count"])
+    if len(a) < 2:
+        return None
+    x, y = a.iloc[-1], a.iloc[-2]
+    test = ind.rate_ratio_test(float(x["count"]), 1.0, float(y["count"]), 1.0).iloc[0]
+    sentence = ind.describe_change(float(x["count"]), float(y["count"]), str(x["period"]), str(y["period"]),
+                                   measure=measure)
+    return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
+            "previous": float(y["count"]), "ratio": float(test["ratio"]), "p_value": float(test["p_value"]),
+            "significant": bool(test["significant"]), "sentence": str(sentence)}
+
+
+def _latest_pool(asmr: pd.DataFrame, until: Period | None) -> str | None:
+    periods = asmr["period"].dropna().unique()
+    keyed = sorted((Period.parse(p).end, p) for p in periods)
+    if until is not None:
+        keyed = [k for k in keyed if k[0].year <= until.end.year]
+    return keyed[-1][1] if keyed else None
+
+
+def deaths_asmr_comparison(deaths: pd.DataFrame, codes: Sequence[str], benchmarks: Sequence[tuple[str, str]],
+                           metric_id: str = "drug_misuse_asmr", period: str | None = None,
+                           until: Period | None = None, sex: str = "persons") -> pd.DataFrame:
+    """The pooled 3-year ASMR of the area (or each member) against its region and England.
+
+    Fingertips' rule (:func:`cdp_analysis.indicators.benchmark_comparison`): the benchmark
+    value inside the area's 95% interval is "similar", otherwise "better"/"worse" (drug deaths
+    are lower-is-better). Published ASMRs cannot be summed, so a partnership gets one row per
+    member (``role="member"``) and a summed pooled count only.
+
+    Parameters
+    ----------
+    deaths
+        ``observations`` rows holding ``metric_id``.
+    codes
+        The area's GSS codes.
+    benchmarks
+        ``[(code, name), ...]`` from :func:`comparators` (region, England).
+    metric_id
+        ``drug_misuse_asmr`` or ``drug_poisoning_asmr``.
+    period
+        Pooled period (``"2019-2021"``); default the latest ending by ``until``.
+    until
+        The reporting period: the pool must end in the year its end falls in, or earlier.
+    sex
+        ``persons``, ``males`` or ``females``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_code, area_name, role (area|member|benchmark), period, count, value, lower_95,
+        upper_95, status, vs_<code>`` (one comparison column per benchmark, e.g.
+        ``vs_E92000001``).
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"metric_id": "m", "area_code": ["A", "E92000001"], "period": "2019-2021",
+    ...     "sex": "persons", "count": [77.0, 9000.0], "value": [6.8, 5.0], "lower_95": [5.3, 4.9],
+    ...     "upper_95": [8.5, 5.1], "status": ""})
+    >>> deaths_asmr_comparison(obs, ["A"], [("E92000001", "England")], "m")["vs_E92000001"].tolist()
+    ['worse', '']
+    """
+    from cdp_analysis import indicators as ind
+
+    d = deaths[deaths["metric_id"] == metric_id]
+    if "sex" in d:
+        d = d[d["sex"] == sex]
+    bench_codes = [b[0] for b in benchmarks]
+    cols = ["area_code", "area_name", "role", "period", "count", "value", "lower_95", "upper_95", "status",
+            *[f"vs_{c}" for c in bench_codes]]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    period = period or _latest_pool(d, until)
+    d = d[d["period"] == period]
+    role = "member" if len(codes) > 1 else "area"
+    rows = []
+    for code in [*codes, *bench_codes]:
+        r = d[d["area_code"] == code]
+        base = {"area_code": code, "area_name": areas.name_or_code(code), "role": role if code in codes else "benchmark",
+                "period": period}
+        if r.empty:
+            rows.append({**base, "count": np.nan, "value": np.nan, "lower_95": np.nan, "upper_95": np.nan,
+                         "status": "x"})
+        else:
+            r0 = r.iloc[0]
+            rows.append({**base, **{k: r0[k] for k in ("count", "value", "lower_95", "upper_95")},
+                         "status": str(r0["status"] or "")})
+    out = pd.DataFrame(rows)
+    for code in bench_codes:
+        b = out.loc[out["area_code"] == code, "value"]
+        bv = float(b.iloc[0]) if len(b) else np.nan
+        lab = ind.benchmark_comparison(out["lower_95"], out["upper_95"], bv, "lower_is_better")
+        out[f"vs_{code}"] = np.where(out["role"] == "benchmark", "", lab)
+    return out[cols]
+
+
+def comparison_columns(comparison: pd.DataFrame, benchmarks: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """Name the comparison columns of :func:`deaths_asmr_comparison` by role: ``vs_region``, ``vs_england``.
+
+    The first benchmark other than England is the region; ``vs_region`` is empty when there is none.
+
+    >>> c = pd.DataFrame({"vs_E12000009": ["similar"], "vs_E92000001": ["worse"]})
+    >>> comparison_columns(c, [("E12000009", "South West"), (ENGLAND, "England")]).columns.tolist()
+    ['vs_region', 'vs_england']
+    """
+    regions = [code for code, _ in benchmarks if code != ENGLAND]
+    out = comparison.rename(columns={f"vs_{ENGLAND}": "vs_england",
+                                     **({f"vs_{regions[0]}": "vs_region"} if regions else {})})
+    if "vs_region" not in out:
+        out["vs_region"] = ""
+    return out
+
+
+def deaths_funnel(deaths: pd.DataFrame, metric_id: str = "drug_misuse_asmr", period: str | None = None,
+                  codes: Sequence[str] | None = None, until: Period | None = None,
+                  n_points: int = 100) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funnel plot of every English upper-tier area's pooled ASMR (Fingertips' DSR funnel).
+
+    The x axis is each area's *derived* annual population (``100,000 x deaths / ASMR / 3``),
+    the centre line the average rate over all areas, and the limits the 95% and 99.8% Poisson
+    limits around it (:func:`cdp_analysis.indicators.funnel_limits`, ``statistic="rate"``,
+    ``rate_type="dsr"``), interpolated onto a common population grid. Areas with fewer than
+    10 deaths have no published ASMR and are not plotted.
+
+    Parameters
+    ----------
+    deaths
+        ``observations`` rows for all areas.
+    metric_id, period, until
+        As :func:`deaths_asmr_comparison`.
+    codes
+        Areas to mark (``highlight``).
+    n_points
+        Points of the limit lines.
+
+    Returns
+    -------
+    (points, limits)
+        ``points``: ``area_code, area_name, period, count, value, lower_95, upper_95,
+        denominator, significance, highlight``; ``limits``: ``denominator, baseline,
+        centre, baseline, lower_95, upper_95, lower_99_8, upper_99_8`` (``centre`` = ``baseline``,
+        the average rate).
+    """
+    from cdp_analysis.indicators import funnels
+
+    d = deaths[(deaths["metric_id"] == metric_id)]
+    if "sex" in d:
+        d = d[d["sex"] == "persons"]
+    period = period or (_latest_pool(d, until) if len(d) else None)
+    utla = set(areas.upper_tier_areas())
+    pts = d[(d["period"] == period) & d["area_code"].isin(utla)]
+    pts = pts.dropna(subset=["count", "value"])
+    pts = pts[(pts["count"] >= 10) & (pts["value"] > 0)].copy()
+    if pts.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    years = Period.parse(period).n_months / 12 if period else 3
+    pts = pts.drop(columns=["denominator"], errors="ignore")
+    pts = funnels.funnel_points(pts, "count", "value", "dsr", years_of_data=years).rename(
+        columns={"denominator_derived": "denominator"})
+    sig = getattr(funnels, "funnel_significance", None)
+    if sig is not None:
+        pts["significance"] = sig(pts, "count", "rate", rate="value", rate_type="dsr",
+                                  multiplier=100_000)["significance"].to_numpy()
+    else:  # pragma: no cover - older indicators
+        pts["significance"] = ""
+    pts["area_name"] = [areas.name_or_code(c) for c in pts["area_code"]]
+    pts["highlight"] = pts["area_code"].isin(list(codes or []))
+    raw = funnels.funnel_limits(pts, "count", "rate", rate="value", rate_type="dsr", multiplier=100_000,
+                                years_of_data=years, n_points=n_points)
+    lo_x, hi_x = pts["denominator"].min() * 0.9, pts["denominator"].max() * 1.05
+    grid = np.geomspace(lo_x, hi_x, n_points)
+    base = float(raw["baseline"].iloc[0])
+    lim = pd.DataFrame({"denominator": grid, "centre": base, "baseline": base})
+    for col in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
+        x = raw[f"{col}_population"].to_numpy(dtype=float)
+        y = raw[col].to_numpy(dtype=float)
+        ok = np.isfinite(x) & np.isfinite(y) & (x > 0)
+        lim[col] = _interp_funnel(grid, x[ok], y[ok])
+    keep = ["area_code", "area_name", "period", "count", "value", "lower_95", "upper_95", "denominator",
+            "significance", "highlight"]
+    return pts[keep].reset_index(drop=True), lim
+
+
+def _interp_funnel(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Read a limit line at populations ``grid``: linear in :math:`1/\\sqrt{N}`, extrapolated at the ends.
+
+    Poisson limits approach the baseline as :math:`z/\\sqrt{\\mu}`, so they are nearly linear in
+    :math:`1/\\sqrt{N}`; the ends of the line are extended along that straight line.
+
+    >>> _interp_funnel(np.array([1.0, 4.0, 16.0]), np.array([1.0, 4.0]), np.array([3.0, 2.0])).tolist()
+    [3.0, 2.0, 1.5]
+    """
+    u = 1 / np.sqrt(x)
+    order = np.argsort(u)
+    u, y = u[order], y[order]
+    g = 1 / np.sqrt(grid)
+    out = np.interp(g, u, y)
+    if len(u) >= 2:
+        lo_slope = (y[1] - y[0]) / (u[1] - u[0])
+        hi_slope = (y[-1] - y[-2]) / (u[-1] - u[-2])
+        out = np.where(g < u[0], y[0] + lo_slope * (g - u[0]), out)
+        out = np.where(g > u[-1], y[-1] + hi_slope * (g - u[-1]), out)
+    return out
+
+
+def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | None = None,
+                      codes: Sequence[str] = (), metric_id: str = "drug_misuse_asmr",
+                      until: Period | None = None) -> pd.DataFrame:
+    """Fingertips' recent-trend test on the latest five points.
+
+    Two series are tested when available: the annual registered counts (``annual``, members
+    summed; population assumed steady over five years) and, for a single area, the pooled
+    ASMRs (``asmr``: ``observations`` rows, rolling 3-year pools, as Fingertips tests them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``series`` (``"annual count"`` or ``"3-year ASMR"``), ``from_period, to_period, slope,
+        chi_square, trend, label``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"period": [str(y) for y in range(2017, 2022)], "count": [40., 40, 41, 39, 40],
+    ...                   "lower_95": [28.6, 28.6, 29.4, 27.7, 28.6], "upper_95": [54.5, 54.5, 55.6, 53.3, 54.5]})
+    >>> deaths_trend_test(a)["trend"].tolist()
+    ['no significant change']
+    """
+    from cdp_analysis import indicators as ind
+
+    cols = ["series", "from_period", "to_period", "slope", "chi_square", "trend", "label"]
+    out = []
+    if annual is not None and len(annual.dropna(subset=["count"])):
+        a = annual.dropna(subset=["count"]).rename(columns={"count": "value"})
+        a = a[a["value"] > 0]
+        if len(a) >= 5:
+            r = ind.recent_trend(a, polarity="lower_is_better")
+            out.append(r.assign(series="annual count"))
+    if asmr is not None and len(codes) == 1:
+        s = asmr[(asmr["metric_id"] == metric_id) & (asmr["area_code"] == codes[0])]
+        if "sex" in s:
+            s = s[s["sex"] == "persons"]
+        s = s.dropna(subset=["value", "lower_95", "upper_95"])
+        if until is not None and len(s):
+            s = s[[Period.parse(p).end.year <= until.end.year for p in s["period"]]]
+        if len(s) >= 5:
+            r = ind.recent_trend(s, polarity="lower_is_better")
+            out.append(r.assign(series="3-year ASMR"))
+    if not out:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(out, ignore_index=True)[cols]
+
+
+def deaths_forecast(annual: pd.DataFrame, horizon: int = 3, *, measure: str = "drug_misuse_deaths",
+                    seed: int = 0) -> pd.DataFrame:
+    """Forecast the annual registered deaths ``horizon`` years on, with the backtest that chose the model.
+
+    Wraps :func:`cdp_analysis.models.forecast` (count series; log-linear quasi-Poisson GLM
+    unless its rolling-origin backtest prefers another model). Uses the longest run of
+    consecutive years with counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, mean, lower_80, upper_80, lower_95, upper_95, model, status`` (``[f]``) with
+        ``.attrs`` holding ``model, mase, coverage_95, n_origins, flags, notes``; empty
+        (with ``attrs["reason"]``) when there are fewer than 8 years.
+    """
+    from cdp_analysis import models
+
+    a = annual.dropna(subset=["count"]).sort_values("year")
+    if len(a):
+        years = a["year"].to_numpy()
+        breaks = np.flatnonzero(np.diff(years) != 1)
+        start = breaks[-1] + 1 if len(breaks) else 0
+        a = a.iloc[start:]
+    if len(a) < 8:
+        out = pd.DataFrame(columns=["period", "mean", "lower_80", "upper_80", "lower_95", "upper_95", "model",
+                                    "status"])
+        out.attrs["reason"] = f"only {len(a)} consecutive years of counts (8 or more needed)"
+        return out
+    series = pd.Series(a["count"].to_numpy(dtype=float), index=a["period"].astype(str).to_numpy(), name=measure)
+    fc = models.forecast(series, horizon, kind="count", seed=seed)
+    keep = {k: fc.attrs.get(k) for k in (*BACKTEST_KEYS, "flags", "notes")}
+    fc.attrs.clear()
+    fc.attrs.update(keep)
+    return fc

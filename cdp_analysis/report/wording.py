@@ -1,0 +1,40 @@
+"""Plain words for test results, shared by both reports.
+
+Nothing here says "rise" or "fall": a comparison is worded from Fingertips' benchmark label
+and a trend from Fingertips' recent-trend result, each computed by the library.
+"""
+
+from __future__ import annotations
+
+__all__ = ["comparison_phrase", "trend_phrase"]
+
+_RELATION = {"better": "lower than", "worse": "higher than", "similar": "similar to", "higher": "higher than",
+             "lower": "lower than", "not compared": "not compared with"}
+
+
+def comparison_phrase(label: str, benchmark: str) -> str:
+    """Plain words for a Fingertips comparison of a lower-is-better rate.
+
+    >>> comparison_phrase("worse", "England"), comparison_phrase("similar", "South West")
+    ('higher than England (statistically significant)', 'similar to South West (no statistically significant difference)')
+    """
+    if not label:
+        return f"not compared with {benchmark}"
+    rel = _RELATION.get(str(label), str(label))
+    if label in ("similar",):
+        return f"{rel} {benchmark} (no statistically significant difference)"
+    if label == "not compared":
+        return f"{rel} {benchmark} (too few deaths for a rate)"
+    return f"{rel} {benchmark} (statistically significant)"
+
+
+def trend_phrase(trend: str) -> str:
+    """Plain words for a recent-trend result (never "rise"/"fall" without the test).
+
+    >>> trend_phrase("no significant change")
+    'no statistically significant trend'
+    """
+    return {"increasing": "a statistically significant increasing trend",
+            "decreasing": "a statistically significant decreasing trend",
+            "no significant change": "no statistically significant trend",
+            "cannot be calculated": "too few points for a trend test"}.get(str(trend), str(trend))
