@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -435,8 +436,13 @@ def trend(
     alt = _trend_alt(data, x, y, lower if has_ci else None, upper if has_ci else None, y_label, series, groups,
                      highlight, fc, interval_label, categorical, order)
     if hidden.any():
+        # the suppressed points come second, before anything else is clipped; the lowest and
+        # highest of the shown points are not the series' own, so they are not named
         when = list(dict.fromkeys(_x_text(v) for v in data.loc[hidden, x]))
-        alt = _clip(alt + f" Not shown [c] (suppressed to protect confidentiality): {_list_text(when)}.")
+        sentences = re.split(r"(?<=\.) (?=[A-Z])", alt)
+        sentences = [t for t in sentences if not t.startswith("Lowest ")]
+        sentences.insert(1, f"Not shown [c] (suppressed to protect confidentiality): {_list_text(when)}.")
+        alt = _clip(" ".join(sentences))
     return Chart(fig, alt)
 
 

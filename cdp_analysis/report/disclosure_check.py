@@ -113,8 +113,10 @@ def _decimals(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
-def _is_small_limit(text: str, threshold: int, which: str = "any") -> int | None:
-    """The small count whose exact Poisson limit ``text`` is (to the decimals shown), else None."""
+def _is_small_limit(text: str, threshold: int, which: str = "any", levels: tuple[int, ...] = (0, 1)) -> int | None:
+    """The small count whose exact Poisson limit ``text`` is (to the decimals shown), else None.
+
+    ``levels``: 0 the 95% limits, 1 the 99.8% limits."""
     v = _as_number(text)
     if v is None:
         return None
@@ -122,7 +124,7 @@ def _is_small_limit(text: str, threshold: int, which: str = "any") -> int | None
     if d == 0:
         return None  # whole numbers are too coarse to identify a limit
     for k, pairs in small_count_limits(threshold).items():
-        for lo, hi in pairs:
+        for lo, hi in (pairs[i] for i in levels):
             cands = (lo, hi) if which == "any" else ((lo,) if which == "lower" else (hi,))
             if any(round(c, d) == round(v, d) and (d >= 1 and abs(c) >= 10 ** -d) for c in cands):
                 return k
@@ -465,7 +467,8 @@ def _check_svg(svg: str, where: str, threshold: int, counts_chart: bool) -> list
                 found.append({"file": where, "kind": "chart data", "table": "", "row": None, "column": "line",
                               "value": small[0], "problem": f"a count below {threshold} drawn ({len(small)} points)"})
         for ys in drawn["ribbons"]:
-            k = next((k for k in (_is_small_limit(f"{v:.2f}", threshold, which="upper") for v in ys) if k), None)
+            k = next((k for k in (_is_small_limit(f"{v:.2f}", threshold, which="upper", levels=(0,)) for v in ys)
+                      if k), None)
             if k:
                 found.append({"file": where, "kind": "chart data", "table": "", "row": None, "column": "ribbon",
                               "value": "", "problem": f"an interval drawn to the exact Poisson limit of a count "
@@ -495,7 +498,7 @@ def _check_chart_data(data: dict, where: str, threshold: int, published_counts: 
             for v in s.get("y", []):
                 if v is None:
                     continue
-                k = _is_small_limit(f"{v:.2f}", threshold, which="upper")
+                k = _is_small_limit(f"{v:.2f}", threshold, which="upper", levels=(0,))
                 if k is not None:
                     found.append({"file": where, "kind": "chart data", "table": "", "row": None, "column": "ribbon",
                                   "value": round(v, 2),
@@ -561,7 +564,8 @@ def scan_outputs(folder: str | Path, threshold: int = 5, published_counts: str =
         for col in meta.get("count_columns", []):
             if col in df.columns:
                 hidden = df[col].isin(["", "[c]"]).sum()
-                if hidden == 1 and len(df) > 1 and meta.get("suppressed", {}).get(col, {}).get("primary"):
+                published_total = meta.get("totals", "group") not in (None, "none")
+                if hidden == 1 and len(df) > 1 and published_total:
                     found.append({"file": where, "kind": "total", "table": meta["name"], "row": None, "column": col,
                                   "value": "[c]", "problem": "a single suppressed cell in a column: recoverable "
                                                              "from a total"})
