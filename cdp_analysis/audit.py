@@ -5,7 +5,9 @@ report derived from it: ``published_projection`` (the year-end projection),
 ``published_change_pct`` (the change on last year) and ``published_status`` (on or off
 track against ``target``). :func:`audit_returns` recomputes each of them from the figures
 in the file and classifies every difference; it also applies sanity rules that need no
-published figure.
+published figure. The checks of printed figures are :mod:`cdp_analysis.printed`, the one
+checker the progress report uses too; this module reads the file, adds the sanity rules and
+prints the findings.
 
 How figures are recomputed
 --------------------------
@@ -75,12 +77,9 @@ published 7.4% is 7.47% (1,036 against 964 in 2022/23) truncated, not rounded (7
 
 from __future__ import annotations
 
-import csv
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -90,6 +89,20 @@ from cdp_analysis.errors import CdpError, CdpInputError, printable
 from cdp_analysis.formatting import decimals_shown as printed_decimals
 from cdp_analysis.formatting import fmt_printed as _fmt
 from cdp_analysis.periods import Period
+from cdp_analysis.printed import (
+    FINDING_COLUMNS,
+    SEVERITIES,
+    Findings,
+    MetricInfo,
+    check_change,
+    check_projection,
+    check_status,
+    compare_printed,
+    digit_variants,
+    is_blank,
+    round_half_up,
+    truncate,
+)
 from cdp_analysis.reference import suggest
 
 __all__ = [
@@ -105,176 +118,11 @@ __all__ = [
     "truncate",
 ]
 
-FINDING_COLUMNS: tuple[str, ...] = (
-    "metric_id",
-    "area_code",
-    "period",
-    "check",
-    "published",
-    "recomputed",
-    "severity",
-    "message",
-)
-SEVERITIES: tuple[str, ...] = ("error", "warning", "note")
-
 _NUMERIC = ("value", "target", "published_projection", "published_change_pct")
 _ADDITIVE_UNITS = ("count", "currency")
-_ON = {"on track", "on-track", "ontrack", "met", "achieved", "ahead", "ahead of target", "green"}
-_OFF = {"off track", "off-track", "not on track", "behind", "at risk", "not met", "red"}
-
-# Used only when neither cdp_analysis.areas nor the partnerships reference file can be read.
-_FALLBACK_PARTNERSHIPS: dict[str, tuple[str, ...]] = {"pan-dorset": ("E06000058", "E06000059")}
-
-
-# --------------------------------------------------------------------------- numbers
-def _dec(x: float) -> Decimal:
-    # Round away binary noise (259 / 0.25 = 1036.0000000001) before deciding precision.
-    return Decimal(repr(round(float(x), 9)))
-
-
-def _quantize(x: float, decimals: int, mode: str) -> float:
-    return float(_dec(x).quantize(Decimal(1).scaleb(-decimals), rounding=mode))
-
-
-def round_half_up(x: float, decimals: int) -> float:
-    """Round as a printed report does (halves away from zero), not to even.
-
-    >>> round_half_up(2.5, 0), round_half_up(7.45, 1), round_half_up(-7.45, 1)
-    (3.0, 7.5, -7.5)
-    """
-    return _quantize(x, decimals, ROUND_HALF_UP)
-
-
-def truncate(x: float, decimals: int) -> float:
-    """Cut a number to ``decimals`` places without rounding (towards zero).
-
-    >>> truncate(7.4688, 1), truncate(-7.4688, 1), truncate(95024.9, 0)
-    (7.4, -7.4, 95024.0)
-    """
-    return _quantize(x, decimals, ROUND_DOWN)
-
-
-def compare_printed(published: float, recomputed: float, decimals: int | None = None) -> str:
-    """Compare a printed figure with its recomputation at the printed precision.
-
-    Parameters
-    ----------
-    published
-        The figure as printed.
-    recomputed
-        The figure recomputed at full precision.
-    decimals
-        Printed decimal places; read from ``published`` when omitted.
-
-    Returns
-    -------
-    str
-        ``"match"`` (equal once rounded half-up to the printed precision),
-        ``"truncation"`` (equal to the recomputed figure truncated but not rounded) or
-        ``"mismatch"``.
-
-    Examples
-    --------
-    >>> compare_printed(7.5, 7.4688), compare_printed(7.4, 7.4688), compare_printed(6.9, 7.4468)
-    ('match', 'truncation', 'mismatch')
-    >>> compare_printed(94304, 95024)
-    'mismatch'
-    """
-    if not (math.isfinite(published) and math.isfinite(recomputed)):
-        return "mismatch"
-    d = printed_decimals(published) if decimals is None else decimals
-    tol = 1e-9 * max(1.0, abs(published))
-    if abs(round_half_up(recomputed, d) - published) <= tol:
-        return "match"
-    if abs(truncate(recomputed, d) - published) <= tol:
-        return "truncation"
-    return "mismatch"
-
-
-def digit_variants(x: float, decimals: int | None = None) -> list[tuple[float, str]]:
-    """Numbers one slip of the keyboard away from ``x`` as printed.
-
-    Parameters
-    ----------
-    x
-        The number.
-    decimals
-        Decimal places it is printed with; read from ``x`` when omitted.
-
-    Returns
-    -------
-    list of (float, str)
-        Each variant with its kind: ``"transposition"`` (two adjacent digits swapped)
-        first, then ``"typo"`` (one digit replaced). Variants with a new leading zero
-        are left out.
-
-    Examples
-    --------
-    >>> [v for v, kind in digit_variants(23756) if kind == "transposition"]
-    [32756.0, 27356.0, 23576.0, 23765.0]
-    >>> len([v for v, kind in digit_variants(7.4) if kind == "typo"])
-    18
-    """
-    d = printed_decimals(x) if decimals is None else decimals
-    text = f"{abs(x):.{d}f}"
-    sign = -1.0 if x < 0 else 1.0
-    positions = [i for i, ch in enumerate(text) if ch.isdigit()]
-    n_int = text.index(".") if "." in text else len(text)
-
-    def ok(chars: list[str]) -> bool:
-        return not (n_int > 1 and chars[0] == "0")
-
-    out: list[tuple[float, str]] = []
-    seen = {text}
-    for a, b in zip(positions, positions[1:], strict=False):
-        if text[a] == text[b]:
-            continue
-        chars = list(text)
-        chars[a], chars[b] = chars[b], chars[a]
-        new = "".join(chars)
-        if ok(chars) and new not in seen:
-            seen.add(new)
-            out.append((sign * float(new), "transposition"))
-    for i in positions:
-        for digit in "0123456789":
-            if digit == text[i]:
-                continue
-            chars = list(text)
-            chars[i] = digit
-            new = "".join(chars)
-            if ok(chars) and new not in seen:
-                seen.add(new)
-                out.append((sign * float(new), "typo"))
-    return out
-
-
-def _pct(x: float, decimals: int) -> str:
-    return f"{x:.{decimals}f}%"
-
-
-def _beyond(x: float, decimals: int) -> int:
-    """Decimals enough to show why ``x`` truncates, not rounds, to ``decimals`` places.
-
-    >>> _beyond(7.4688, 1), _beyond(38.8976, 1)
-    (2, 3)
-    """
-    target = truncate(x, decimals)
-    for k in range(decimals + 1, decimals + 6):
-        if truncate(round_half_up(x, k), decimals) == target:
-            return k
-    return decimals + 6
 
 
 # --------------------------------------------------------------------------- metadata
-@dataclass(frozen=True)
-class _MetricInfo:
-    unit: str
-    polarity: str
-    year_basis: str | None  # None: infer from the period label
-    projection: str
-    known: bool
-
-
 def _field(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, Mapping):
         value = obj.get(name, default)
@@ -288,10 +136,7 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 def _metric_lookup(metrics: Any) -> Callable[[str], Any | None]:
     """A function metric_id -> catalogue entry (or None when not in the catalogue)."""
     if metrics is None:
-        try:
-            from cdp_analysis.metrics import get_metric  # type: ignore[attr-defined]
-        except ImportError:
-            return lambda _mid: None
+        from cdp_analysis.metrics import get_metric
 
         def lookup(mid: str) -> Any | None:
             try:
@@ -317,19 +162,19 @@ def _catalogue_ids(metrics: Any) -> list[str]:
     if isinstance(metrics, Mapping):
         return [str(m) for m in metrics]
     if metrics is None:
-        try:
-            from cdp_analysis.metrics import metric_ids
+        from cdp_analysis.metrics import metric_ids
 
+        try:
             return sorted(metric_ids())
-        except (ImportError, CdpError):
+        except CdpError:
             return []
     return []
 
 
-def _metric_info(entry: Any | None) -> _MetricInfo:
+def _metric_info(entry: Any | None) -> MetricInfo:
     if entry is None:
-        return _MetricInfo("count", "neutral", None, "run_rate", known=False)
-    return _MetricInfo(
+        return MetricInfo("count", "neutral", None, "run_rate", known=False)
+    return MetricInfo(
         unit=str(_field(entry, "unit", "count")),
         polarity=str(_field(entry, "polarity", "neutral")),
         year_basis=_field(entry, "year_basis", None),
@@ -351,41 +196,21 @@ def _infer_basis(period: Period, other_periods: Iterable[Period]) -> str:
     return "calendar" if period.start.month == 1 else "financial"
 
 
-def _read_partnerships_csv(path: Path) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            pid, member = row.get("partnership_id"), row.get("member_area_code")
-            if pid and member:
-                out.setdefault(pid.strip(), []).append(member.strip())
-    return {k: tuple(v) for k, v in out.items()}
-
-
 def _default_partnerships(ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Members of every partnership id among ``ids`` that the reference data knows."""
     ids = [i for i in ids if isinstance(i, str) and not i[:1].isupper()]
     if not ids:
         return {}
-    try:
-        from cdp_analysis import areas  # type: ignore[attr-defined]
+    from cdp_analysis import areas
 
-        out = {}
-        for pid in ids:
-            try:
-                if not areas.is_partnership(pid):
-                    continue
+    out = {}
+    for pid in ids:
+        try:
+            if areas.is_partnership(pid):
                 out[pid] = tuple(areas.members(pid))
-            except (CdpError, KeyError, LookupError, ValueError):
-                continue
-        return out
-    except (ImportError, AttributeError):
-        pass
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "reference" / "partnerships.csv", here.parent / "data" / "reference" / "partnerships.csv"):
-        if candidate.is_file():
-            table = _read_partnerships_csv(candidate)
-            return {pid: table[pid] for pid in ids if pid in table}
-    return {pid: _FALLBACK_PARTNERSHIPS[pid] for pid in ids if pid in _FALLBACK_PARTNERSHIPS}
+        except CdpError:
+            continue
+    return out
 
 
 # --------------------------------------------------------------------------- input
@@ -411,329 +236,14 @@ def _load(path_or_frame: Any) -> pd.DataFrame:
     return df
 
 
-def _blank(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or (isinstance(x, str) and not x.strip())
-
-
 # --------------------------------------------------------------------------- the audit
-class _Findings:
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-
-    def add(self, row: Mapping[str, Any] | pd.Series, check: str, severity: str, message: str,
-            published: Any = None, recomputed: Any = None, order: int | None = None) -> None:
-        if isinstance(recomputed, float) and math.isfinite(recomputed):
-            recomputed = round(recomputed, 6)
-        self.rows.append({
-            "metric_id": row["metric_id"], "area_code": row["area_code"], "period": row["period"],
-            "check": check, "published": published, "recomputed": recomputed,
-            "severity": severity, "message": message,
-            "_order": row["_row"] if order is None else order,
-        })
-
-    def frame(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.rows, columns=[*FINDING_COLUMNS, "_order"])
-        df = df.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
-        for col in ("published", "recomputed"):
-            df[col] = df[col].astype(object)
-        return df
-
-
-def _explain(
-    published: float,
-    recompute: Callable[[float], float],
-    value: float,
-    recomputed: float,
-    describe_input: Callable[[float], str],
-    describe_output: Callable[[float], str],
-) -> tuple[str, str] | None:
-    """Look for one digit slip that explains a printed figure.
-
-    Tries adjacent transpositions, then single-digit typos, first of the input value (does
-    the printed figure follow from a mistyped input?) and then of the printed figure (is it
-    the right figure mistyped?). Returns (kind, message) or None.
-    """
-    d_pub = printed_decimals(published)
-    input_variants = digit_variants(value) if math.isfinite(value) else []
-    output_variants = digit_variants(published)
-    for kind in ("transposition", "typo"):
-        fits = [v for v, k in input_variants if k == kind and compare_printed(published, recompute(v), d_pub) == "match"]
-        if fits:
-            names = " or ".join(describe_input(v) for v in fits[:3])
-            return kind, names
-        fits = [v for v, k in output_variants if k == kind and compare_printed(v, recomputed, d_pub) == "match"]
-        if fits:
-            return kind, "the printed figure looks like " + (
-                "a transposition" if kind == "transposition" else "a typo") + " of " + describe_output(fits[0])
-    return None
-
-
-def _audit_projection(row: pd.Series, info: _MetricInfo, basis: str, out: _Findings) -> float | None:
-    """Check ``published_projection``; return the projection the change should start from."""
-    period: Period = row["_period"]
-    value, published = row["value"], row["published_projection"]
-    try:
-        fraction = period.fraction_elapsed(basis)  # type: ignore[arg-type]
-    except CdpError:
-        if not math.isnan(published):
-            out.add(row, "projection_unverifiable", "note",
-                    f"cannot be recomputed: {period} is not inside one {basis} year",
-                    published=published)
-        return None if math.isnan(published) else published
-    if math.isnan(value):
-        if not math.isnan(published):
-            out.add(row, "projection_unverifiable", "note", "cannot be recomputed: the value is missing",
-                    published=published)
-        return None
-    recomputed = value / fraction
-    if math.isnan(published):
-        return recomputed
-    unit = info.unit
-    d = printed_decimals(published)
-    how = "a whole year projects to itself" if fraction == 1 else (
-        f"{_fmt(value, unit)} x {_num(1 / fraction)}" if (1 / fraction).is_integer()
-        else f"{_fmt(value, unit)} / {fraction:.4g}")
-    verdict = compare_printed(published, recomputed, d)
-    if verdict == "match":
-        return published
-    if verdict == "truncation":
-        out.add(row, "projection_truncation", "warning",
-                f"published {_fmt(published, unit, d)} is {how} = {_fmt(recomputed, unit, _beyond(recomputed, d))} "
-                f"truncated, not rounded ({_fmt(round_half_up(recomputed, d), unit, d)})",
-                published=published, recomputed=recomputed)
-        return published
-    share = {0.25: "a quarter", 0.5: "a half year", 0.75: "three quarters", 1.0: "a year"}.get(
-        fraction, f"{period.n_months} months")
-    explained = _explain(
-        published, lambda v: v / fraction, value, recomputed,
-        describe_input=lambda v: f"{share} of {_fmt(v, unit, printed_decimals(value))} would fit",
-        describe_output=lambda v: _fmt(v, unit, d),
-    )
-    base = f"published {_fmt(published, unit, d)} is not {how} = {_fmt(recomputed, unit, d)}"
-    if explained is not None:
-        kind, detail = explained
-        label = "transposition" if kind == "transposition" else "typo"
-        out.add(row, f"projection_{label}", "error",
-                f"{base}: likely {'digit ' if kind == 'transposition' else ''}{label} ({detail})",
-                published=published, recomputed=recomputed)
-    else:
-        out.add(row, "projection_arithmetic", "error", f"{base}: arithmetic error",
-                published=published, recomputed=recomputed)
-    if info.projection == "seasonal":
-        out.add(row, "projection_method", "note",
-                "the catalogue projects this metric by seasonal share; the audit checked the run rate",
-                published=published, recomputed=recomputed)
-    return published
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def _find(rows: pd.DataFrame, metric: str, area: str, period: Period) -> pd.Series | None:
-    hit = rows[(rows["metric_id"] == metric) & (rows["area_code"] == area) & (rows["period"] == str(period))]
-    hit = hit[hit["value"].notna()]
-    return None if hit.empty else hit.iloc[0]
-
-
-def _audit_change(row: pd.Series, info: _MetricInfo, basis: str, start: float | None,
-                  own_projection: float | None, df: pd.DataFrame, out: _Findings) -> None:
-    published = row["published_change_pct"]
-    if math.isnan(published):
-        return
-    period: Period = row["_period"]
-    unit = info.unit
-    d = printed_decimals(published)
-    try:
-        year = period if period.is_year else period.containing_year(basis)  # type: ignore[arg-type]
-    except CdpError:
-        out.add(row, "change_unverifiable", "note",
-                f"cannot be recomputed: {period} is not inside one {basis} year", published=published)
-        return
-    base_period = year.previous_year()
-    base_row = _find(df, row["metric_id"], row["area_code"], base_period)
-    if base_row is None:
-        out.add(row, "change_no_base", "note",
-                f"cannot be recomputed: the base ({base_period}) is not in the returns", published=published)
-        return
-    if start is None or not math.isfinite(start):
-        out.add(row, "change_unverifiable", "note", "cannot be recomputed: no figure for this year",
-                published=published)
-        return
-    base = base_row["value"]
-    if base == 0:
-        out.add(row, "change_unverifiable", "note", f"cannot be recomputed: the base ({base_period}) is 0",
-                published=published)
-        return
-
-    def change(cur: float, b: float = base) -> float:
-        return (cur - b) / b * 100
-
-    recomputed = change(start)
-    what = f"{_fmt(start, unit, 0 if float(start).is_integer() else 2)} against {_fmt(base, unit)} in {base_period}"
-    verdict = compare_printed(published, recomputed, d)
-    if verdict == "match":
-        if own_projection is not None and math.isfinite(own_projection) and \
-                compare_printed(start, own_projection) != "match":
-            alt = change(own_projection)
-            if compare_printed(published, alt, d) != "match":
-                out.add(row, "change_follows_projection", "note",
-                        f"{_pct(published, d)} is right for the printed projection {_fmt(start, unit)}; "
-                        f"from {_fmt(own_projection, unit, 0)} it would be {_pct(alt, d + 1)}",
-                        published=published, recomputed=alt)
-        return
-    if verdict == "truncation":
-        out.add(row, "change_truncation", "warning",
-                f"published {_pct(published, d)} is {_pct(recomputed, _beyond(recomputed, d))} ({what}) truncated, "
-                f"not rounded ({_pct(round_half_up(recomputed, d), d)})",
-                published=published, recomputed=recomputed)
-        return
-    # Right from the recomputed projection: only the printed projection is wrong (reported there).
-    if own_projection is not None and math.isfinite(own_projection) and \
-            compare_printed(start, own_projection) != "match":
-        alt = change(own_projection)
-        alt_verdict = compare_printed(published, alt, d)
-        if alt_verdict == "truncation":
-            out.add(row, "change_truncation", "warning",
-                    f"published {_pct(published, d)} is {_pct(alt, _beyond(alt, d))} (from the recomputed projection "
-                    f"{_fmt(own_projection, unit, 0)}, not the printed {_fmt(start, unit)}) truncated, "
-                    f"not rounded ({_pct(round_half_up(alt, d), d)})",
-                    published=published, recomputed=alt)
-            return
-        if alt_verdict == "match":
-            out.add(row, "change_follows_projection", "note",
-                    f"{_pct(published, d)} fits the recomputed projection {_fmt(own_projection, unit, 0)} "
-                    f"not the printed "
-                    f"{_fmt(start, unit)}, which would give {_pct(recomputed, d + 1)}",
-                    published=published, recomputed=alt)
-            return
-    # The wrong base: another period of this metric and area as the base.
-    value = row["value"]
-    same = df[(df["metric_id"] == row["metric_id"]) & (df["area_code"] == row["area_code"])
-              & df["value"].notna() & (df["_row"] != row["_row"]) & (df["_row"] != base_row["_row"])]
-    for _, other in same.iterrows():
-        q: Period = other["_period"]
-        b = other["value"]
-        if b == 0:
-            continue
-        if q.n_months == period.n_months and math.isfinite(value) and q != period:
-            cur, how = value, f"{_fmt(value, unit)} in {period}"
-        elif q.is_year:
-            cur, how = start, _fmt(start, unit, 0 if float(start).is_integer() else 2)
-        else:
-            continue
-        if compare_printed(published, change(cur, b), d) == "match":
-            out.add(row, "change_wrong_base", "error",
-                    f"published {_pct(published, d)} fits {how} against {q} ({_fmt(b, unit)}), "
-                    f"not against {base_period} ({_fmt(base, unit)}), which gives {_pct(recomputed, d + 1)}",
-                    published=published, recomputed=recomputed)
-            return
-    # A slip of one digit: in the input value (only when no projection was printed) or in
-    # the printed change itself.
-    if math.isnan(row["published_projection"]) and math.isfinite(value) and start != value:
-        factor = start / value if value else float("nan")
-        project: Callable[[float], float] = lambda v: change(v * factor)  # noqa: E731
-    elif start == value:
-        project = change
-    else:
-        project = None  # type: ignore[assignment]
-    explained = _explain(
-        published, project if project is not None else (lambda v: float("nan")),
-        value if project is not None else float("nan"), recomputed,
-        describe_input=lambda v: f"a value of {_fmt(v, unit, printed_decimals(value))} would fit",
-        describe_output=lambda v: _pct(v, d),
-    )
-    base_msg = f"published {_pct(published, d)} is not the change of {what} = {_pct(recomputed, d + 1)}"
-    if explained is not None:
-        kind, detail = explained
-        out.add(row, f"change_{kind}", "error", f"{base_msg}: likely {kind} ({detail})",
-                published=published, recomputed=recomputed)
-        return
-    if unit == "percent" and compare_printed(published, start - base, d) == "match":
-        out.add(row, "change_in_points", "warning",
-                f"published {_pct(published, d)} is the difference in percentage points "
-                f"({what}); the relative change is {_pct(recomputed, d + 1)}",
-                published=published, recomputed=recomputed)
-        return
-    hints = []
-    if start and compare_printed(published, (start - base) / start * 100, d) == "match":
-        hints.append(f"it fits the difference over this year's figure ({_fmt(start - base, unit)} / "
-                     f"{_fmt(start, unit)}) instead of over last year's")
-    if compare_printed(published, -recomputed, d) == "match":
-        hints.append("it has the wrong sign")
-    out.add(row, "change_arithmetic", "error",
-            f"{base_msg}: arithmetic error" + (f" ({'; '.join(hints)})" if hints else ""),
-            published=published, recomputed=recomputed)
-
-
-def _status_word(text: str) -> str | None:
-    t = " ".join(str(text).lower().replace("_", " ").split())
-    if t in _ON:
-        return "on track"
-    if t in _OFF:
-        return "off track"
-    return None
-
-
-def _audit_status(row: pd.Series, info: _MetricInfo, basis: str, start: float | None, out: _Findings) -> None:
-    published = row["published_status"]
-    if _blank(published):
-        return
-    word = _status_word(published)
-    period: Period = row["_period"]
-    target, tp = row["target"], row["target_period"]
-    if word is None:
-        out.add(row, "status_unverifiable", "note",
-                f"status {published!r} is not one the audit reads (on track / off track)", published=published)
-        return
-    if math.isnan(target):
-        out.add(row, "status_unverifiable", "note",
-                f"cannot be recomputed: no target for {period} in the returns", published=published)
-        return
-    try:
-        target_period = Period.parse(str(tp)) if not _blank(tp) else (
-            period if period.is_year else period.containing_year(basis))  # type: ignore[arg-type]
-    except CdpError:
-        out.add(row, "status_unverifiable", "note", f"cannot be recomputed: target period {tp!r} unreadable",
-                published=published)
-        return
-    if info.polarity not in ("higher_is_better", "lower_is_better"):
-        out.add(row, "status_unverifiable", "note",
-                "cannot be recomputed: the metric has no better direction (neutral polarity)", published=published)
-        return
-    unit = info.unit
-    figure = start if start is not None else row["value"]
-    in_target_year = target_period.contains(period) or target_period == period
-    higher = info.polarity == "higher_is_better"
-    if figure is None or not math.isfinite(figure):
-        return
-    meets = figure >= target if higher else figure <= target
-    if not in_target_year:
-        if meets:
-            return  # already at the target: "on track" fits, "off track" would be odd but arguable
-        out.add(row, "status_unverifiable", "note",
-                f"status {published!r} towards {_fmt(target, unit)} in {target_period} cannot be recomputed "
-                f"from the {period} figure alone ({_fmt(row['value'], unit)})", published=published)
-        return
-    recomputed = "on track" if meets else "off track"
-    if recomputed != word:
-        rule = ("projection" if not period.is_year else "value") + (
-            " meets or exceeds" if higher else " at or below")
-        out.add(row, "status_mismatch", "error",
-                f"published {published!r} but the {_fmt(figure, unit, 0)} "
-                f"{'projected for' if not period.is_year else 'in'} {target_period} is "
-                f"{'above' if figure > target else 'below'} the target {_fmt(target, unit)} "
-                f"(rule: on track when the {rule} the target)",
-                published=published, recomputed=recomputed)
-
-
-def _audit_targets(row: pd.Series, info: _MetricInfo, out: _Findings) -> None:
+def _audit_targets(row: pd.Series, info: MetricInfo, out: Findings) -> None:
     target, value, tp = row["target"], row["value"], row["target_period"]
     if math.isnan(target) or math.isnan(value):
         return
     period: Period = row["_period"]
     try:
-        target_period = Period.parse(str(tp)) if not _blank(tp) else None
+        target_period = Period.parse(str(tp)) if not is_blank(tp) else None
     except CdpError:
         target_period = None
     if target_period is None or period.last >= target_period.first:
@@ -751,24 +261,24 @@ def _audit_targets(row: pd.Series, info: _MetricInfo, out: _Findings) -> None:
                 published=target, recomputed=value)
 
 
-def _audit_ranges(row: pd.Series, info: _MetricInfo, out: _Findings) -> None:
+def _audit_ranges(row: pd.Series, info: MetricInfo, out: Findings) -> None:
     columns = ("value", "target", "published_projection")
     if info.unit == "percent":
         for col in columns:
             x = row[col]
             if math.isfinite(x) and not 0 <= x <= 100:
                 out.add(row, "percent_out_of_range", "error",
-                        f"{col} {_num(x)}% is outside 0-100 for a percentage", published=x)
+                        f"{col} {x:g}% is outside 0-100 for a percentage", published=x)
     if info.unit in ("count", "currency", "rate", "percent"):
         for col in columns:
             x = row[col]
             if math.isfinite(x) and x < 0:
-                out.add(row, "negative_value", "error", f"{col} {_num(x)} is negative for a {info.unit}",
+                out.add(row, "negative_value", "error", f"{col} {x:g} is negative for a {info.unit}",
                         published=x)
 
 
-def _audit_parts(df: pd.DataFrame, infos: Mapping[str, _MetricInfo],
-                 partnerships: Mapping[str, Sequence[str]], out: _Findings) -> None:
+def _audit_parts(df: pd.DataFrame, infos: Mapping[str, MetricInfo],
+                 partnerships: Mapping[str, Sequence[str]], out: Findings) -> None:
     rows = df[df["value"].notna()]
     # Part of a year larger than the whole year (same metric and area).
     for (_metric, _area), group in rows.groupby(["metric_id", "area_code"], sort=False):
@@ -879,9 +389,9 @@ def audit_returns(
     """
     df = _load(path_or_frame)
     lookup = _metric_lookup(metrics)
-    out = _Findings()
+    out = Findings()
 
-    infos: dict[str, _MetricInfo] = {}
+    infos: dict[str, MetricInfo] = {}
     for metric_id, group in df.groupby("metric_id", sort=False):
         info = _metric_info(lookup(metric_id))
         infos[metric_id] = info
@@ -895,23 +405,18 @@ def audit_returns(
                     f"assuming a count, neutral polarity, {basis} years (from the period labels) and a "
                     "run-rate projection" + (": correct the metric_id" if hint else ": add it to metrics.csv"))
 
-    try:
-        from cdp_analysis import areas as _areas  # type: ignore[attr-defined]
+    from cdp_analysis import areas
 
-        is_known: Callable[[str], bool] | None = _areas.is_known
-    except (ImportError, AttributeError):
-        is_known = None
-    if is_known is not None:
-        for area, group in df.groupby("area_code", sort=False):
-            if not is_known(area):
-                hint = ""
-                try:
-                    _areas.validate_area(area)
-                except CdpError as exc:
-                    hint = str(exc).partition("(expected a GSS code or a partnership id)")[2]
-                out.add(group.iloc[0], "area_not_known", "warning",
-                        f"area {area!r} is neither a GSS code nor a partnership id in the reference data"
-                        f"{hint}; its members cannot be checked")
+    for area, group in df.groupby("area_code", sort=False):
+        if not areas.is_known(area):
+            hint = ""
+            try:
+                areas.validate_area(area)
+            except CdpError as exc:
+                hint = str(exc).partition("(expected a GSS code or a partnership id)")[2]
+            out.add(group.iloc[0], "area_not_known", "warning",
+                    f"area {area!r} is neither a GSS code nor a partnership id in the reference data"
+                    f"{hint}; its members cannot be checked")
 
     for _, row in df.iterrows():
         info = infos[row["metric_id"]]
@@ -920,7 +425,7 @@ def audit_returns(
         _audit_ranges(row, info, out)
         _audit_targets(row, info, out)
         needs = not (math.isnan(row["published_projection"]) and math.isnan(row["published_change_pct"])
-                     and _blank(row["published_status"]))
+                     and is_blank(row["published_status"]))
         if not needs:
             continue
         own = None
@@ -929,9 +434,9 @@ def audit_returns(
             own = row["value"] / fraction if math.isfinite(row["value"]) else None
         except CdpError:
             own = None
-        start = _audit_projection(row, info, basis, out)
-        _audit_change(row, info, basis, start, own, df, out)
-        _audit_status(row, info, basis, start, out)
+        start = check_projection(row, info, basis, out)
+        check_change(row, info, basis, start, own, df, out)
+        check_status(row, info, basis, start, out)
 
     if partnerships is None:
         partnerships = _default_partnerships(df["area_code"].dropna().unique())

@@ -92,7 +92,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from cdp_analysis import pipeline
+    from cdp_analysis import config, pipeline
+    from cdp_analysis.data.lock import store_lock
 
     areas = list(args.area or [])
     if args.all_areas:
@@ -103,6 +104,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         areas = [DEFAULT_AREA]
     pipeline.check_workers(args.workers)
     scheduler = pipeline.check_scheduler(args.scheduler) if args.scheduler else None
+    # the whole batch reads one version of the store: an ingest waits for it (and it for an ingest)
+    with store_lock(config.db_path(args.db), exclusive=False, what="cdp run"):
+        return _run_batch(args, areas, scheduler)
+
+
+def _run_batch(args: argparse.Namespace, areas: list[str], scheduler: str | None) -> int:
+    from cdp_analysis import pipeline
+
     if args.period:  # the store is opened before any kernel starts (latest_period opens it otherwise)
         from cdp_analysis.data.store import Store
 

@@ -9,7 +9,6 @@ The progress-report notebook calls these and only formats.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ from cdp_analysis import areas
 from cdp_analysis.areas import ENGLAND
 from cdp_analysis.formatting import fmt
 from cdp_analysis.periods import Period
+from cdp_analysis.printed import agreement
 
 __all__ = [
     "ProgressContext",
@@ -30,38 +30,8 @@ __all__ = [
     "returns_sources",
     "change_chart_data",
     "change_headline",
-    "printed_precision",
-    "agrees_with_print",
+    "printed_checks",
 ]
-
-
-# --------------------------------------------------------------------------- formatting
-def printed_precision(value: float) -> int:
-    """Decimal places a printed figure shows (``7.4`` -> 1, ``90`` -> 0).
-
-    >>> printed_precision(7.4), printed_precision(94304.0), printed_precision(45.25)
-    (1, 0, 2)
-    """
-    text = repr(float(value))
-    if "e" in text:
-        return 0
-    decimals = text.split(".")[1].rstrip("0")
-    return len(decimals)
-
-
-def agrees_with_print(published: float, recomputed: float) -> bool:
-    """Whether a printed figure equals the recomputed one rounded to the printed precision.
-
-    >>> agrees_with_print(7.4, 7.4689), agrees_with_print(7.5, 7.4689), agrees_with_print(152, 152.0)
-    (False, True, True)
-    """
-    if published is None or recomputed is None or pd.isna(published) or pd.isna(recomputed):
-        return False
-    d = printed_precision(published)
-    # round half away from zero, as people round when they print
-    scaled = abs(recomputed) * 10**d
-    rounded = math.copysign(math.floor(scaled + 0.5 + 1e-9), recomputed) / 10**d
-    return abs(rounded - published) < 0.5 * 10**-d
 
 
 # --------------------------------------------------------------------------- context
@@ -111,6 +81,27 @@ def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:
     return row.iloc[0].to_dict()
 
 
+# --------------------------------------------------------------------------- printed figures
+#: the returns' columns the checker of printed figures reads
+PRINTED_FIELDS = ("metric_id", "area_code", "period", "value", "target", "target_period", "published_projection",
+                  "published_change_pct", "published_status", "status", "note")
+
+
+def printed_checks(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """The checks of every printed figure in the returns (the audit's findings; empty when none is printed).
+
+    One checker for the whole report (:mod:`cdp_analysis.printed`, run by
+    :func:`cdp_analysis.audit.audit_returns`): the outcomes table's agreement columns and the
+    report's section of checks both come from these findings.
+    """
+    from cdp_analysis.audit import FINDING_COLUMNS, audit_returns
+
+    printed = [c for c in ("published_projection", "published_change_pct", "published_status") if c in returns]
+    if returns is None or returns.empty or not printed or returns[printed].replace("", np.nan).isna().all().all():
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    return audit_returns(returns[[c for c in PRINTED_FIELDS if c in returns.columns]], metrics=metrics)
+
+
 # --------------------------------------------------------------------------- outcomes
 def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
                    confidence: float = 0.95) -> pd.DataFrame:
@@ -123,11 +114,16 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
     Poisson predictive interval for counts (:func:`cdp_analysis.indicators.project_year_end`);
     the change compares the projection with last year's value; the significance tests the
     year-to-date rate against last year's rate (exact conditional rate-ratio test, counts
-    only).
+    only). ``projection_agrees`` and ``change_agrees`` are the verdicts of the checker of
+    printed figures (:func:`printed_checks`): a printed change is judged against the printed
+    projection it was made from; ``None`` when nothing was printed or it cannot be checked.
     """
     from cdp_analysis import indicators as ind
 
     run = period
+    checks = printed_checks(returns, metrics)
+    proj_ok = agreement(checks, "projection")
+    change_ok = agreement(checks, "change")
     rows = []
     for r in returns.itertuples(index=False):
         p = Period.parse(r.period)
@@ -150,17 +146,25 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
                        & (returns["period"] == prev_label)]
         last = float(prev["value"].iloc[0]) if len(prev) else np.nan
         change = (proj["projection"] - last) / last * 100 if last and not np.isnan(last) else np.nan
+        change_method, significant = "", None
         if m["unit"] == "count" and not np.isnan(last):
             noun = str(m["name"]).lower()
-            significance = ind.describe_change(
-                float(r.value), last, p.label, prev_label, measure=noun, exposure_a=frac, exposure_b=1.0,
-                multiplier=1, rate_unit="a year", confidence=confidence,
-            )
+            # like with like when the returns hold the same months of last year; otherwise the
+            # projection's range against last year, with the assumption said and no verdict
+            same_rows = returns[(returns["metric_id"] == r.metric_id) & (returns["area_code"] == r.area_code)
+                                & (returns["period"] == p.shift(-1).label)]
+            same = (float(same_rows["value"].iloc[0]) if len(same_rows) and pd.notna(same_rows["value"].iloc[0])
+                    else None)
+            res = ind.part_year_change(float(r.value), p.label, last, same_period_last_year=same,
+                                       last_year_label=prev_label, measure=noun, year_basis=basis,
+                                       confidence=confidence)
+            significance, change_method, significant = res.sentence, res.method, res.significant
         elif np.isnan(last):
             significance = "No figure for last year in the returns."
         else:
             significance = (f"Not tested: {m['unit']} is not a count of events, so the change cannot be "
                             "tested without the individual figures.")
+        key = (str(r.metric_id), str(r.area_code), str(r.period))
         pub_proj = getattr(r, "published_projection", np.nan)
         pub_change = getattr(r, "published_change_pct", np.nan)
         rows.append({
@@ -168,15 +172,16 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
             "period": p.label, "value": float(r.value), "fraction_elapsed": frac,
             "projection": float(proj["projection"]), "lower": float(proj["lower"]), "upper": float(proj["upper"]),
             "projection_method": str(proj["method"]), "year": year.label, "last_year_period": prev_label,
-            "last_year": last, "change_pct": change, "significance": significance,
+            "last_year": last, "change_pct": change, "significance": significance, "change_method": change_method,
+            "significant": significant,
             "published_projection": pub_proj,
-            "projection_agrees": None if pd.isna(pub_proj) else agrees_with_print(pub_proj, float(proj["projection"])),
+            "projection_agrees": None if pd.isna(pub_proj) else proj_ok.get(key, True),
             "published_change_pct": pub_change,
-            "change_agrees": None if pd.isna(pub_change) or np.isnan(change) else agrees_with_print(pub_change, change),
+            "change_agrees": None if pd.isna(pub_change) else change_ok.get(key, True),
         })
     cols = ["metric_id", "name", "area_code", "unit", "period", "value", "fraction_elapsed", "projection", "lower",
             "upper", "projection_method", "year", "last_year_period", "last_year", "change_pct", "significance",
-            "published_projection", "projection_agrees", "published_change_pct", "change_agrees"]
+            "change_method", "significant", "published_projection", "projection_agrees", "published_change_pct", "change_agrees"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -192,8 +197,9 @@ def change_chart_data(outcomes: pd.DataFrame) -> pd.DataFrame:
     d["change"] = d["change_pct"]
     d["change_lower"] = (d["lower"] / d["last_year"] - 1) * 100
     d["change_upper"] = (d["upper"] / d["last_year"] - 1) * 100
-    d["significant"] = d["significance"].str.contains(": a statistically significant", regex=False)
-    return d[["metric_id", "name", "change", "change_lower", "change_upper", "significant", "year"]]
+    d["tested"] = d["change_method"] == "same months"
+    d["significant"] = d["significant"].eq(True) & d["tested"]
+    return d[["metric_id", "name", "change", "change_lower", "change_upper", "significant", "tested", "year"]]
 
 
 def change_headline(chart: pd.DataFrame) -> str:
@@ -204,9 +210,13 @@ def change_headline(chart: pd.DataFrame) -> str:
     >>> change_headline(df)
     'Arrests are on course for a statistically significant rise; other changes are within chance'
     """
+    if "tested" in chart and not chart["tested"].any():
+        return ("Projected changes on last year, not tested: the returns hold no figures for the same months of "
+                "last year")
+    chart = chart[chart["tested"]] if "tested" in chart else chart
     sig = chart[chart["significant"]]
     if sig.empty:
-        return "No measure is on course for a statistically significant change on last year"
+        return "No measure is on course for a statistically significant change on the same months of last year"
     parts = [f"{n} {'are' if n.endswith('s') else 'is'} on course for a statistically significant "
              f"{'rise' if c > 0 else 'fall'}" for n, c in zip(sig["name"], sig["change"], strict=True)]
     rest = "; other changes are within chance" if len(sig) < len(chart) else ""
@@ -257,16 +267,48 @@ def targets_table(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
 
         path = ind.target_trajectory(float(r.value), float(r.target), r.period, r.target_period)
         nxt = path.iloc[1] if len(path) > 1 else path.iloc[-1]
+        probability, chance = _target_chance(returns, m, r.metric_id, r.area_code, float(r.target),
+                                             str(r.target_period), polarity)
         rows.append({
             "metric_id": r.metric_id, "name": m["name"], "area_code": r.area_code, "unit": m["unit"],
             "period": r.period, "value": float(r.value), "target": float(r.target), "target_period": r.target_period,
             "change_needed": needed, "change_needed_pct": needed_pct,
             "trajectory_period": nxt["period"], "trajectory_value": float(nxt["expected"]), "status": status,
+            "probability": probability, "chance": chance,
             "published_status": getattr(r, "published_status", None),
         })
     cols = ["metric_id", "name", "area_code", "unit", "period", "value", "target", "target_period",
-            "change_needed", "change_needed_pct", "trajectory_period", "trajectory_value", "status", "published_status"]
+            "change_needed", "change_needed_pct", "trajectory_period", "trajectory_value", "status", "probability",
+            "chance", "published_status"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _target_chance(returns: pd.DataFrame, m: dict[str, str], metric_id: str, area_code: str, target: float,
+                   target_period: str, polarity: str) -> tuple[float, str]:
+    """The probability of meeting a target and its label ("at risk: 95% chance of meeting the target").
+
+    From the latest year-to-date count of the target's own year in the returns
+    (:func:`cdp_analysis.indicators.target_assessment`); NaN and the reason otherwise.
+    """
+    from cdp_analysis import indicators as ind
+
+    if m["unit"] != "count" or polarity not in ("higher_is_better", "lower_is_better"):
+        return np.nan, f"not estimable: {m['unit']} is not a count of events"
+    try:
+        year = Period.parse(target_period)
+    except Exception:
+        return np.nan, "not estimable: the target period is not a period"
+    own = returns[(returns["metric_id"] == metric_id) & (returns["area_code"] == area_code)].dropna(subset=["value"])
+    parts = []
+    for row in own.itertuples(index=False):
+        p = Period.parse(str(row.period))
+        if not p.is_year and not p.is_pooled and p.first == year.first and p.last < year.last:
+            parts.append((p.last, p.label, float(row.value)))
+    if not parts:
+        return np.nan, f"not estimable: no {target_period} figure to date in the returns"
+    _, label, value = max(parts)
+    a = ind.target_assessment(value, target, label, polarity, year_basis=m["year_basis"]).iloc[0]
+    return float(a["probability"]), str(a["label"])
 
 
 # --------------------------------------------------------------------------- other figures

@@ -91,6 +91,19 @@ def test_summing_helpers_refuse_mixed_sources_editions_and_ages(store):
     assert check_single_series(clean) is clean
 
 
+def test_deaths_annual_refuses_the_mixture_and_sums_a_clean_series(store):
+    from cdp_analysis import needs
+
+    raw = store.observations("drug_misuse_deaths", area_code="E92000001")
+    # it once returned 17,076 deaths for 2021 (sources x editions x age bands summed)
+    with pytest.raises(CdpInputError, match="count the same events more than once"):
+        needs.deaths_annual(raw, ["E92000001"])
+    clean = store.series("drug_misuse_deaths", "E92000001").reset_index().assign(
+        metric_id="drug_misuse_deaths", area_code="E92000001", sex="persons", age="all ages")
+    annual = needs.deaths_annual(clean, ["E92000001"])
+    assert annual.set_index("period").loc["2021", "count"] == 2846
+
+
 @pytest.mark.parametrize(("metric", "area", "hint"), [
     ("drug_deaths", "E92000001", "did you mean 'drug_misuse_deaths'"),
     ("drug_misuse_deaths", "Birmingham", "did you mean 'E08000025'"),

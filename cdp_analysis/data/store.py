@@ -11,7 +11,12 @@ Ingest is
 * **transactional**: every changed file is read and validated first; only when all of
   them are valid are their rows replaced, in one database transaction. A file that fails
   validation raises :class:`~cdp_analysis.errors.CdpInputError` naming the file, sheet,
-  row and column, and the store is left exactly as it was.
+  row and column, and the store is left exactly as it was;
+* **atomic on disk**: the ingest works on a copy of the store and renames it into place
+  only when complete, so the store file stays byte-identical when anything fails (a later
+  file rejected after earlier ones were inserted, Ctrl-C, a full disk); and
+* **locked**: one ingest at a time, never during a ``cdp run`` batch
+  (:mod:`cdp_analysis.data.lock`).
 
 Raw files are only ever read.
 """
@@ -35,7 +40,7 @@ from cdp_analysis.data.schema import (
     check_observations,
     check_population,
 )
-from cdp_analysis.errors import CdpInputError, CdpParameterError
+from cdp_analysis.errors import CdpError, CdpInputError, CdpParameterError
 
 if TYPE_CHECKING:
     import duckdb
@@ -236,19 +241,22 @@ def _ddl(name: str, columns: dict[str, str]) -> str:
 class Store:
     """A connection to the DuckDB store with the queries notebooks need.
 
-    Open read-only from notebooks (several processes may read at once); ``ingest``
-    opens it for writing.
+    Read-only by default: any number of notebooks and batch kernels may read at once, and
+    ``cdp ingest`` can still replace the store (it writes a new file and renames it over the
+    old one; an open reader keeps the version it opened). ``read_only=False`` is for the
+    ingest itself; a store held open for writing elsewhere is reported in plain words, not
+    as DuckDB's lock error.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     with Store(pathlib.Path(d) / "t.duckdb") as s:
+    ...     with Store(pathlib.Path(d) / "t.duckdb", read_only=False) as s:
     ...         s.tables()
     ['areas', 'ingest_log', 'metrics', 'observations', 'partnerships', 'population', 'returns']
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = True) -> None:
         import duckdb
 
         from cdp_analysis import config
@@ -259,7 +267,21 @@ class Store:
         if not read_only:
             config.writable_folder(self.path.parent, "store's folder")
         self.read_only = read_only
-        self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            import re
+
+            pid = re.search(r"PID (\d+)", str(exc))
+            holder = f"process {pid[1]}" if pid else "another process"
+            raise CdpError(
+                f"the store {self.path} is open for writing in {holder} (a notebook or script holding "
+                "Store(read_only=False), or an older `cdp ingest`), so nobody else can open it; close that "
+                "store (store.close(), or restart that kernel) and try again"
+                + ("" if read_only else "; to read, open it with Store() (read-only, the default)")
+            ) from None
         if not read_only:
             self._init_schema()
 
@@ -362,7 +384,7 @@ class Store:
         """``metric`` if it is in the metric catalogue or the store, else CdpParameterError with the closest ids.
 
         >>> import tempfile, pathlib
-        >>> with tempfile.TemporaryDirectory() as d, Store(pathlib.Path(d) / "t.duckdb") as s:
+        >>> with tempfile.TemporaryDirectory() as d, Store(pathlib.Path(d) / "t.duckdb", read_only=False) as s:
         ...     s.check_metric("drug_deaths")
         Traceback (most recent call last):
         ...
@@ -525,6 +547,32 @@ class Store:
             raise CdpParameterError(f"unknown reference table {name!r}; expected one of {REFERENCE_TABLES}")
         return self.sql(f'SELECT * FROM "{name}"')
 
+    def imd_lsoa(self) -> pd.DataFrame:
+        """IMD 2019 rank and decile of every English LSOA with its upper-tier area of today.
+
+        Columns ``lsoa_code, lsoa_name, lad_code, lad_name, area_code, area_name, region,
+        imd_rank, imd_decile`` (see :func:`cdp_analysis.deprivation.lsoa_table`).
+        """
+        from cdp_analysis.deprivation import lsoa_table
+
+        if "imd_lsoa" not in self.tables():
+            raise CdpParameterError("the store holds no IMD table: run `cdp ingest` with "
+                                    "raw/lookups/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx")
+        return lsoa_table(self.sql("SELECT * FROM imd_lsoa"), self.reference("areas"))
+
+    def imd_areas(self, by: str = "area_code", weights: pd.Series | None = None) -> pd.DataFrame:
+        """IMD 2019 summaries of areas from their LSOAs, the method in ``.attrs["method"]``.
+
+        ``by``: ``area_code`` (today's upper-tier areas) or ``lad_code`` (2019 districts);
+        ``weights``: population by LSOA code (default: equal weights). See
+        :func:`cdp_analysis.deprivation.aggregate`.
+        """
+        from cdp_analysis.deprivation import aggregate
+
+        if by not in ("area_code", "lad_code"):
+            raise CdpParameterError(f"by must be 'area_code' or 'lad_code', not {by!r}")
+        return aggregate(self.imd_lsoa(), by=by, weights=weights)
+
     def ingest_log(self) -> pd.DataFrame:
         return self.sql("SELECT * FROM ingest_log ORDER BY file")
 
@@ -672,6 +720,7 @@ def ingest(
     db: str | os.PathLike | None = None,
     *,
     progress: bool = False,
+    wait: float | None = None,
 ) -> IngestResult:
     """Build or update the store from the data folder.
 
@@ -683,6 +732,9 @@ def ingest(
         The DuckDB file; default ``<data>/cdp.duckdb``.
     progress
         Show a progress bar while reading files.
+    wait
+        Seconds to wait for another ingest or a running batch to finish before refusing
+        (default ``CDP_LOCK_WAIT`` or 30; see :mod:`cdp_analysis.data.lock`).
 
     Returns
     -------
@@ -694,15 +746,82 @@ def ingest(
     ------
     CdpInputError
         When any changed file fails validation; nothing is written.
-    """
+    CdpError
+        When another ingest or a batch holds the store for longer than ``wait``.
 
+    Notes
+    -----
+    The store file is never written in place. The ingest holds the lock beside the store
+    (:func:`cdp_analysis.data.lock.store_lock`), copies the store to a temporary file in the
+    same folder, ingests into the copy (validating every file before writing, in one
+    transaction), checkpoints and flushes it to disk, and only then renames it over the
+    store. A rejected file, an interrupted ingest or a full disk leave the store file
+    byte-identical, and a reader never sees a half-written store.
+    """
     from cdp_analysis import config
+    from cdp_analysis.data.lock import store_lock
 
     t0 = time.perf_counter()
     data_path = config.data_dir(data)
     db_file = config.db_path(db, data_path)
+    config.writable_folder(db_file.parent, "store's folder")
+    with store_lock(db_file, exclusive=True, what="cdp ingest", wait=wait):
+        for stale in db_file.parent.glob(f".{db_file.name}.ingest-*"):  # left by a killed ingest
+            stale.unlink(missing_ok=True)
+        work = db_file.with_name(f".{db_file.name}.ingest-{os.getpid()}")
+        try:
+            if db_file.exists():
+                _copy_store(db_file, work)
+            result = _ingest_into(data_path, work, db_file, progress=progress, t0=t0)
+            if result.changed or not db_file.exists():
+                _durable_replace(work, db_file)
+        finally:
+            _remove_store_file(work)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _remove_store_file(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
+def _copy_store(db_file: Path, work: Path) -> None:
+    """Copy the store for an ingest, after proving nobody holds it open for writing.
+
+    A write-ahead log left by a crashed writer is folded into the store first, so the copy
+    holds everything committed.
+    """
+    import shutil
+
+    if db_file.with_name(db_file.name + ".wal").exists():
+        Store(db_file, read_only=False).close()  # replays and checkpoints the log (our lock is held)
+    else:
+        Store(db_file, read_only=True).close()  # a DuckDB file, not open for writing elsewhere
+    shutil.copyfile(db_file, work)
+
+
+def _durable_replace(work: Path, db_file: Path) -> None:
+    """Flush the new store to disk and rename it over the old one (atomic on POSIX)."""
+    with open(work, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(work, db_file)
+    try:
+        dir_fd = os.open(db_file.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _ingest_into(data_path: Path, work: Path, db_file: Path, *, progress: bool, t0: float) -> IngestResult:
+    """Ingest the data folder into the store file ``work`` (a copy of ``db_file``)."""
     planned = plan_sources(data_path)
-    with Store(db_file) as store:
+    with Store(work, read_only=False) as store:
         log = store.ingest_log().set_index("file")
         result = IngestResult(db_file)
         # 1. read and validate every new or changed file of a pandas reader; nothing is written yet

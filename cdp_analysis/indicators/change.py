@@ -320,7 +320,9 @@ def rate_ratio_test(
     )
     out.attrs["confidence"] = c
     out.attrs["method"] = f"exact conditional binomial test ({p_value_method}), Clopper-Pearson limits"
-    return out
+    from cdp_analysis.results import ChangeTest
+
+    return ChangeTest.wrap(out)
 
 
 # --------------------------------------------------------------------- difference of proportions
@@ -445,7 +447,9 @@ def proportion_difference_test(
         index=index,
     )
     out.attrs["confidence"] = c
-    return out
+    from cdp_analysis.results import ChangeTest
+
+    return ChangeTest.wrap(out)
 
 
 # --------------------------------------------------------------------------- the sentence

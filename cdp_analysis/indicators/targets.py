@@ -281,7 +281,9 @@ def target_status(
             )
         else:
             reason.append(f"the range {_n(lo[i])} to {_n(hi[i])} includes the target of {_n(tgt[i])}")
-    return pd.DataFrame(
+    from cdp_analysis.results import TargetStatus
+
+    return TargetStatus.wrap(pd.DataFrame(
         {
             "projection": proj,
             "lower": lo,
@@ -293,7 +295,7 @@ def target_status(
             "reason": reason,
         },
         index=index,
-    )
+    ))
 
 
 # ---------------------------------------------------------------------------- probability

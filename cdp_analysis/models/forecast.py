@@ -245,14 +245,15 @@ def forecast(
     Candidates by kind of series (the first is the default):
 
     * ``kind="count"``, annual (or ``seasonal_period=1``): log-linear quasi-Poisson GLM on the
-      last 10 periods with the exposure (population) as offset, negative binomial noise only
-      when dispersion is clearly above 1 (:mod:`~cdp_analysis.models.counts`); damped-trend
+      last 10 periods with the exposure (population) as offset, negative binomial noise
+      whenever the dispersion is above 1 (:mod:`~cdp_analysis.models.counts`); damped-trend
       ETS; benchmarks naive, drift, mean of the last 3.
     * ``kind="count"``, monthly or quarterly: damped additive-seasonal ETS when the last
       cycle averages 20 or more per period, else a Poisson GLM with season effects and trend
       on the last 5 cycles; benchmark seasonal naive.
     * ``kind="proportion"`` (values 0-1, exposure = cohort size): binomial logit GLM with
-      trend on the last 16 cohorts, quasi-binomial dispersion; benchmark last 4 pooled.
+      trend on the last 16 cohorts, quasi-binomial dispersion, beta-binomial noise whenever
+      the dispersion is above 1; benchmark last 4 pooled.
     * ``kind="rate"`` (events per unit of exposure, e.g. reoffences per offender):
       quasi-Poisson GLM with the exposure as offset; benchmark last 4 pooled.
 

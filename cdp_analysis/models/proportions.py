@@ -11,8 +11,10 @@ McCullagh & Nelder 1989, §4.5); the coefficient covariance is scaled by max(φ,
 The predictive distribution of the next published proportion includes the binomial noise of a
 cohort of the expected size n (forecasting.md §3.3): draw the coefficients from their normal
 approximation, take p = logistic(η), draw x ~ Binomial(n, p) — or beta-binomial with
-intra-cohort correlation ρ = (φ − 1)/(n − 1) when φ is clearly above 1 (Pearson X² test at
-level ``overdispersion_p``) — and report x / n.
+intra-cohort correlation ρ = (φ − 1)/(n − 1), so Var x = φ·n·p(1 − p), whenever the estimated
+φ exceeds 1 (as the count GLM, #17 item 4; the Pearson X² test at level ``overdispersion_p``
+only names the family) — and report x / n. The beta-binomial variance is
+n·p(1 − p)·(1 + (n − 1)ρ) (Williams 1982, Applied Statistics 31:144-148).
 
 References
 ----------
@@ -163,7 +165,7 @@ def forecast_proportion(
     L = np.linalg.cholesky(fit["cov"] + 1e-12 * np.eye(2))
     betas = fit["coef"] + rng.standard_normal((n_draws, 2)) @ L.T
     p = 1.0 / (1.0 + np.exp(-np.clip(betas @ Xf.T, -30, 30)))
-    if fit["family"] == "beta-binomial":
+    if fit["dispersion"] > 1.0:
         rho = np.clip((fit["dispersion"] - 1.0) / np.maximum(nf - 1, 1), 1e-9, 0.999)
         s = 1.0 / rho - 1.0
         p = rng.beta(np.maximum(p * s, 1e-9), np.maximum((1 - p) * s, 1e-9))

@@ -24,6 +24,7 @@ from cdp_analysis import areas, needs
 from cdp_analysis.areas import ENGLAND
 from cdp_analysis.formatting import fmt
 from cdp_analysis.indicators.disclosure import count_text, is_hidden, origin_of
+from cdp_analysis.indicators.targets import PROBABILITY_RULE
 from cdp_analysis.needs import NeedsContext
 from cdp_analysis.periods import Period
 from cdp_analysis.progress import TARGET_RULE
@@ -154,10 +155,12 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     t_count = trends[trends["series"] == "annual count"] if len(trends) else trends
     fc = ctx.forecast(measure) if ctx.include_forecast else None
     first, last = have["period"].iloc[0], have["period"].iloc[-1]
-    if len(t_count):
+    if len(t_count) and t_count.iloc[0]["trend"] != "cannot be calculated":
         tr = t_count.iloc[0]
         title = (f"Registered {noun} in {ctx.area_name}: {trend_phrase(tr['trend'])} "
                  f"{tr['from_period']} to {tr['to_period']}")
+    elif len(t_count):
+        title = f"Registered {noun} in {ctx.area_name}, {first} to {last}: too few deaths for a trend test"
     else:
         title = f"Registered {noun} in {ctx.area_name}, {first} to {last}"
     text = ["### Registered deaths each year", "",
@@ -168,8 +171,13 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     if change:
         text += ["", escape_md(change["sentence"]) + "."]
     for r in trends.itertuples(index=False):
+        if r.trend == "cannot be calculated":
+            text += ["", f"Recent trend of the {r.series}: {trend_phrase(r.trend, getattr(r, 'reason', '') or '')}. "
+                         "A trend test needs five consecutive, non-overlapping periods and at least 10 deaths "
+                         "over them (see the methods on small numbers)."]
+            continue
         text += ["", f"Recent trend of the {r.series} ({r.from_period} to {r.to_period}, Fingertips' test over five "
-                     f"points at 99.8%): {trend_phrase(r.trend)}."]
+                     f"non-overlapping periods at 99.8%): {trend_phrase(r.trend)}."]
     items.append(Md("\n".join(text)))
     plot = have.rename(columns={"count": "value"})[["period", "value", "lower_95", "upper_95", "status"]]
     n_hidden = int(hidden.sum())
@@ -354,11 +362,12 @@ def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         else:
             title = f"{label} recorded each month, {ctx.area_name}"
         same = needs.police_same_months_change(mon, mid)
-        if same is not None:
+        if same is not None and not (pr and pr["change"]):  # the projection's change is already like with like
             lines.append(escape_md(same["sentence"]) + ".")
             if not pr:
                 verdict = {"higher": "significantly higher than", "lower": "significantly lower than",
-                           "similar": "no statistically significant change on"}[same["direction"]]
+                           "similar": "no statistically significant change on",
+                           "not tested": "too few records to compare with"}[same["direction"]]
                 title = f"{label} in {same['months']} {same['year']}: {verdict} a year earlier"
         seas = needs.police_seasonality(mon, mid)
         if seas.empty:
@@ -514,11 +523,12 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
                      "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
                      "On the straight line": "[x]" if np.isnan(r.expected_now)
                      else f"{fmt(r.expected_now, r.unit)} by end of {r.expected_at}",
-                     "Status": r.status})
+                     "Status": r.status, "Chance of meeting": r.chance})
     tab = pd.DataFrame(rows)
     text = ("Numbers in treatment and continuity of care from the partnership's returns (NDTMS; clients who do not "
             "consent to share data are excluded). 'On the straight line' is where the measure would be at the end of "
-            f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE}")
+            f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE} "
+            f"{PROBABILITY_RULE} It is shown once a figure for the target's own year is in the returns.")
     return [Md(text), Table(tab, "treatment_targets", f"Treatment against targets, {ctx.area_name}",
                             "Source: partnership returns (NDTMS)"), *_unmet_items(ctx)]
 

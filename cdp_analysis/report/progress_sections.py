@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.formatting import fmt
+from cdp_analysis.indicators.targets import PROBABILITY_RULE
 from cdp_analysis.progress import (
     TARGET_RULE,
     ProgressContext,
     deaths_statement,
     other_figures,
     outcomes_table,
+    printed_checks,
     returns_sources,
     targets_table,
 )
@@ -136,7 +138,12 @@ def outcomes_section(ctx: ProgressContext) -> str:
     lines = [markdown_table(table, align=right), "",
              "Projections are the run rate: the figure to date divided by the fraction of the year elapsed. "
              "For counts the 95% interval is a Poisson predictive interval for the full year; money has no "
-             "interval without monthly history.", "", *notes]
+             "interval without monthly history.", "",
+             "*How changes are judged:* a count to date is tested against the same months of last year when the "
+             "returns hold them (exact rate-ratio test). Where they do not, the projection's 95% range is set "
+             "against last year's figure instead; that comparison assumes every month is average (no "
+             "seasonality) and that counts vary only by chance (no extra-Poisson variation), so it is not "
+             "called a statistically significant change.", "", *notes]
     if len(differs):
         lines += ["", "**Printed figures that do not match their own inputs:**", ""]
         for r in differs.itertuples(index=False):
@@ -184,12 +191,14 @@ def treatment_section(ctx: ProgressContext) -> str:
             "On the trajectory": (f"{fmt(r.trajectory_value, r.unit)} by {r.trajectory_period}"
                                   if r.trajectory_period != r.target_period else "the target itself"),
             "Status": r.status,
+            "Chance of meeting": r.chance,
             "Printed status": r.published_status if isinstance(r.published_status, str) and r.published_status
             else "none printed",
         })
     table = pd.DataFrame(rows)
     return "\n".join([markdown_table(table, align={"Latest": "right", "Target": "right", "Change needed": "right"}),
-                      "", f"*Rule:* {TARGET_RULE}"])
+                      "", f"*Rule:* {TARGET_RULE} {PROBABILITY_RULE} It is shown once a figure for the "
+                      "target's own year is in the returns."])
 
 
 def deaths_section(ctx: ProgressContext) -> str:
@@ -202,15 +211,11 @@ def deaths_section(ctx: ProgressContext) -> str:
 
 def checks_section(ctx: ProgressContext) -> str:
     """The audit's findings on the returns (the same table ``cdp audit`` prints)."""
-    from cdp_analysis import audit
-
-    fields = ["metric_id", "area_code", "period", "value", "target", "target_period", "published_projection",
-              "published_change_pct", "published_status", "status", "note"]
     printed = [c for c in ("published_projection", "published_change_pct", "published_status")
                if c in ctx.returns.columns]
     if not printed or ctx.returns[printed].replace("", np.nan).isna().all().all():
         return "The returns hold no printed figures to check."
-    findings = audit.audit_returns(ctx.returns[[c for c in fields if c in ctx.returns.columns]])
+    findings = printed_checks(ctx.returns, ctx.metrics)
     if findings.empty:
         return "The audit found nothing to flag in the printed figures."
     names = dict(zip(ctx.metrics["metric_id"], ctx.metrics["name"], strict=False))
@@ -227,9 +232,12 @@ def summary_section(ctx: ProgressContext) -> str:
     out = outcomes_table(ctx.returns, ctx.period, ctx.metrics)
     bullets = []
     for r in out.itertuples(index=False):
-        sig = "statistically significant" in r.significance and "not a statistically" not in r.significance
-        word = ("a statistically significant " + ("rise" if r.change_pct > 0 else "fall")) if sig else (
-            "not a statistically significant change" if r.unit == "count" else "untested")
+        sig = r.significant is True and r.change_method == "same months"
+        word = ("a statistically significant " + ("rise" if r.change_pct > 0 else "fall")
+                + " on the same months of last year") if sig else {
+            "same months": "not a statistically significant change on the same months of last year",
+            "projection range": "not tested: no figure for the same months of last year",
+            "cannot be calculated": "too few to test"}.get(r.change_method, "untested")
         if np.isnan(r.change_pct):
             continue
         bullets.append(f"- {escape_md(r.name)}: on course for {fmt(r.projection, r.unit, 0)} in {r.year} against "

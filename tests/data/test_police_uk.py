@@ -228,7 +228,7 @@ def test_lookup_rebuilt_only_when_its_inputs_change(copy, monkeypatch):
 
 def test_store_of_the_one_table_layout_is_converted(copy):
     before = _digest(copy)
-    with Store(copy / "cdp.duckdb") as s:  # rebuild the layout of earlier versions
+    with Store(copy / "cdp.duckdb", read_only=False) as s:  # rebuild the layout of earlier versions
         s.con.execute("CREATE TABLE wide AS SELECT * FROM police_crimes")
         for v in ("police_crimes_by_area_month", "police_crimes_by_lsoa", "police_crimes"):
             s.con.execute(f"DROP VIEW {v}")
