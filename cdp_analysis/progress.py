@@ -45,6 +45,8 @@ class ProgressContext:
     codes: list[str]
     returns: pd.DataFrame
     metrics: pd.DataFrame
+    #: the store the returns came from (``None``: the default store), for sections that read published data
+    db: str | None = None
 
     @property
     def title(self) -> str:
@@ -70,7 +72,7 @@ def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", 
         metrics = store.reference("metrics")
     if not (returns["area_code"] != ENGLAND).any():  # England's rows alone are no area's returns
         returns = returns.iloc[0:0]
-    return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics)
+    return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics, db=db or None)
 
 
 def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:

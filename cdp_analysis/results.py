@@ -260,8 +260,11 @@ class TargetStatus(ResultFrame):
     """
 
     def explain(self) -> Explanation:
+        from cdp_analysis.indicators.targets import _chance
+
         sentences = [f"Projection {fmt(r['projection'], 0)} against a target of {fmt(r['target'])}: {r['status']} "
-                     f"({r['reason']})." for _, r in self.iterrows()]
+                     f"({r['reason']})" + (f"; {_chance(float(r['probability']))} of meeting it."
+                                           if "probability" in r.index else ".") for _, r in self.iterrows()]
         rules = tuple(dict.fromkeys(str(r) for r in self.get("rule", [])))
         return Explanation("Target status", tuple(sentences), method="; ".join(rules),
                            reference="project note research/forecasting.md §3.3 (judged on the predictive range)")

@@ -128,7 +128,7 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
                             f"below {threshold} is suppressed [c], and the change would reveal it"}
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
 
-    enough = comparison_adequacy(float(x["count"]), float(y["count"]), "deaths")
+    enough = comparison_adequacy(float(x["count"]), float(y["count"]), "deaths" if "death" in measure else measure)
     if not enough:
         return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
                 "previous": float(y["count"]), "ratio": np.nan, "p_value": np.nan, "significant": None,

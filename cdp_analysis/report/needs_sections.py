@@ -36,7 +36,8 @@ from cdp_analysis.report.wording import comparison_phrase, trend_phrase
 __all__ = [
     "Md", "Figure", "Table", "show", "header", "population_section", "deaths_section", "police_section",
     "treatment_section", "reoffending_section", "summary_section", "notes_section", "findings",
-    "REGISTRATION_NOTE", "NO_DATA", "seizures_section", "prevalence_section",
+    "REGISTRATION_NOTE", "NO_DATA", "seizures_section", "prevalence_section", "school_exclusions_section",
+    "harm_section",
 ]
 
 ONS_SOURCE = "Source: ONS, Deaths related to drug poisoning by local authority, England and Wales (registrations)"
@@ -45,6 +46,9 @@ POLICE_SOURCE = "Source: police.uk street-level crime open data (not official st
 SEIZURES_SOURCE = "Source: Home Office, Seizures of drugs in England and Wales"
 CSEW_SOURCE = "Source: ONS, Drug misuse in England and Wales (Crime Survey for England and Wales)"
 ALCOHOL_SOURCE = "Source: PHE / University of Sheffield, Estimates of alcohol dependent adults in England"
+DFE_SOURCE = "Source: DfE, Permanent and fixed period exclusions in England (reason for exclusion; pupil headcount)"
+NHS_SOURCE = ("Source: NHS Digital, Statistics on Drug Misuse, England (Hospital Episode Statistics), compiled on "
+              "merged locations by the British Drug Dynamics authors; ONS mid-year population estimates")
 REGISTRATION_NOTE = (
     "ONS drug deaths are counted by **year of registration, not year of occurrence**: nearly all go to a coroner, "
     "so many deaths registered in a year happened in earlier years. Local-authority rates are published for "
@@ -562,6 +566,157 @@ def _unmet_items(ctx: NeedsContext) -> list[Md | Table]:
                       "crack users) and 93532 (dependent drinkers) for every area from Fingertips into "
                       "`data/raw/fingertips/` and run `cdp ingest` to fill this in."]
     return [Md("\n".join(lines))]
+
+
+# --------------------------------------------------------------------------- school exclusions
+def _parts_text(parts: str, codes: list[str]) -> str:
+    """', the sum of X, Y and Z (the authorities of the time that make up exactly this area)' or ''."""
+    names = [areas.name_or_code(c) for c in parts.split("+")]
+    if parts.split("+") == list(codes) or not names:
+        return ""
+    joined = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    return f", the sum of {escape_md(joined)} (the areas of the time that make up exactly this area)"
+
+
+def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """Suspensions and permanent exclusions for drug and alcohol per 10,000 pupils, against England, tested change."""
+    from cdp_analysis.indicators.disclosure import count_text
+    from cdp_analysis.needs import exclusions as ex
+
+    obs = ctx.observations([*ex.EXCLUSION_METRICS, ex.PUPILS])
+    items: list[Md | Figure | Table] = []
+    lines = []
+    main = None
+    for metric, noun in ex.EXCLUSION_METRICS.items():
+        s = ex.exclusions_series(obs, ctx.codes, metric)
+        if s.empty:
+            continue
+        if main is None:
+            main = (metric, noun, s)
+        last = s.iloc[-1]
+        rate = ("[c]" if pd.isna(last["value"]) else
+                f"{last['value']:.1f} per 10,000 pupils (95% interval {last['lower_95']:.1f} to {last['upper_95']:.1f})")
+        eng = f"England {last['england']:.1f}"
+        cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
+        ch = ex.exclusions_change(s, noun)
+        lines.append(f"- **{noun.capitalize()} for drug and alcohol, {last['period']}**: "
+                     f"{count_text(last['count'], last['status'])} among {last['pupils']:,.0f} pupils"
+                     f"{_parts_text(last['parts'], ctx.codes)}: {rate}; {eng}: {cmp}.")
+        if ch is not None:
+            lines.append(f"  {ch['sentence']}.")
+    if main is None:
+        return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " DfE's exclusion figures (to 2016/17) are on "
+                   "the local authorities of their time; no set of them makes up exactly this area (BCP or Dorset "
+                   "Council alone: Christchurch lay in Dorset County).")]
+    metric, noun, s = main
+    text = ["School suspensions (fixed-period exclusions until 2021) and permanent exclusions whose main reason was "
+            "**drug and alcohol related** "
+            "(DfE), a sign of harm among children. Counts are of exclusions, not pupils (a pupil can be "
+            "suspended more than once), in state-funded primary, secondary and special schools, per 10,000 "
+            "pupils on roll (95% intervals: exact Poisson below 10 events, Byar's from 10), against England by "
+            "Fingertips' rule; the change is the latest year against the one before, tested with the exact "
+            "rate-ratio test on the pupil headcounts.", "", *lines, "",
+            f"The latest year DfE published by reason on these boundaries is {s['period'].iloc[-1]}: the figures are "
+            "years old and show what was, not what is. Counts of 1 to 4 are shown as [c]."]
+    items.append(Md("\n".join(text)))
+    ch = ex.exclusions_change(s, noun)
+    if ch is not None and ch["tested"]:
+        verdict = ("fell (statistically significant)" if ch["significant"] and ch["ratio"] < 1 else
+                   "rose (statistically significant)" if ch["significant"] else
+                   "showed no statistically significant change")
+        title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools {verdict} in {ch['period']}"
+    else:
+        title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools per 10,000 pupils"
+    chart = pd.concat([s.assign(who=ctx.area_name)[["period", "who", "value", "lower_95", "upper_95"]],
+                       s.assign(who="England", value=s["england"], lower_95=s["england_lower"],
+                                upper_95=s["england_upper"])[["period", "who", "value", "lower_95", "upper_95"]]])
+
+    def build() -> tuple[Any, str]:
+        return _charts().trend(chart, x="period", y="value", series="who", highlight=ctx.area_name, title=title,
+                               subtitle=f"{noun.capitalize()} for drug and alcohol per 10,000 pupils, academic years",
+                               source=DFE_SOURCE, y_label="Per 10,000 pupils")
+
+    table = s.rename(columns={"period": "Academic year", "count": "Exclusions", "pupils": "Pupils",
+                              "value": "Per 10,000 pupils", "lower_95": "Lower 95% limit",
+                              "upper_95": "Upper 95% limit", "england": "England per 10,000",
+                              "comparison": "Compared with England"})
+    table = table[["Academic year", "Exclusions", "Pupils", "Per 10,000 pupils", "Lower 95% limit", "Upper 95% limit",
+                   "England per 10,000", "Compared with England", "status"]]
+    items += [Figure(metric, build, title),
+              Table(table, metric, f"{noun.capitalize()} for drug and alcohol, {ctx.area_name}",
+                    DFE_SOURCE, count_columns=("Exclusions",),
+                    formats={"Exclusions": "{:,.0f}", "Pupils": "{:,.0f}", "Per 10,000 pupils": "{:.1f}",
+                             "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}",
+                             "England per 10,000": "{:.1f}"})]
+    return items
+
+
+# --------------------------------------------------------------------------- harm
+def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """Hospital admissions related to drugs per 100,000 residents, against England, tested change."""
+    from cdp_analysis.indicators.disclosure import count_text
+    from cdp_analysis.needs import harm
+
+    obs = ctx.observations(list(harm.HARM_METRICS))
+    pop = pd.concat([ctx.populations(ctx.codes), ctx.populations([ENGLAND, *harm.REGIONS])], ignore_index=True)
+    lines, main = [], None
+    for metric, (what, _) in harm.HARM_METRICS.items():
+        s = harm.admissions_series(obs, pop, ctx.codes, metric)
+        if s.empty:
+            continue
+        if main is None:
+            main = (metric, what, s)
+        last = s.iloc[-1]
+        rate = ("[c]" if pd.isna(last["value"]) else
+                f"{last['value']:.1f} per 100,000 residents (95% interval {last['lower_95']:.1f} to "
+                f"{last['upper_95']:.1f})")
+        cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
+        lines.append(f"- **{what.capitalize()}, {last['period']}**: {count_text(last['count'], last['status'])}"
+                     f"{_parts_text(last['parts'], ctx.codes)}: {rate}; England {last['england']:.1f}: {cmp}.")
+        ch = harm.admissions_change(s, metric)
+        if ch is not None:
+            lines.append(f"  {ch['sentence']}.")
+    if main is None:
+        return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " The admissions are compiled on the health "
+                   "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this area "
+                   "(BCP or Dorset Council alone: Christchurch lay in Dorset County).")]
+    metric, what, s = main
+    text = ["Hospital admissions related to drugs (NHS Digital, Hospital Episode Statistics; financial years), the "
+            "harm short of death that reaches hospitals. Crude rates per 100,000 residents of all ages (NHS "
+            "Digital publishes age-standardised rates, so these differ from its tables), with 95% intervals, "
+            "against England by Fingertips' rule; the change is the latest year against the one before, tested "
+            "with the exact rate-ratio test on the populations.", "", *lines, "",
+            "The compiled series ends in 2018/19. Poisoning admissions get no change verdict: the compilation joins "
+            "editions of NHS Digital's tables that define that measure differently. Counts of 1 to 4 are shown "
+            "as [c]."]
+    ch = harm.admissions_change(s, metric)
+    if ch is not None and ch["tested"]:
+        verdict = ("fell (statistically significant)" if ch["significant"] and ch["ratio"] < 1 else
+                   "rose (statistically significant)" if ch["significant"] else
+                   "showed no statistically significant change")
+        title = f"Admissions for drug-related mental and behavioural disorders in {ctx.area_name} {verdict} in " \
+                f"{ch['period']}"
+    else:
+        title = f"Admissions for drug-related mental and behavioural disorders in {ctx.area_name}"
+    chart = pd.concat([s.assign(who=ctx.area_name)[["period", "who", "value", "lower_95", "upper_95"]],
+                       s.assign(who="England", value=s["england"], lower_95=s["england_lower"],
+                                upper_95=s["england_upper"])[["period", "who", "value", "lower_95", "upper_95"]]])
+
+    def build() -> tuple[Any, str]:
+        return _charts().trend(chart, x="period", y="value", series="who", highlight=ctx.area_name, title=title,
+                               subtitle="Admissions per 100,000 residents, financial years", source=NHS_SOURCE,
+                               y_label="Admissions per 100,000")
+
+    table = s.rename(columns={"period": "Financial year", "count": "Admissions", "population": "Residents",
+                              "value": "Per 100,000", "lower_95": "Lower 95% limit", "upper_95": "Upper 95% limit",
+                              "england": "England per 100,000", "comparison": "Compared with England"})
+    table = table[["Financial year", "Admissions", "Residents", "Per 100,000", "Lower 95% limit", "Upper 95% limit",
+                   "England per 100,000", "Compared with England", "status"]]
+    return [Md("\n".join(text)), Figure("harm_admissions", build, title),
+            Table(table, "harm_admissions", f"Admissions for drug-related mental and behavioural disorders, "
+                  f"{ctx.area_name}", NHS_SOURCE, count_columns=("Admissions",),
+                  formats={"Admissions": "{:,.0f}", "Residents": "{:,.0f}", "Per 100,000": "{:.1f}",
+                           "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}", "England per 100,000": "{:.1f}"})]
 
 
 # --------------------------------------------------------------------------- reoffending

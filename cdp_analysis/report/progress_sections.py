@@ -21,6 +21,7 @@ from cdp_analysis.progress import (
     targets_table,
 )
 from cdp_analysis.report.tables import escape_md, markdown_table
+from cdp_analysis.report.wording import comparison_phrase
 
 __all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section",
            "prevention_section", "other_figures_section", "notes_section"]
@@ -79,13 +80,49 @@ def other_figures_section(ctx: ProgressContext, section: str) -> str:
                       "", _other_table(df, ctx)])
 
 
+def _school_exclusions(ctx: ProgressContext) -> str:
+    """Published school suspensions and permanent exclusions for drug and alcohol (DfE), tested."""
+    from cdp_analysis import areas
+    from cdp_analysis.data.store import Store
+    from cdp_analysis.indicators.disclosure import count_text
+    from cdp_analysis.needs import exclusions as ex
+
+    codes = areas.members(ctx.area) or [ctx.area]
+    with Store(ctx.db or None, read_only=True) as store:
+        obs = store.observations(metric_id=[*ex.EXCLUSION_METRICS, ex.PUPILS], sex=None)
+    lines = []
+    for metric, noun in ex.EXCLUSION_METRICS.items():
+        s = ex.exclusions_series(obs, codes, metric)
+        if s.empty:
+            continue
+        last = s.iloc[-1]
+        rate = "[c]" if pd.isna(last["value"]) else f"{last['value']:.1f} per 10,000 pupils"
+        cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
+        ch = ex.exclusions_change(s, noun)
+        lines.append(f"- {noun.capitalize()} for drug and alcohol, {last['period']}: "
+                     f"{count_text(last['count'], last['status'])} ({rate}; England {last['england']:.1f}): {cmp}."
+                     + (f" {ch['sentence']}." if ch is not None else ""))
+    if not lines:
+        if obs.empty:
+            return ""
+        return ("DfE's school exclusions by reason (published to 2016/17, on the local authorities of the time) do "
+                f"not cover exactly {escape_md(ctx.area_name)}, so no school figure is shown.")
+    return "\n".join(["**School exclusions for drug and alcohol (DfE, published).** Exclusions whose main reason was "
+                      "drug and alcohol related, per 10,000 pupils, against England; the change is the latest "
+                      "year against the one before (exact rate-ratio test on the pupil headcounts). DfE's figures "
+                      "by reason end in 2016/17, long before this period: they describe the need the prevention "
+                      "work starts from, not its effect. The needs-assessment appendix has the whole series.",
+                      "", *lines])
+
+
 def prevention_section(ctx: ProgressContext) -> str:
-    """Prevention figures in the returns, or what the returns do not hold."""
+    """Prevention figures in the returns, or what the returns do not hold, and the published school exclusions."""
     text = other_figures_section(ctx, "prevention")
-    if text:
-        return text
-    return ("The returns hold no prevention figures for this period. The prevention sub-group's work "
-            "(school-based prevention, suspensions, campaigns, whole-family support) is reported in words.")
+    school = _school_exclusions(ctx)
+    if not text:
+        text = ("The returns hold no prevention figures for this period. The prevention sub-group's work "
+                "(school-based prevention, suspensions, campaigns, whole-family support) is reported in words.")
+    return text + ("\n\n" + school if school else "")
 
 
 def notes_section(ctx: ProgressContext) -> str:
