@@ -270,9 +270,12 @@ def deaths_funnel(deaths: pd.DataFrame, metric_id: str = "drug_misuse_asmr", per
     -------
     (points, limits)
         ``points``: ``area_code, area_name, period, count, value, lower_95, upper_95,
-        denominator, significance, highlight``; ``limits``: ``denominator, baseline,
-        centre, baseline, lower_95, upper_95, lower_99_8, upper_99_8`` (``centre`` = ``baseline``,
-        the average rate).
+        denominator, significance, significance_unadjusted, significance_adjusted, highlight``;
+        ``limits``: ``denominator, baseline, centre, lower_95, upper_95, lower_99_8,
+        upper_99_8`` (``centre`` = ``baseline``, the average rate) and the same limits prefixed
+        ``unadjusted_`` and ``adjusted_``, with ``phi``, ``phi_p``, ``tau`` and ``limits_shown``
+        (see :func:`_allow_for_overdispersion`): the plain columns are the limits allowing for
+        over-dispersion when the areas vary more than chance allows (Spiegelhalter 2005).
     """
     from cdp_analysis.indicators import funnels
 
@@ -309,9 +312,52 @@ def deaths_funnel(deaths: pd.DataFrame, metric_id: str = "drug_misuse_asmr", per
         y = raw[col].to_numpy(dtype=float)
         ok = np.isfinite(x) & np.isfinite(y) & (x > 0)
         lim[col] = _interp_funnel(grid, x[ok], y[ok])
+    pts, lim = _allow_for_overdispersion(pts, lim, grid, years)
     keep = ["area_code", "area_name", "period", "count", "value", "lower_95", "upper_95", "denominator",
-            "significance", "highlight"]
+            "significance", "significance_unadjusted", "significance_adjusted", "highlight"]
     return pts[keep].reset_index(drop=True), lim
+
+
+LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_99_8", "upper_99_8")
+
+
+def _allow_for_overdispersion(pts: pd.DataFrame, lim: pd.DataFrame, grid: np.ndarray,
+                              years: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add Spiegelhalter's (2005) over-dispersion to a DSR funnel; show the adjusted limits when phi > 1 by its test.
+
+    Points gain ``significance_unadjusted`` (Fingertips' exact Poisson labels) and
+    ``significance_adjusted`` (against the additive random-effects limits,
+    :func:`cdp_analysis.indicators.overdispersed_funnel`, square-root scale, 10% Winsorised);
+    limits gain ``unadjusted_*`` and ``adjusted_*`` columns and ``phi``, ``phi_p``, ``tau``
+    (between-area standard deviation, deaths per 100,000) and ``limits_shown``
+    (``"adjusted"`` or ``"unadjusted"``). When the test finds phi > 1 at 5%, ``significance``
+    and the plain limit columns are the adjusted ones.
+    """
+    from cdp_analysis.indicators.overdispersion import overdispersed_funnel
+
+    pts = pts.copy()
+    lim = lim.copy()
+    pts["significance_unadjusted"] = pts["significance"]
+    pts["significance_adjusted"] = pts["significance"]
+    for col in LIMIT_COLUMNS:
+        lim[f"unadjusted_{col}"] = lim[col]
+        lim[f"adjusted_{col}"] = lim[col]
+    lim["phi"], lim["phi_p"], lim["tau"], lim["limits_shown"] = np.nan, np.nan, np.nan, "unadjusted"
+    if len(pts) < 3:
+        return pts, lim
+    od = overdispersed_funnel(pts, "count", "rate", rate="value", rate_type="dsr", multiplier=100_000,
+                              years_of_data=years, sizes=grid)
+    pts["significance_adjusted"] = od.points["significance_additive"].to_numpy()
+    for col in LIMIT_COLUMNS:
+        lim[f"adjusted_{col}"] = od.limits[f"additive_{col}"].to_numpy()
+    o = od.overdispersion
+    lim["phi"], lim["phi_p"], lim["tau"] = o.phi, o.p_value, o.tau_units
+    if od.shown == "additive":
+        lim["limits_shown"] = "adjusted"
+        pts["significance"] = pts["significance_adjusted"]
+        for col in LIMIT_COLUMNS:
+            lim[col] = lim[f"adjusted_{col}"]
+    return pts, lim
 
 
 def _interp_funnel(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -278,7 +278,8 @@ def _funnel_items(ctx: NeedsContext, noun: str, measure: str) -> list[Md | Figur
              "Not significant": "within the limits (no significant difference from the average)"}
     lines = [f"### All English upper-tier areas, {period}", "",
              f"The funnel plot compares {len(pts)} upper-tier areas with at least 10 deaths against the average "
-             f"rate ({lim['centre'].iloc[0]:.1f} per 100,000); {n_out} lie outside the 99.8% limits."]
+             f"rate ({lim['centre'].iloc[0]:.1f} per 100,000); {n_out} lie outside the 99.8% limits shown."]
+    lines += _overdispersion_lines(pts, lim)
     for r in mine.itertuples(index=False):
         lines.append(f"- {escape_md(r.area_name)}: {words.get(r.significance, r.significance)}.")
     missing = [c for c in ctx.codes if c not in set(pts["area_code"])]
@@ -304,6 +305,34 @@ def _funnel_items(ctx: NeedsContext, noun: str, measure: str) -> list[Md | Figur
                                 x_label="Population (derived from deaths and rate)", y_label="Deaths per 100,000")
 
     return [Md("\n".join(lines)), Figure(f"deaths_{measure}_funnel", build, title)]
+
+
+def _overdispersion_lines(pts: pd.DataFrame, lim: pd.DataFrame) -> list[str]:
+    """Which funnel limits are shown and why: phi, its test, tau, and the areas outside each set."""
+    if "phi" not in lim or lim["phi"].isna().all() or "significance_unadjusted" not in pts:
+        return []
+    phi, p, tau = (float(lim[c].iloc[0]) for c in ("phi", "phi_p", "tau"))
+    shown = str(lim["limits_shown"].iloc[0])
+
+    def outside(col: str, tag: str) -> int:
+        return int(pts[col].astype(str).str.contains(tag, regex=False).sum())
+
+    n = {(s, lv): outside(f"significance_{s}", t) if lv == "99.8" else
+         outside(f"significance_{s}", "0.001") + outside(f"significance_{s}", "0.025")
+         for s in ("unadjusted", "adjusted") for lv, t in (("99.8", "0.001"), ("95", ""))}
+    p_txt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    if shown == "adjusted":
+        why = (f"The areas vary far more than chance alone allows (over-dispersion phi = {phi:.1f}, test of phi > 1: "
+               f"{p_txt}; the underlying rates of similar-sized areas differ by a standard deviation of about "
+               f"{tau:.1f} per 100,000), so the limits shown allow for that spread (Spiegelhalter 2005, additive "
+               "random-effects limits): an area outside them differs by more than the ordinary variation between areas.")
+    else:
+        why = (f"The areas vary no more than chance alone would explain (over-dispersion phi = {phi:.2f}, test of "
+               f"phi > 1: {p_txt}), so the limits shown are the usual Poisson limits.")
+    return ["", why, "",
+            f"Outside the 99.8% limits: {n[('adjusted', '99.8')]} areas with the limits allowing for over-dispersion, "
+            f"{n[('unadjusted', '99.8')]} with the unadjusted Poisson limits (outside 95%: {n[('adjusted', '95')]} and "
+            f"{n[('unadjusted', '95')]})."]
 
 
 def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str, measure: str) -> list[Md | Table]:
