@@ -45,6 +45,8 @@ class ProgressContext:
     codes: list[str]
     returns: pd.DataFrame
     metrics: pd.DataFrame
+    #: the store the returns came from (``None``: the default store), for sections that read published data
+    db: str | None = None
 
     @property
     def title(self) -> str:
@@ -70,7 +72,7 @@ def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", 
         metrics = store.reference("metrics")
     if not (returns["area_code"] != ENGLAND).any():  # England's rows alone are no area's returns
         returns = returns.iloc[0:0]
-    return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics)
+    return ProgressContext(area, areas.area_name(area), p, scope, returns, metrics, db=db or None)
 
 
 def _metric(metrics: pd.DataFrame, metric_id: str) -> dict[str, str]:
@@ -146,12 +148,19 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
                        & (returns["period"] == prev_label)]
         last = float(prev["value"].iloc[0]) if len(prev) else np.nan
         change = (proj["projection"] - last) / last * 100 if last and not np.isnan(last) else np.nan
+        change_method, significant = "", None
         if m["unit"] == "count" and not np.isnan(last):
             noun = str(m["name"]).lower()
-            significance = ind.describe_change(
-                float(r.value), last, p.label, prev_label, measure=noun, exposure_a=frac, exposure_b=1.0,
-                multiplier=1, rate_unit="a year", confidence=confidence,
-            )
+            # like with like when the returns hold the same months of last year; otherwise the
+            # projection's range against last year, with the assumption said and no verdict
+            same_rows = returns[(returns["metric_id"] == r.metric_id) & (returns["area_code"] == r.area_code)
+                                & (returns["period"] == p.shift(-1).label)]
+            same = (float(same_rows["value"].iloc[0]) if len(same_rows) and pd.notna(same_rows["value"].iloc[0])
+                    else None)
+            res = ind.part_year_change(float(r.value), p.label, last, same_period_last_year=same,
+                                       last_year_label=prev_label, measure=noun, year_basis=basis,
+                                       confidence=confidence)
+            significance, change_method, significant = res.sentence, res.method, res.significant
         elif np.isnan(last):
             significance = "No figure for last year in the returns."
         else:
@@ -165,7 +174,8 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
             "period": p.label, "value": float(r.value), "fraction_elapsed": frac,
             "projection": float(proj["projection"]), "lower": float(proj["lower"]), "upper": float(proj["upper"]),
             "projection_method": str(proj["method"]), "year": year.label, "last_year_period": prev_label,
-            "last_year": last, "change_pct": change, "significance": significance,
+            "last_year": last, "change_pct": change, "significance": significance, "change_method": change_method,
+            "significant": significant,
             "published_projection": pub_proj,
             "projection_agrees": None if pd.isna(pub_proj) else proj_ok.get(key, True),
             "published_change_pct": pub_change,
@@ -173,7 +183,7 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
         })
     cols = ["metric_id", "name", "area_code", "unit", "period", "value", "fraction_elapsed", "projection", "lower",
             "upper", "projection_method", "year", "last_year_period", "last_year", "change_pct", "significance",
-            "published_projection", "projection_agrees", "published_change_pct", "change_agrees"]
+            "change_method", "significant", "published_projection", "projection_agrees", "published_change_pct", "change_agrees"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -189,8 +199,9 @@ def change_chart_data(outcomes: pd.DataFrame) -> pd.DataFrame:
     d["change"] = d["change_pct"]
     d["change_lower"] = (d["lower"] / d["last_year"] - 1) * 100
     d["change_upper"] = (d["upper"] / d["last_year"] - 1) * 100
-    d["significant"] = d["significance"].str.contains(": a statistically significant", regex=False)
-    return d[["metric_id", "name", "change", "change_lower", "change_upper", "significant", "year"]]
+    d["tested"] = d["change_method"] == "same months"
+    d["significant"] = d["significant"].eq(True) & d["tested"]
+    return d[["metric_id", "name", "change", "change_lower", "change_upper", "significant", "tested", "year"]]
 
 
 def change_headline(chart: pd.DataFrame) -> str:
@@ -201,9 +212,13 @@ def change_headline(chart: pd.DataFrame) -> str:
     >>> change_headline(df)
     'Arrests are on course for a statistically significant rise; other changes are within chance'
     """
+    if "tested" in chart and not chart["tested"].any():
+        return ("Projected changes on last year, not tested: the returns hold no figures for the same months of "
+                "last year")
+    chart = chart[chart["tested"]] if "tested" in chart else chart
     sig = chart[chart["significant"]]
     if sig.empty:
-        return "No measure is on course for a statistically significant change on last year"
+        return "No measure is on course for a statistically significant change on the same months of last year"
     parts = [f"{n} {'are' if n.endswith('s') else 'is'} on course for a statistically significant "
              f"{'rise' if c > 0 else 'fall'}" for n, c in zip(sig["name"], sig["change"], strict=True)]
     rest = "; other changes are within chance" if len(sig) < len(chart) else ""
@@ -254,16 +269,48 @@ def targets_table(returns: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
 
         path = ind.target_trajectory(float(r.value), float(r.target), r.period, r.target_period)
         nxt = path.iloc[1] if len(path) > 1 else path.iloc[-1]
+        probability, chance = _target_chance(returns, m, r.metric_id, r.area_code, float(r.target),
+                                             str(r.target_period), polarity)
         rows.append({
             "metric_id": r.metric_id, "name": m["name"], "area_code": r.area_code, "unit": m["unit"],
             "period": r.period, "value": float(r.value), "target": float(r.target), "target_period": r.target_period,
             "change_needed": needed, "change_needed_pct": needed_pct,
             "trajectory_period": nxt["period"], "trajectory_value": float(nxt["expected"]), "status": status,
+            "probability": probability, "chance": chance,
             "published_status": getattr(r, "published_status", None),
         })
     cols = ["metric_id", "name", "area_code", "unit", "period", "value", "target", "target_period",
-            "change_needed", "change_needed_pct", "trajectory_period", "trajectory_value", "status", "published_status"]
+            "change_needed", "change_needed_pct", "trajectory_period", "trajectory_value", "status", "probability",
+            "chance", "published_status"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _target_chance(returns: pd.DataFrame, m: dict[str, str], metric_id: str, area_code: str, target: float,
+                   target_period: str, polarity: str) -> tuple[float, str]:
+    """The probability of meeting a target and its label ("at risk: 95% chance of meeting the target").
+
+    From the latest year-to-date count of the target's own year in the returns
+    (:func:`cdp_analysis.indicators.target_assessment`); NaN and the reason otherwise.
+    """
+    from cdp_analysis import indicators as ind
+
+    if m["unit"] != "count" or polarity not in ("higher_is_better", "lower_is_better"):
+        return np.nan, f"not estimable: {m['unit']} is not a count of events"
+    try:
+        year = Period.parse(target_period)
+    except Exception:
+        return np.nan, "not estimable: the target period is not a period"
+    own = returns[(returns["metric_id"] == metric_id) & (returns["area_code"] == area_code)].dropna(subset=["value"])
+    parts = []
+    for row in own.itertuples(index=False):
+        p = Period.parse(str(row.period))
+        if not p.is_year and not p.is_pooled and p.first == year.first and p.last < year.last:
+            parts.append((p.last, p.label, float(row.value)))
+    if not parts:
+        return np.nan, f"not estimable: no {target_period} figure to date in the returns"
+    _, label, value = max(parts)
+    a = ind.target_assessment(value, target, label, polarity, year_basis=m["year_basis"]).iloc[0]
+    return float(a["probability"]), str(a["label"])
 
 
 # --------------------------------------------------------------------------- other figures

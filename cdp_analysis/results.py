@@ -156,3 +156,181 @@ class ResultFrame(pd.DataFrame):
 
     def __repr__(self) -> str:
         return f"{self.explain()}\n\n{pd.DataFrame.__repr__(self)}"
+
+
+# ------------------------------------------------------------------------ the result types
+def _level(c: Any) -> str:
+    try:
+        return f"{float(c) * 100:g}%"
+    except (TypeError, ValueError):
+        return "95%"
+
+
+def _get(row: Any, *names: str, default: Any = float("nan")) -> Any:
+    for n in names:
+        if n in row.index:
+            return row[n]
+    return default
+
+
+class ChangeTest(ResultFrame):
+    """A test of change between two figures (:func:`~cdp_analysis.indicators.rate_ratio_test`,
+    :func:`~cdp_analysis.indicators.proportion_difference_test`), one row per pair.
+
+    Says "a statistically significant rise/fall" only when ``significant``; otherwise "not a
+    statistically significant change". Columns as before (``ratio`` or ``difference``,
+    ``lower``, ``upper``, ``p_value``, ``significant``); ``attrs["confidence"]``.
+
+    Examples
+    --------
+    >>> from cdp_analysis import indicators as ind
+    >>> print(ind.rate_ratio_test(55, 1, 59, 1).explain().sentences[0])
+    55 against 59: not a statistically significant change (rate ratio 0.93, 95% CI 0.63 to 1.37, p = 0.78).
+    """
+
+    def explain(self) -> Explanation:
+        level = _level(self.attrs.get("confidence", 0.95))
+        sentences = []
+        ratio = "ratio" in self.columns
+        for _, r in self.iterrows():
+            if ratio:
+                a, b = _get(r, "count_a", "x_a"), _get(r, "count_b", "x_b")
+                est, up = float(r["ratio"]), float(r["ratio"]) > 1
+                stat = f"rate ratio {est:.2f}, {level} CI {float(r['lower']):.2f} to {float(r['upper']):.2f}"
+                head = f"{fmt(a)} against {fmt(b)}"
+            else:
+                pa, pb = float(r["proportion_a"]), float(r["proportion_b"])
+                est, up = float(r["difference"]), float(r["difference"]) > 0
+                stat = (f"difference {est * 100:+.1f} percentage points, {level} CI {float(r['lower']) * 100:+.1f} "
+                        f"to {float(r['upper']) * 100:+.1f}")
+                head = f"{pa:.1%} against {pb:.1%}"
+            verdict = (f"a statistically significant {'rise' if up else 'fall'}" if bool(r["significant"])
+                       else "not a statistically significant change")
+            sentences.append(f"{head}: {verdict} ({stat}, p = {float(r['p_value']):.2f}).")
+        if ratio:
+            method = "exact conditional test of two Poisson rates with Clopper-Pearson limits for the ratio"
+            reference = "Breslow NE, Day NE. Statistical methods in cancer research, vol. II, IARC 1987, §2.4"
+        else:
+            method = ("difference of two proportions with Newcombe's hybrid score interval; pooled z test, "
+                      "Fisher's exact test for small counts")
+            reference = "Newcombe RG. Statistics in Medicine 1998; 17: 873-890 (method 10)"
+        return Explanation("Test of change", tuple(sentences), method, reference,
+                           facts=(("confidence", level),))
+
+
+class YearEndProjection(ResultFrame):
+    """Year-to-date values projected to the year end with a predictive range
+    (:func:`~cdp_analysis.indicators.project_year_end`), one row per value.
+
+    Examples
+    --------
+    >>> from cdp_analysis import indicators as ind
+    >>> print(ind.project_year_end(38, "2023/24 Q1").explain().sentences[0])
+    38 to 2023/24 Q1 projects to 152 for 2023/24 (95% predictive range 115 to 199; run_rate).
+    """
+
+    def explain(self) -> Explanation:
+        level = _level(self.attrs.get("confidence", 0.95))
+        sentences = []
+        for _, r in self.iterrows():
+            lo, hi = float(r["lower"]), float(r["upper"])
+            rng = f"{level} predictive range {fmt(lo, 0)} to {fmt(hi, 0)}; " if lo == lo and hi == hi else ""
+            sentences.append(f"{fmt(r['value_to_date'])} to {r['period']} projects to {fmt(r['projection'], 0)} "
+                             f"for {r['year']} ({rng}{r['method']}).")
+        notes = tuple(dict.fromkeys(str(n) for n in self.get("note", [])))
+        return Explanation(
+            "Year-end projection", tuple(sentences) + notes,
+            method=("run rate (value to date over the fraction of the year elapsed) or the seasonal share of past "
+                    "years; counts get a gamma-Poisson (negative binomial) or beta-negative-binomial predictive range"),
+            reference=("Cox DR, Lewis PAW. The statistical analysis of series of events, 1966; Bernardo JM, Smith AFM. "
+                       "Bayesian theory, 1994, appendix A"),
+            facts=(("confidence", level), ("unit", str(self.attrs.get("unit", "")))),
+        )
+
+
+class TargetStatus(ResultFrame):
+    """On track, at risk or off track: projections against targets
+    (:func:`~cdp_analysis.indicators.target_status`), one row per target, with the rule.
+
+    Examples
+    --------
+    >>> from cdp_analysis import indicators as ind
+    >>> print(ind.target_status(ind.project_year_end(38, "2023/24 Q1"), 150).explain().sentences[0])
+    Projection 152 against a target of 150: at risk (the range 115 to 199 includes the target of 150).
+    """
+
+    def explain(self) -> Explanation:
+        from cdp_analysis.indicators.targets import _chance
+
+        sentences = [f"Projection {fmt(r['projection'], 0)} against a target of {fmt(r['target'])}: {r['status']} "
+                     f"({r['reason']})" + (f"; {_chance(float(r['probability']))} of meeting it."
+                                           if "probability" in r.index else ".") for _, r in self.iterrows()]
+        rules = tuple(dict.fromkeys(str(r) for r in self.get("rule", [])))
+        return Explanation("Target status", tuple(sentences), method="; ".join(rules),
+                           reference="project note research/forecasting.md §3.3 (judged on the predictive range)")
+
+
+class Comparison(ResultFrame):
+    """Areas compared with a benchmark by Fingertips' overlapping-interval rule
+    (:func:`~cdp_analysis.indicators.compare`): ``comparison`` per row, with the benchmark
+    value, its name and the confidence level used (columns ``benchmark``,
+    ``benchmark_name``, ``confidence``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cdp_analysis import indicators as ind
+    >>> r = ind.rate(pd.DataFrame({"count": [59], "denominator": [780_000]}))
+    >>> print(ind.compare(r, benchmark=9.0, polarity="lower_is_better").explain().sentences[0])
+    7.56 (95% CI 5.76 to 9.76) against 9 (benchmark): similar.
+    """
+
+    def explain(self) -> Explanation:
+        level = _level(self.attrs.get("confidence", _get(self.iloc[0], "confidence", default=0.95)
+                                      if len(self) else 0.95))
+        lo_c, hi_c = self.attrs.get("lower", "lower_95"), self.attrs.get("upper", "upper_95")
+        sentences = []
+        for _, r in self.iterrows():
+            name = _get(r, "area_name", "area_code", "area", default=None)
+            who = f"{name}: " if name is not None and name == name else ""
+            bname = _get(r, "benchmark_name", default="benchmark")
+            sentences.append(f"{who}{fmt(r['value'])} ({level} CI {fmt(_get(r, lo_c))} to {fmt(_get(r, hi_c))}) "
+                             f"against {fmt(_get(r, 'benchmark'))} ({bname}): {r['comparison']}.")
+        return Explanation(
+            "Comparison with a benchmark", tuple(sentences),
+            method=(f"the benchmark value against the area's {level} confidence interval: inside is 'similar', "
+                    f"outside is better/worse by the metric's polarity ({self.attrs.get('polarity', 'neutral')})"),
+            reference="OHID, Fingertips technical guidance: comparing an indicator value with a benchmark",
+            facts=(("confidence", level), ("polarity", str(self.attrs.get("polarity", "neutral")))),
+        )
+
+
+class FunnelResult(ResultFrame):
+    """Areas placed on a funnel plot (:func:`~cdp_analysis.indicators.funnel_significance`):
+    ``significance`` per area ("High (0.001)" ... "Not significant").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cdp_analysis import indicators as ind
+    >>> df = pd.DataFrame({"x": [10, 40, 12], "n": [100, 100, 100]})
+    >>> print(ind.funnel_significance(df, "x", "proportion", denominator="n").explain().sentences[0])
+    3 areas: 1 above the 99.8% limits, 0 below them. 2 more outside the 95% limits only.
+    """
+
+    def explain(self) -> Explanation:
+        sig = self["significance"].astype(str) if "significance" in self.columns else pd.Series(dtype=str)
+        n = len(self)
+        parts = []
+        for word, side in (("High (0.001)", "above the 99.8% limits"), ("Low (0.001)", "below them")):
+            k = int((sig == word).sum())
+            parts.append(f"{k} {side}")
+        between = int(sig.isin(["High (0.025)", "Low (0.025)"]).sum())
+        text = f"{n} area{'s' if n != 1 else ''}: " + ", ".join(parts) + "."
+        if between:
+            text += f" {between} more outside the 95% limits only."
+        return Explanation(
+            "Funnel plot significance", (text,),
+            method="each area's count against control limits around the overall value (95% and 99.8%)",
+            reference="Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med 2005; 24: 1185-1202",
+        )

@@ -83,6 +83,18 @@ sections.show(sections.reoffending_section(ctx))
 sections.show(sections.prevalence_section(ctx))
 
 # %% [markdown]
+# ## 7. Harm: hospital admissions related to drugs
+
+# %%
+sections.show(sections.harm_section(ctx))
+
+# %% [markdown]
+# ## 8. School exclusions and suspensions for drug and alcohol
+
+# %%
+sections.show(sections.school_exclusions_section(ctx))
+
+# %% [markdown]
 # ## Notes and sources
 
 # %%

@@ -129,6 +129,13 @@ def test_pan_dorset_defaults(pan_dorset):
         assert (folder / "figures" / f"{stem}.svg").is_file()
     for stem in ("treatment_targets", "seizures_annual", "prevalence_csew"):
         assert (folder / "tables" / f"{stem}.csv").is_file()
+    # harm and school exclusions (new sections): hand-checked in tests/test_needs_exclusions_harm.py
+    assert "**Admissions for drug-related mental and behavioural disorders, 2018/19**: 90, the sum of Bournemouth, " \
+           "Poole and Dorset County" in text
+    assert "**Suspensions for drug and alcohol, 2016/17**: 158 among 98,093 pupils" in text
+    assert "214 in 2015/16 (22.0 per 10,000 pupils): a statistically significant fall (rate ratio 0.73" in text
+    for stem in ("harm_admissions", "school_suspensions_drug_alcohol"):
+        assert (folder / "figures" / f"{stem}.svg").is_file() and (folder / "tables" / f"{stem}.csv").is_file()
 
 
 def test_birmingham_computes_its_own_and_says_what_is_missing(birmingham):
@@ -146,3 +153,5 @@ def test_birmingham_computes_its_own_and_says_what_is_missing(birmingham):
     assert "West Midlands police force area" in text and "the police force area is larger than Birmingham" in text
     assert "An estimated 12,667 adults in Birmingham were dependent on alcohol in 2017/18 (95% interval 10,049 to " \
            "16,871)" in text
+    assert "**Suspensions for drug and alcohol, 2016/17**: 178 among 198,136 pupils" in text
+    assert "**Admissions for drug-related mental and behavioural disorders, 2018/19**: 150:" in text

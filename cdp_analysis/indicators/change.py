@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators._limits import wilson_limits
+from cdp_analysis.indicators.small_numbers import MIN_EVENTS, enough_events
 
 __all__ = ["rate_ratio_test", "proportion_difference_test", "describe_change"]
 
@@ -320,7 +321,9 @@ def rate_ratio_test(
     )
     out.attrs["confidence"] = c
     out.attrs["method"] = f"exact conditional binomial test ({p_value_method}), Clopper-Pearson limits"
-    return out
+    from cdp_analysis.results import ChangeTest
+
+    return ChangeTest.wrap(out)
 
 
 # --------------------------------------------------------------------- difference of proportions
@@ -445,7 +448,9 @@ def proportion_difference_test(
         index=index,
     )
     out.attrs["confidence"] = c
-    return out
+    from cdp_analysis.results import ChangeTest
+
+    return ChangeTest.wrap(out)
 
 
 # --------------------------------------------------------------------------- the sentence
@@ -500,6 +505,7 @@ def describe_change(
     multiplier: float | None = None,
     rate_unit: str = "",
     confidence: float = 0.95,
+    small_numbers: bool = True,
 ) -> str | pd.Series:
     """A plain-English sentence stating a change and whether it is statistically significant.
 
@@ -530,6 +536,10 @@ def describe_change(
         ``rate_unit`` (e.g. ``100_000`` and ``"per 100,000"``).
     confidence
         Confidence level (default 0.95).
+    small_numbers
+        Apply the small-number rule to counts (default True): fewer than 10 events in the two
+        figures together give no verdict, "a change cannot be calculated (fewer than 10 ...)"
+        (:mod:`cdp_analysis.indicators.small_numbers`).
 
     Returns
     -------
@@ -549,6 +559,8 @@ def describe_change(
     >>> print(describe_change(30, 12, "BCP", "Dorset", measure="arrests", exposure_a=400_000,
     ...       exposure_b=380_000, multiplier=100_000, rate_unit="per 100,000"))
     30 arrests in BCP (7.5 per 100,000) against 12 in Dorset (3.2 per 100,000): a statistically significant rise (rate ratio 2.38, 95% CI 1.18 to 5.09, p = 0.01)
+    >>> print(describe_change(3, 1, "2023", "2022", measure="deaths"))
+    3 deaths in 2023 against 1 in 2022: a change cannot be calculated (fewer than 10 deaths in the two periods together)
     >>> print(describe_change(112, 100, "2023", "2022", kind="proportion", denominator_a=410,
     ...       denominator_b=400, measure="reoffended"))
     112 of 410 reoffended (27.3%) in 2023 against 100 of 400 (25.0%) in 2022: not a statistically significant change (difference +2.3 percentage points, 95% CI -3.7 to +8.3, p = 0.45)
@@ -584,6 +596,11 @@ def describe_change(
                 upper = "infinity" if np.isinf(row.upper) else f"{row.upper:.2f}"
                 stats = f"rate ratio {row.ratio:.2f}, {level} CI {row.lower:.2f} to {upper}, {_fmt_p(row.p_value)}"
             direction = (row.count_a / row.exposure_a) - (row.count_b / row.exposure_b)
+            if small_numbers and not enough_events(row.count_a + row.count_b)[0]:
+                what = measure or "events"
+                sentences.append(f"{first} against {second}: a change cannot be calculated (fewer than "
+                                 f"{MIN_EVENTS} {what} in the two periods together)")
+                continue
             sentences.append(
                 f"{first} against {second}: {_verdict(bool(row.significant), direction)} ({stats})"
             )

@@ -24,6 +24,7 @@ import pandas as pd
 
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators._validate import as_list, check_frame, group_rows, numeric
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["compare", "benchmark_comparison", "recent_trend", "POLARITIES"]
 
@@ -92,18 +93,22 @@ def benchmark_comparison(
     return out
 
 
+@renamed(level="confidence")
 def compare(
     df: pd.DataFrame,
     benchmark: float | str | Sequence[float],
-    polarity: str = "neutral",
-    level: float = 0.95,
+    polarity: str | None = None,
+    confidence: float = 0.95,
     lower: str | None = None,
     upper: str | None = None,
+    *,
+    metric: str | None = None,
+    area: str = "area_code",
 ) -> pd.DataFrame:
     """Add Fingertips' benchmark comparison to a result frame (column ``comparison``).
 
     See :func:`benchmark_comparison` for the rule. The limits are taken from the
-    columns of ``level`` (``lower_95``/``upper_95`` or ``lower_99_8``/``upper_99_8``)
+    columns of ``confidence`` (``lower_95``/``upper_95`` or ``lower_99_8``/``upper_99_8``)
     unless ``lower`` and ``upper`` name them.
 
     Parameters
@@ -112,19 +117,30 @@ def compare(
         A frame from :func:`rate`, :func:`proportion`, :func:`dsr` ... or any frame
         with limit columns.
     benchmark : float, str or array-like
-        A value, the name of a column of ``df`` (e.g. the England value joined on), or
-        one value per row.
-    polarity : {"higher_is_better", "lower_is_better", "neutral"}, default "neutral"
-        The metric's polarity.
-    level : float, default 0.95
+        A value; the name of a column of ``df`` (e.g. the England value joined on); one
+        value per row; or a **benchmark area**: a code found in ``df[area]`` (for instance
+        ``"E92000001"`` in a frame of every area and England), whose own ``value`` is the
+        benchmark for every row of the same period (``period`` column, when there is one).
+    polarity : {"higher_is_better", "lower_is_better", "neutral"}, optional
+        The metric's polarity. Default: read from the metric catalogue (``metrics.csv``)
+        for ``metric`` (or the frame's single ``metric_id``), else ``"neutral"``.
+    confidence : float, default 0.95
         Which limits to use (0.95 or 0.998 in Fingertips).
     lower, upper : str, optional
         Explicit limit columns.
+    metric : str, optional
+        Metric id whose catalogue polarity is used.
+    area : str, default "area_code"
+        The column holding area codes, for a benchmark area.
 
     Returns
     -------
-    pandas.DataFrame
-        A copy of ``df`` with ``comparison``.
+    Comparison
+        A copy of ``df`` with ``comparison``, ``benchmark`` (the value compared with),
+        ``benchmark_name`` (the benchmark area's name, the column's name or
+        ``"benchmark"``) and ``confidence`` (the level whose limits were used); ``attrs``
+        holds ``polarity``, ``confidence``, ``lower`` and ``upper``. Shows itself in
+        JupyterLab with a sentence per row.
 
     References
     ----------
@@ -137,18 +153,36 @@ def compare(
     >>> deaths = ind.rate(pd.DataFrame({"count": [59, 12], "denominator": [780_000, 40_000]}))
     >>> ind.compare(deaths, benchmark=9.0, polarity="lower_is_better")["comparison"].tolist()
     ['similar', 'worse']
+
+    With England in the frame, named as the benchmark area, and the catalogue's polarity:
+
+    >>> areas = pd.DataFrame({"area_code": ["E06000058", "E06000059", "E92000001"],
+    ...                       "count": [80, 20, 2846], "denominator": [400_000, 380_000, 56_000_000]})
+    >>> c = ind.compare(ind.rate(areas), "E92000001", metric="drug_misuse_deaths")
+    >>> c[["area_code", "comparison", "benchmark_name"]].values.tolist()
+    [['E06000058', 'worse', 'England'], ['E06000059', 'similar', 'England'], ['E92000001', 'similar', 'England']]
+    >>> round(float(c["benchmark"].iloc[0]), 2), c.attrs["polarity"], float(c["confidence"].iloc[0])
+    (5.08, 'lower_is_better', 0.95)
     """
     from cdp_analysis.indicators._validate import level_suffix
+    from cdp_analysis.results import Comparison
 
-    sfx = level_suffix(level)
+    sfx = level_suffix(confidence)
     lower = lower or f"lower_{sfx}"
     upper = upper or f"upper_{sfx}"
-    cols = [lower, upper] + ([benchmark] if isinstance(benchmark, str) else [])
+    polarity = _catalogue_polarity(df, polarity, metric)
+    is_column = isinstance(benchmark, str) and benchmark in df.columns
+    is_area = isinstance(benchmark, str) and not is_column
+    cols = [lower, upper] + ([benchmark] if is_column else []) + (["value", area] if is_area else [])
     check_frame(df, cols)
     lo = numeric(df, lower, minimum=None, allow_nan=True)
     hi = numeric(df, upper, minimum=None, allow_nan=True)
-    if isinstance(benchmark, str):
+    name = "benchmark"
+    if is_column:
         b = numeric(df, benchmark, minimum=None, allow_nan=True)
+        name = str(benchmark)
+    elif is_area:
+        b, name = _benchmark_area(df, str(benchmark), area)
     else:
         b = np.asarray(benchmark, dtype=float)
         if b.ndim and len(b) != len(df):
@@ -157,7 +191,53 @@ def compare(
             )
     out = df.copy()
     out["comparison"] = benchmark_comparison(lo, hi, b, polarity)
-    return out
+    out["benchmark"] = np.broadcast_to(np.asarray(b, dtype=float), (len(df),)).copy()
+    out["benchmark_name"] = name
+    out["confidence"] = float(confidence)
+    out.attrs.update(polarity=polarity, confidence=float(confidence), lower=lower, upper=upper)
+    return Comparison.wrap(out)
+
+
+def _catalogue_polarity(df: pd.DataFrame, polarity: str | None, metric: str | None) -> str:
+    """The polarity given, else the catalogue's for ``metric`` (or the frame's one metric_id)."""
+    if polarity is not None:
+        return _check_polarity(polarity)
+    if metric is None and "metric_id" in df.columns and df["metric_id"].nunique() == 1:
+        metric = str(df["metric_id"].iloc[0])
+    if metric is None:
+        return "neutral"
+    from cdp_analysis.metrics import get_metric
+
+    p = get_metric(metric).polarity
+    return p if p in POLARITIES else "neutral"
+
+
+def _benchmark_area(df: pd.DataFrame, code: str, area: str) -> tuple[np.ndarray, str]:
+    """The benchmark area's value for each row (by period when there is a period column)."""
+    rows = df[df[area].astype(str) == code]
+    if rows.empty:
+        from cdp_analysis.reference import suggest
+
+        raise CdpParameterError(
+            f"benchmark {code!r} is neither a column nor an area in column {area!r}"
+            + suggest(code, [*map(str, df.columns), *map(str, df[area].unique())])
+        )
+    try:
+        from cdp_analysis.areas import area_name
+
+        name = area_name(code)
+    except Exception:  # an area outside the shipped reference: its code names it
+        name = code
+    if "period" in df.columns:
+        if rows["period"].duplicated().any():
+            raise CdpInputError(f"the benchmark area {code} has more than one row for a period",
+                                column="period", expected="one row per period")
+        by_period = dict(zip(rows["period"], pd.to_numeric(rows["value"], errors="coerce"), strict=True))
+        return np.array([by_period.get(p, np.nan) for p in df["period"]], dtype=float), name
+    if len(rows) > 1:
+        raise CdpInputError(f"the benchmark area {code} has {len(rows)} rows", column=area,
+                            expected="one row (or a period column)")
+    return np.full(len(df), float(pd.to_numeric(rows["value"], errors="coerce").iloc[0])), name
 
 
 def _period_bounds(labels: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:

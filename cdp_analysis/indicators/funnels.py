@@ -312,7 +312,9 @@ def funnel_significance(
     label[na] = NOT_APPLICABLE
     out = df.copy()
     out["significance"] = label
-    return out
+    from cdp_analysis.results import FunnelResult
+
+    return FunnelResult.wrap(out)
 
 
 def funnel_points(

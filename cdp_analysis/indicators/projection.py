@@ -561,5 +561,7 @@ def project_year_end(
        share  projection  lower  upper
     0  0.233     162.857  118.0  225.0
     """
+    from cdp_analysis.results import YearEndProjection
+
     out, _ = _project(value_to_date, period, unit, history, confidence, year_basis)
-    return out
+    return YearEndProjection.wrap(out)

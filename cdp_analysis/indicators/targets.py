@@ -281,7 +281,9 @@ def target_status(
             )
         else:
             reason.append(f"the range {_n(lo[i])} to {_n(hi[i])} includes the target of {_n(tgt[i])}")
-    return pd.DataFrame(
+    from cdp_analysis.results import TargetStatus
+
+    return TargetStatus.wrap(pd.DataFrame(
         {
             "projection": proj,
             "lower": lo,
@@ -293,7 +295,7 @@ def target_status(
             "reason": reason,
         },
         index=index,
-    )
+    ))
 
 
 # ---------------------------------------------------------------------------- probability
@@ -460,9 +462,12 @@ def target_assessment(
     --------
     259 disruptions in Q1 (projected 1,036, range 931 to 1,150) against a target of 950:
 
-    >>> r = target_assessment(259, 950, "2023/24 Q1").iloc[0]
+    >>> a = target_assessment(259, 950, "2023/24 Q1")
+    >>> r = a.iloc[0]
     >>> r["status"], round(float(r["probability"]), 3), r["label"]
     ('at risk', 0.946, 'at risk: 95% chance of meeting the target')
+    >>> print(a.explain().sentences[0])
+    Projection 1,036 against a target of 950: at risk (the range 931 to 1,150 includes the target of 950); 95% chance of meeting it.
     """
     from cdp_analysis.indicators.projection import project_year_end
 
@@ -477,7 +482,9 @@ def target_assessment(
                                          else value_to_date, tgt, period, pol, unit, history, year_basis)
     p = prob["probability"].to_numpy(dtype=float)
     label = [f"{s}: {_chance(v)} of meeting the target" for s, v in zip(status["status"], p, strict=True)]
-    return pd.DataFrame({
+    from cdp_analysis.results import TargetStatus
+
+    return TargetStatus.wrap(pd.DataFrame({
         "period": prob["period"].to_numpy(),
         "value_to_date": prob["value_to_date"].to_numpy(),
         "projection": status["projection"].to_numpy(),
@@ -490,4 +497,4 @@ def target_assessment(
         "label": label,
         "rule": [f"{r}. {PROBABILITY_RULE}" for r in status["rule"]],
         "reason": status["reason"].to_numpy(),
-    })
+    }))

@@ -11,7 +11,8 @@ naming the comparison columns in one place:
 * :meth:`NeedsContext.trends`: Fingertips' recent-trend tests;
 * :meth:`NeedsContext.forecast`: the forecast with its backtest;
 * :meth:`NeedsContext.funnel`: the funnel of every upper-tier area;
-* :meth:`NeedsContext.observations`: any other metric of the store (what a new section reads).
+* :meth:`NeedsContext.observations`: any other metric of the store (what a new section reads);
+* :meth:`NeedsContext.populations`: population estimates of any areas (for rates a section computes).
 """
 
 from __future__ import annotations
@@ -151,6 +152,17 @@ class NeedsContext:
         if key not in self._read:
             with Store(self.db or None, read_only=True) as store:
                 self._read[key] = store.observations(metric_id=list(metric_ids), **{"sex": None, **filters})
+        return self._read[key]
+
+
+    def populations(self, codes: list[str] | tuple[str, ...]) -> pd.DataFrame:
+        """Rows of the store's ``population`` for ``codes`` (every source and year), read once per set of codes."""
+        from cdp_analysis.data.store import Store
+
+        key = ("population", tuple(codes))
+        if key not in self._read:
+            with Store(self.db or None, read_only=True) as store:
+                self._read[key] = store.population(area_code=list(codes))
         return self._read[key]
 
 

@@ -109,6 +109,14 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
     if len(a) < 2:
         return None
     x, y = a.iloc[-1], a.iloc[-2]
+    from cdp_analysis.indicators.small_numbers import comparison_adequacy
+
+    enough = comparison_adequacy(float(x["count"]), float(y["count"]), "deaths" if "death" in measure else measure)
+    if not enough:
+        return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
+                "previous": float(y["count"]), "ratio": np.nan, "p_value": np.nan, "significant": None,
+                "sentence": (f"{float(x['count']):,.0f} {measure} in {x['period']} against {float(y['count']):,.0f} in "
+                             f"{y['period']}: a change cannot be calculated ({enough.reason})")}
     test = ind.rate_ratio_test(float(x["count"]), 1.0, float(y["count"]), 1.0).iloc[0]
     sentence = ind.describe_change(float(x["count"]), float(y["count"]), str(x["period"]), str(y["period"]),
                                    measure=measure)
@@ -334,23 +342,29 @@ def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | N
     """
     from cdp_analysis import indicators as ind
 
-    cols = ["series", "from_period", "to_period", "slope", "chi_square", "trend", "label"]
+    cols = ["series", "from_period", "to_period", "slope", "chi_square", "trend", "label", "reason"]
     out = []
     if annual is not None and len(annual.dropna(subset=["count"])):
+        # every year with a figure, zeros included (a year with no deaths is a point, not a gap);
+        # fewer than 10 deaths over the five years: "cannot be calculated" (small_numbers)
         a = annual.dropna(subset=["count"]).rename(columns={"count": "value"})
-        a = a[a["value"] > 0]
-        if len(a) >= 5:
-            r = ind.recent_trend(a, polarity="lower_is_better")
-            out.append(r.assign(series="annual count"))
+        r = ind.recent_trend(a, polarity="lower_is_better", count="value")
+        out.append(r.assign(series="annual count", reason=r["reason"].str.replace(" events ", " deaths ")))
     if asmr is not None and len(codes) == 1:
         s = asmr[(asmr["metric_id"] == metric_id) & (asmr["area_code"] == codes[0])]
         if "sex" in s:
             s = s[s["sex"] == "persons"]
-        s = s.dropna(subset=["value", "lower_95", "upper_95"])
         if until is not None and len(s):
             s = s[[Period.parse(p).end.year <= until.end.year for p in s["period"]]]
-        if len(s) >= 5:
-            r = ind.recent_trend(s, polarity="lower_is_better")
+        if len(s):
+            # rolling pools share two years each: recent_trend tests only non-overlapping pools
+            # (2007-2009 ... 2019-2021); a pool without a rate (ONS: fewer than 10 deaths) ends the run
+            r = ind.recent_trend(s, polarity="lower_is_better", count="count" if "count" in s else None)
+            r["reason"] = r["reason"].str.replace(" events ", " deaths ")
+            ends = np.array([Period.parse(p).last for p in s["period"]])
+            if r["trend"].iloc[0] == "cannot be calculated" and s.loc[ends == ends.max(), "value"].isna().all():
+                r["reason"] = ("no age-standardised rate for the latest pool: ONS does not calculate one from "
+                               "fewer than 10 deaths")
             out.append(r.assign(series="3-year ASMR"))
     if not out:
         return pd.DataFrame(columns=cols)
@@ -380,10 +394,16 @@ def deaths_forecast(annual: pd.DataFrame, horizon: int = 3, *, measure: str = "d
         breaks = np.flatnonzero(np.diff(years) != 1)
         start = breaks[-1] + 1 if len(breaks) else 0
         a = a.iloc[start:]
-    if len(a) < 8:
+    from cdp_analysis.indicators.small_numbers import forecast_adequacy
+
+    reason = f"only {len(a)} consecutive years of counts (8 or more needed)" if len(a) < 8 else None
+    if reason is None:
+        enough = forecast_adequacy(a["count"].to_numpy(dtype=float), "deaths")
+        reason = None if enough else enough.reason
+    if reason is not None:
         out = pd.DataFrame(columns=["period", "mean", "lower_80", "upper_80", "lower_95", "upper_95", "model",
                                     "status"])
-        out.attrs["reason"] = f"only {len(a)} consecutive years of counts (8 or more needed)"
+        out.attrs["reason"] = reason
         return out
     series = pd.Series(a["count"].to_numpy(dtype=float), index=a["period"].astype(str).to_numpy(), name=measure)
     fc = models.forecast(series, horizon, kind="count", seed=seed)

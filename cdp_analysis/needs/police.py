@@ -190,33 +190,19 @@ def police_same_months_change(monthly: pd.DataFrame, metric_id: str = "police_uk
     >>> r["months"], r["value"], r["previous"], r["direction"]
     ('January to February', 85.0, 150.0, 'lower')
     """
-    import calendar
-
     from cdp_analysis import indicators as ind
 
     m = monthly[monthly["metric_id"] == metric_id]
     if m.empty:
         return None
-    by_month = dict(zip(m["month"], m["n"].astype(float), strict=False))
-    year = max(int(k[:4]) for k in by_month)
-    pairs = [(k, f"{year - 1}{k[4:]}") for k in sorted(by_month) if k.startswith(f"{year}-")]
-    pairs = [(a, b) for a, b in pairs if b in by_month]
-    if not pairs:
+    r = ind.same_months_change(pd.Series(m["n"].astype(float).to_numpy(), index=m["month"].to_numpy()),
+                               measure="records")
+    if r is None:
         return None
-    value = sum(by_month[a] for a, _ in pairs)
-    previous = sum(by_month[b] for _, b in pairs)
-    first, last = int(pairs[0][0][5:]), int(pairs[-1][0][5:])
-    months = (calendar.month_name[first] if first == last
-              else f"{calendar.month_name[first]} to {calendar.month_name[last]}")
-    if len(pairs) != last - first + 1:
-        months += f" ({len(pairs)} months)"
-    test = ind.rate_ratio_test(value, 1.0, previous, 1.0).iloc[0]
-    significant = bool(test["significant"])
-    direction = ("higher" if value > previous else "lower") if significant else "similar"
-    sentence = ind.describe_change(value, previous, f"{months} {year}", f"{months} {year - 1}", measure="records")
-    return {"months": months, "year": year, "value": value, "previous": previous, "ratio": float(test["ratio"]),
-            "p_value": float(test["p_value"]), "significant": significant, "direction": direction,
-            "sentence": sentence}
+    year = int(r.period.rsplit(" ", 1)[1])
+    return {"months": r.period.rsplit(" ", 1)[0], "year": year, "value": r.value, "previous": r.comparator_value,
+            "ratio": r.ratio, "p_value": r.p_value, "significant": r.significant, "direction": r.direction,
+            "sentence": r.sentence.rstrip(".")}
 
 
 def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs") -> dict[str, Any] | None:
@@ -261,9 +247,11 @@ def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_u
     last = float(pm["n"].sum()) if pm["month"].nunique() == 12 else np.nan
     change = None
     if not np.isnan(last):
-        frac = len(months) / 12
-        change = str(ind.describe_change(value, last, label, prev, measure="crimes", exposure_a=frac,
-                                         exposure_b=1.0, multiplier=1, rate_unit="a year"))
+        # like with like: the same months of last year (never part of this year against the whole of last)
+        same = pm[pm["month"].str[5:7].isin([k[5:7] for k in months])]
+        same_value = float(same["n"].sum()) if same["month"].nunique() == len(months) else None
+        change = ind.part_year_change(value, label, last, same_period_last_year=same_value, last_year_label=prev,
+                                      measure="crimes", year_basis="calendar").sentence.rstrip(".")
     return {"metric_id": metric_id, "period": label, "value": value, "projection": float(r["projection"]),
             "lower": float(r["lower"]), "upper": float(r["upper"]), "method": str(r["method"]), "year": year,
             "last_year": prev, "last_year_value": last, "change": change}
@@ -343,7 +331,7 @@ def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
     out["change"] = deaths_change(annual, measure="seizures")
     trend, start = "cannot be calculated", None
     if len(annual) >= 5:
-        r = ind.recent_trend(annual.rename(columns={"count": "value"}), polarity="neutral").iloc[0]
-        trend, start = str(r["trend"]), str(annual["period"].iloc[-5])
+        r = ind.recent_trend(annual.rename(columns={"count": "value"}), polarity="neutral", count="value").iloc[0]
+        trend, start = str(r["trend"]), r["from_period"]
     out["trend"], out["trend_from"] = trend, start
     return out

@@ -23,6 +23,7 @@ import pandas as pd
 from cdp_analysis import areas, needs
 from cdp_analysis.areas import ENGLAND
 from cdp_analysis.formatting import fmt
+from cdp_analysis.indicators.targets import PROBABILITY_RULE
 from cdp_analysis.needs import NeedsContext
 from cdp_analysis.periods import Period
 from cdp_analysis.progress import TARGET_RULE
@@ -34,7 +35,8 @@ from cdp_analysis.report.wording import comparison_phrase, trend_phrase
 __all__ = [
     "Md", "Figure", "Table", "show", "header", "population_section", "deaths_section", "police_section",
     "treatment_section", "reoffending_section", "summary_section", "notes_section", "findings",
-    "REGISTRATION_NOTE", "NO_DATA", "seizures_section", "prevalence_section",
+    "REGISTRATION_NOTE", "NO_DATA", "seizures_section", "prevalence_section", "school_exclusions_section",
+    "harm_section",
 ]
 
 ONS_SOURCE = "Source: ONS, Deaths related to drug poisoning by local authority, England and Wales (registrations)"
@@ -43,6 +45,9 @@ POLICE_SOURCE = "Source: police.uk street-level crime open data (not official st
 SEIZURES_SOURCE = "Source: Home Office, Seizures of drugs in England and Wales"
 CSEW_SOURCE = "Source: ONS, Drug misuse in England and Wales (Crime Survey for England and Wales)"
 ALCOHOL_SOURCE = "Source: PHE / University of Sheffield, Estimates of alcohol dependent adults in England"
+DFE_SOURCE = "Source: DfE, Permanent and fixed period exclusions in England (reason for exclusion; pupil headcount)"
+NHS_SOURCE = ("Source: NHS Digital, Statistics on Drug Misuse, England (Hospital Episode Statistics), compiled on "
+              "merged locations by the British Drug Dynamics authors; ONS mid-year population estimates")
 REGISTRATION_NOTE = (
     "ONS drug deaths are counted by **year of registration, not year of occurrence**: nearly all go to a coroner, "
     "so many deaths registered in a year happened in earlier years. Local-authority rates are published for "
@@ -152,10 +157,12 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     t_count = trends[trends["series"] == "annual count"] if len(trends) else trends
     fc = ctx.forecast(measure) if ctx.include_forecast else None
     first, last = have["period"].iloc[0], have["period"].iloc[-1]
-    if len(t_count):
+    if len(t_count) and t_count.iloc[0]["trend"] != "cannot be calculated":
         tr = t_count.iloc[0]
         title = (f"Registered {noun} in {ctx.area_name}: {trend_phrase(tr['trend'])} "
                  f"{tr['from_period']} to {tr['to_period']}")
+    elif len(t_count):
+        title = f"Registered {noun} in {ctx.area_name}, {first} to {last}: too few deaths for a trend test"
     else:
         title = f"Registered {noun} in {ctx.area_name}, {first} to {last}"
     text = ["### Registered deaths each year", "",
@@ -165,8 +172,13 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     if change:
         text += ["", escape_md(change["sentence"]) + "."]
     for r in trends.itertuples(index=False):
+        if r.trend == "cannot be calculated":
+            text += ["", f"Recent trend of the {r.series}: {trend_phrase(r.trend, getattr(r, 'reason', '') or '')}. "
+                         "A trend test needs five consecutive, non-overlapping periods and at least 10 deaths "
+                         "over them (see the methods on small numbers)."]
+            continue
         text += ["", f"Recent trend of the {r.series} ({r.from_period} to {r.to_period}, Fingertips' test over five "
-                     f"points at 99.8%): {trend_phrase(r.trend)}."]
+                     f"non-overlapping periods at 99.8%): {trend_phrase(r.trend)}."]
     items.append(Md("\n".join(text)))
     plot = have.rename(columns={"count": "value"})[["period", "value", "lower_95", "upper_95"]]
     fc_plot = fc if fc is not None and len(fc) else None
@@ -348,11 +360,12 @@ def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         else:
             title = f"{label} recorded each month, {ctx.area_name}"
         same = needs.police_same_months_change(mon, mid)
-        if same is not None:
+        if same is not None and not (pr and pr["change"]):  # the projection's change is already like with like
             lines.append(escape_md(same["sentence"]) + ".")
             if not pr:
                 verdict = {"higher": "significantly higher than", "lower": "significantly lower than",
-                           "similar": "no statistically significant change on"}[same["direction"]]
+                           "similar": "no statistically significant change on",
+                           "not tested": "too few records to compare with"}[same["direction"]]
                 title = f"{label} in {same['months']} {same['year']}: {verdict} a year earlier"
         seas = needs.police_seasonality(mon, mid)
         if seas.empty:
@@ -508,11 +521,12 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
                      "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
                      "On the straight line": "[x]" if np.isnan(r.expected_now)
                      else f"{fmt(r.expected_now, r.unit)} by end of {r.expected_at}",
-                     "Status": r.status})
+                     "Status": r.status, "Chance of meeting": r.chance})
     tab = pd.DataFrame(rows)
     text = ("Numbers in treatment and continuity of care from the partnership's returns (NDTMS; clients who do not "
             "consent to share data are excluded). 'On the straight line' is where the measure would be at the end of "
-            f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE}")
+            f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE} "
+            f"{PROBABILITY_RULE} It is shown once a figure for the target's own year is in the returns.")
     return [Md(text), Table(tab, "treatment_targets", f"Treatment against targets, {ctx.area_name}",
                             "Source: partnership returns (NDTMS)"), *_unmet_items(ctx)]
 
@@ -546,6 +560,157 @@ def _unmet_items(ctx: NeedsContext) -> list[Md | Table]:
                       "crack users) and 93532 (dependent drinkers) for every area from Fingertips into "
                       "`data/raw/fingertips/` and run `cdp ingest` to fill this in."]
     return [Md("\n".join(lines))]
+
+
+# --------------------------------------------------------------------------- school exclusions
+def _parts_text(parts: str, codes: list[str]) -> str:
+    """', the sum of X, Y and Z (the authorities of the time that make up exactly this area)' or ''."""
+    names = [areas.name_or_code(c) for c in parts.split("+")]
+    if parts.split("+") == list(codes) or not names:
+        return ""
+    joined = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    return f", the sum of {escape_md(joined)} (the areas of the time that make up exactly this area)"
+
+
+def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """Suspensions and permanent exclusions for drug and alcohol per 10,000 pupils, against England, tested change."""
+    from cdp_analysis.indicators.disclosure import count_text
+    from cdp_analysis.needs import exclusions as ex
+
+    obs = ctx.observations([*ex.EXCLUSION_METRICS, ex.PUPILS])
+    items: list[Md | Figure | Table] = []
+    lines = []
+    main = None
+    for metric, noun in ex.EXCLUSION_METRICS.items():
+        s = ex.exclusions_series(obs, ctx.codes, metric)
+        if s.empty:
+            continue
+        if main is None:
+            main = (metric, noun, s)
+        last = s.iloc[-1]
+        rate = ("[c]" if pd.isna(last["value"]) else
+                f"{last['value']:.1f} per 10,000 pupils (95% interval {last['lower_95']:.1f} to {last['upper_95']:.1f})")
+        eng = f"England {last['england']:.1f}"
+        cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
+        ch = ex.exclusions_change(s, noun)
+        lines.append(f"- **{noun.capitalize()} for drug and alcohol, {last['period']}**: "
+                     f"{count_text(last['count'], last['status'])} among {last['pupils']:,.0f} pupils"
+                     f"{_parts_text(last['parts'], ctx.codes)}: {rate}; {eng}: {cmp}.")
+        if ch is not None:
+            lines.append(f"  {ch['sentence']}.")
+    if main is None:
+        return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " DfE's exclusion figures (to 2016/17) are on "
+                   "the local authorities of their time; no set of them makes up exactly this area (BCP or Dorset "
+                   "Council alone: Christchurch lay in Dorset County).")]
+    metric, noun, s = main
+    text = ["School suspensions (fixed-period exclusions until 2021) and permanent exclusions whose main reason was "
+            "**drug and alcohol related** "
+            "(DfE), a sign of harm among children. Counts are of exclusions, not pupils (a pupil can be "
+            "suspended more than once), in state-funded primary, secondary and special schools, per 10,000 "
+            "pupils on roll (95% intervals: exact Poisson below 10 events, Byar's from 10), against England by "
+            "Fingertips' rule; the change is the latest year against the one before, tested with the exact "
+            "rate-ratio test on the pupil headcounts.", "", *lines, "",
+            f"The latest year DfE published by reason on these boundaries is {s['period'].iloc[-1]}: the figures are "
+            "years old and show what was, not what is. Counts of 1 to 4 are shown as [c]."]
+    items.append(Md("\n".join(text)))
+    ch = ex.exclusions_change(s, noun)
+    if ch is not None and ch["tested"]:
+        verdict = ("fell (statistically significant)" if ch["significant"] and ch["ratio"] < 1 else
+                   "rose (statistically significant)" if ch["significant"] else
+                   "showed no statistically significant change")
+        title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools {verdict} in {ch['period']}"
+    else:
+        title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools per 10,000 pupils"
+    chart = pd.concat([s.assign(who=ctx.area_name)[["period", "who", "value", "lower_95", "upper_95"]],
+                       s.assign(who="England", value=s["england"], lower_95=s["england_lower"],
+                                upper_95=s["england_upper"])[["period", "who", "value", "lower_95", "upper_95"]]])
+
+    def build() -> tuple[Any, str]:
+        return _charts().trend(chart, x="period", y="value", series="who", highlight=ctx.area_name, title=title,
+                               subtitle=f"{noun.capitalize()} for drug and alcohol per 10,000 pupils, academic years",
+                               source=DFE_SOURCE, y_label="Per 10,000 pupils")
+
+    table = s.rename(columns={"period": "Academic year", "count": "Exclusions", "pupils": "Pupils",
+                              "value": "Per 10,000 pupils", "lower_95": "Lower 95% limit",
+                              "upper_95": "Upper 95% limit", "england": "England per 10,000",
+                              "comparison": "Compared with England"})
+    table = table[["Academic year", "Exclusions", "Pupils", "Per 10,000 pupils", "Lower 95% limit", "Upper 95% limit",
+                   "England per 10,000", "Compared with England", "status"]]
+    items += [Figure(metric, build, title),
+              Table(table, metric, f"{noun.capitalize()} for drug and alcohol, {ctx.area_name}",
+                    DFE_SOURCE, count_columns=("Exclusions",),
+                    formats={"Exclusions": "{:,.0f}", "Pupils": "{:,.0f}", "Per 10,000 pupils": "{:.1f}",
+                             "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}",
+                             "England per 10,000": "{:.1f}"})]
+    return items
+
+
+# --------------------------------------------------------------------------- harm
+def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
+    """Hospital admissions related to drugs per 100,000 residents, against England, tested change."""
+    from cdp_analysis.indicators.disclosure import count_text
+    from cdp_analysis.needs import harm
+
+    obs = ctx.observations(list(harm.HARM_METRICS))
+    pop = pd.concat([ctx.populations(ctx.codes), ctx.populations([ENGLAND, *harm.REGIONS])], ignore_index=True)
+    lines, main = [], None
+    for metric, (what, _) in harm.HARM_METRICS.items():
+        s = harm.admissions_series(obs, pop, ctx.codes, metric)
+        if s.empty:
+            continue
+        if main is None:
+            main = (metric, what, s)
+        last = s.iloc[-1]
+        rate = ("[c]" if pd.isna(last["value"]) else
+                f"{last['value']:.1f} per 100,000 residents (95% interval {last['lower_95']:.1f} to "
+                f"{last['upper_95']:.1f})")
+        cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
+        lines.append(f"- **{what.capitalize()}, {last['period']}**: {count_text(last['count'], last['status'])}"
+                     f"{_parts_text(last['parts'], ctx.codes)}: {rate}; England {last['england']:.1f}: {cmp}.")
+        ch = harm.admissions_change(s, metric)
+        if ch is not None:
+            lines.append(f"  {ch['sentence']}.")
+    if main is None:
+        return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " The admissions are compiled on the health "
+                   "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this area "
+                   "(BCP or Dorset Council alone: Christchurch lay in Dorset County).")]
+    metric, what, s = main
+    text = ["Hospital admissions related to drugs (NHS Digital, Hospital Episode Statistics; financial years), the "
+            "harm short of death that reaches hospitals. Crude rates per 100,000 residents of all ages (NHS "
+            "Digital publishes age-standardised rates, so these differ from its tables), with 95% intervals, "
+            "against England by Fingertips' rule; the change is the latest year against the one before, tested "
+            "with the exact rate-ratio test on the populations.", "", *lines, "",
+            "The compiled series ends in 2018/19. Poisoning admissions get no change verdict: the compilation joins "
+            "editions of NHS Digital's tables that define that measure differently. Counts of 1 to 4 are shown "
+            "as [c]."]
+    ch = harm.admissions_change(s, metric)
+    if ch is not None and ch["tested"]:
+        verdict = ("fell (statistically significant)" if ch["significant"] and ch["ratio"] < 1 else
+                   "rose (statistically significant)" if ch["significant"] else
+                   "showed no statistically significant change")
+        title = f"Admissions for drug-related mental and behavioural disorders in {ctx.area_name} {verdict} in " \
+                f"{ch['period']}"
+    else:
+        title = f"Admissions for drug-related mental and behavioural disorders in {ctx.area_name}"
+    chart = pd.concat([s.assign(who=ctx.area_name)[["period", "who", "value", "lower_95", "upper_95"]],
+                       s.assign(who="England", value=s["england"], lower_95=s["england_lower"],
+                                upper_95=s["england_upper"])[["period", "who", "value", "lower_95", "upper_95"]]])
+
+    def build() -> tuple[Any, str]:
+        return _charts().trend(chart, x="period", y="value", series="who", highlight=ctx.area_name, title=title,
+                               subtitle="Admissions per 100,000 residents, financial years", source=NHS_SOURCE,
+                               y_label="Admissions per 100,000")
+
+    table = s.rename(columns={"period": "Financial year", "count": "Admissions", "population": "Residents",
+                              "value": "Per 100,000", "lower_95": "Lower 95% limit", "upper_95": "Upper 95% limit",
+                              "england": "England per 100,000", "comparison": "Compared with England"})
+    table = table[["Financial year", "Admissions", "Residents", "Per 100,000", "Lower 95% limit", "Upper 95% limit",
+                   "England per 100,000", "Compared with England", "status"]]
+    return [Md("\n".join(text)), Figure("harm_admissions", build, title),
+            Table(table, "harm_admissions", f"Admissions for drug-related mental and behavioural disorders, "
+                  f"{ctx.area_name}", NHS_SOURCE, count_columns=("Admissions",),
+                  formats={"Admissions": "{:,.0f}", "Residents": "{:,.0f}", "Per 100,000": "{:.1f}",
+                           "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}", "England per 100,000": "{:.1f}"})]
 
 
 # --------------------------------------------------------------------------- reoffending

@@ -38,8 +38,9 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
             f"confidence interval {r.lower_95:.1f} to {r.upper_95:.1f}): "
             f"{comparison_phrase(getattr(r, 'vs_england', ''), 'England')}.")})
     for r in ctx.trends(measure).itertuples(index=False):
-        out.append({"topic": "Deaths", "finding": f"Trend in the {r.series} ({r.from_period} to {r.to_period}): "
-                    f"{trend_phrase(r.trend)}."})
+        span = f" ({r.from_period} to {r.to_period})" if r.trend != "cannot be calculated" else ""
+        out.append({"topic": "Deaths", "finding": f"Trend in the {r.series}{span}: "
+                    f"{trend_phrase(r.trend, getattr(r, 'reason', '') or '')}."})
     mon = needs.police_monthly(ctx.police, ctx.codes, until=ctx.period)
     for mid in needs.POLICE_METRICS:
         pr = needs.police_year_end_projection(mon, mid)

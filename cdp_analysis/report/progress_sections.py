@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.formatting import fmt
+from cdp_analysis.indicators.targets import PROBABILITY_RULE
 from cdp_analysis.progress import (
     TARGET_RULE,
     ProgressContext,
@@ -20,6 +21,7 @@ from cdp_analysis.progress import (
     targets_table,
 )
 from cdp_analysis.report.tables import escape_md, markdown_table
+from cdp_analysis.report.wording import comparison_phrase
 
 __all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section",
            "prevention_section", "other_figures_section", "notes_section"]
@@ -78,13 +80,49 @@ def other_figures_section(ctx: ProgressContext, section: str) -> str:
                       "", _other_table(df, ctx)])
 
 
+def _school_exclusions(ctx: ProgressContext) -> str:
+    """Published school suspensions and permanent exclusions for drug and alcohol (DfE), tested."""
+    from cdp_analysis import areas
+    from cdp_analysis.data.store import Store
+    from cdp_analysis.indicators.disclosure import count_text
+    from cdp_analysis.needs import exclusions as ex
+
+    codes = areas.members(ctx.area) or [ctx.area]
+    with Store(ctx.db or None, read_only=True) as store:
+        obs = store.observations(metric_id=[*ex.EXCLUSION_METRICS, ex.PUPILS], sex=None)
+    lines = []
+    for metric, noun in ex.EXCLUSION_METRICS.items():
+        s = ex.exclusions_series(obs, codes, metric)
+        if s.empty:
+            continue
+        last = s.iloc[-1]
+        rate = "[c]" if pd.isna(last["value"]) else f"{last['value']:.1f} per 10,000 pupils"
+        cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
+        ch = ex.exclusions_change(s, noun)
+        lines.append(f"- {noun.capitalize()} for drug and alcohol, {last['period']}: "
+                     f"{count_text(last['count'], last['status'])} ({rate}; England {last['england']:.1f}): {cmp}."
+                     + (f" {ch['sentence']}." if ch is not None else ""))
+    if not lines:
+        if obs.empty:
+            return ""
+        return ("DfE's school exclusions by reason (published to 2016/17, on the local authorities of the time) do "
+                f"not cover exactly {escape_md(ctx.area_name)}, so no school figure is shown.")
+    return "\n".join(["**School exclusions for drug and alcohol (DfE, published).** Exclusions whose main reason was "
+                      "drug and alcohol related, per 10,000 pupils, against England; the change is the latest "
+                      "year against the one before (exact rate-ratio test on the pupil headcounts). DfE's figures "
+                      "by reason end in 2016/17, long before this period: they describe the need the prevention "
+                      "work starts from, not its effect. The needs-assessment appendix has the whole series.",
+                      "", *lines])
+
+
 def prevention_section(ctx: ProgressContext) -> str:
-    """Prevention figures in the returns, or what the returns do not hold."""
+    """Prevention figures in the returns, or what the returns do not hold, and the published school exclusions."""
     text = other_figures_section(ctx, "prevention")
-    if text:
-        return text
-    return ("The returns hold no prevention figures for this period. The prevention sub-group's work "
-            "(school-based prevention, suspensions, campaigns, whole-family support) is reported in words.")
+    school = _school_exclusions(ctx)
+    if not text:
+        text = ("The returns hold no prevention figures for this period. The prevention sub-group's work "
+                "(school-based prevention, suspensions, campaigns, whole-family support) is reported in words.")
+    return text + ("\n\n" + school if school else "")
 
 
 def notes_section(ctx: ProgressContext) -> str:
@@ -137,7 +175,12 @@ def outcomes_section(ctx: ProgressContext) -> str:
     lines = [markdown_table(table, align=right), "",
              "Projections are the run rate: the figure to date divided by the fraction of the year elapsed. "
              "For counts the 95% interval is a Poisson predictive interval for the full year; money has no "
-             "interval without monthly history.", "", *notes]
+             "interval without monthly history.", "",
+             "*How changes are judged:* a count to date is tested against the same months of last year when the "
+             "returns hold them (exact rate-ratio test). Where they do not, the projection's 95% range is set "
+             "against last year's figure instead; that comparison assumes every month is average (no "
+             "seasonality) and that counts vary only by chance (no extra-Poisson variation), so it is not "
+             "called a statistically significant change.", "", *notes]
     if len(differs):
         lines += ["", "**Printed figures that do not match their own inputs:**", ""]
         for r in differs.itertuples(index=False):
@@ -185,12 +228,14 @@ def treatment_section(ctx: ProgressContext) -> str:
             "On the trajectory": (f"{fmt(r.trajectory_value, r.unit)} by {r.trajectory_period}"
                                   if r.trajectory_period != r.target_period else "the target itself"),
             "Status": r.status,
+            "Chance of meeting": r.chance,
             "Printed status": r.published_status if isinstance(r.published_status, str) and r.published_status
             else "none printed",
         })
     table = pd.DataFrame(rows)
     return "\n".join([markdown_table(table, align={"Latest": "right", "Target": "right", "Change needed": "right"}),
-                      "", f"*Rule:* {TARGET_RULE}"])
+                      "", f"*Rule:* {TARGET_RULE} {PROBABILITY_RULE} It is shown once a figure for the "
+                      "target's own year is in the returns."])
 
 
 def deaths_section(ctx: ProgressContext) -> str:
@@ -224,9 +269,12 @@ def summary_section(ctx: ProgressContext) -> str:
     out = outcomes_table(ctx.returns, ctx.period, ctx.metrics)
     bullets = []
     for r in out.itertuples(index=False):
-        sig = "statistically significant" in r.significance and "not a statistically" not in r.significance
-        word = ("a statistically significant " + ("rise" if r.change_pct > 0 else "fall")) if sig else (
-            "not a statistically significant change" if r.unit == "count" else "untested")
+        sig = r.significant is True and r.change_method == "same months"
+        word = ("a statistically significant " + ("rise" if r.change_pct > 0 else "fall")
+                + " on the same months of last year") if sig else {
+            "same months": "not a statistically significant change on the same months of last year",
+            "projection range": "not tested: no figure for the same months of last year",
+            "cannot be calculated": "too few to test"}.get(r.change_method, "untested")
         if np.isnan(r.change_pct):
             continue
         bullets.append(f"- {escape_md(r.name)}: on course for {fmt(r.projection, r.unit, 0)} in {r.year} against "

@@ -28,13 +28,16 @@ def comparison_phrase(label: str, benchmark: str) -> str:
     return f"{rel} {benchmark} (statistically significant)"
 
 
-def trend_phrase(trend: str) -> str:
+def trend_phrase(trend: str, reason: str = "") -> str:
     """Plain words for a recent-trend result (never "rise"/"fall" without the test).
 
     >>> trend_phrase("no significant change")
     'no statistically significant trend'
+    >>> trend_phrase("cannot be calculated", "fewer than 10 deaths in total in 2017 to 2021")
+    'trend cannot be calculated (fewer than 10 deaths in total in 2017 to 2021)'
     """
+    if str(trend) == "cannot be calculated":
+        return "trend cannot be calculated" + (f" ({reason})" if reason else "")
     return {"increasing": "a statistically significant increasing trend",
             "decreasing": "a statistically significant decreasing trend",
-            "no significant change": "no statistically significant trend",
-            "cannot be calculated": "too few points for a trend test"}.get(str(trend), str(trend))
+            "no significant change": "no statistically significant trend"}.get(str(trend), str(trend))

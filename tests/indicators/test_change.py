@@ -230,8 +230,19 @@ def test_sentence_for_percentages_and_arrays() -> None:
 
 
 def test_sentence_with_zero_comparator() -> None:
-    s = describe_change(6, 0, "2023", "2022", measure="deaths")
+    s = describe_change(12, 0, "2023", "2022", measure="deaths")
     assert "rate ratio not defined" in s and "rise" in s
+
+
+def test_sentence_gives_no_verdict_from_fewer_than_ten_events() -> None:
+    # the small-number rule (ONS/OHID: no rate from fewer than 10 events): 6 against 0 is
+    # p = 0.03 by the exact test, but no verdict is drawn from six events
+    assert rate_ratio_test(6, 1, 0, 1)["significant"].iloc[0]
+    s = describe_change(6, 0, "2023", "2022", measure="deaths")
+    assert s == ("6 deaths in 2023 against 0 in 2022: a change cannot be calculated (fewer than 10 deaths in "
+                 "the two periods together)")
+    assert "significant" in describe_change(6, 0, "2023", "2022", measure="deaths", small_numbers=False)
+    assert "cannot be calculated" not in describe_change(10, 0, "2023", "2022")
 
 
 def test_sentence_needs_both_exposures_or_neither() -> None:

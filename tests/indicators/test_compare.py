@@ -36,8 +36,12 @@ def test_compare_frame_levels_and_columns():
     df = ind.rate(pd.DataFrame({"count": [59, 12], "denominator": [100_000, 100_000]}))
     out = ind.compare(df, benchmark=40.0, polarity="lower_is_better")
     assert out["comparison"].tolist() == ["worse", "better"]
-    out = ind.compare(df, benchmark=40.0, polarity="lower_is_better", level=0.998)
+    out = ind.compare(df, benchmark=40.0, polarity="lower_is_better", confidence=0.998)
     assert out["comparison"].tolist() == ["similar", "better"]
+    assert out.attrs["confidence"] == 0.998 and out["benchmark"].tolist() == [40.0, 40.0]
+    with pytest.warns(DeprecationWarning, match="use confidence="):
+        old = ind.compare(df, benchmark=40.0, polarity="lower_is_better", level=0.998)
+    assert old["comparison"].tolist() == ["similar", "better"]
     out = ind.compare(df.assign(england=[80.0, 5.0]), benchmark="england", polarity="higher_is_better")
     assert out["comparison"].tolist() == ["worse", "better"]
     out = ind.compare(df, benchmark=[50.0, 50.0])
@@ -45,7 +49,7 @@ def test_compare_frame_levels_and_columns():
     with pytest.raises(CdpParameterError):
         ind.compare(df, 40.0, polarity="up")
     with pytest.raises(CdpInputError) as err:
-        ind.compare(df, 40.0, level=0.9)
+        ind.compare(df, 40.0, confidence=0.9)
     assert err.value.column == "lower_90"
 
 
