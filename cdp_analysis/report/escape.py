@@ -16,8 +16,9 @@ CSV cell               :func:`csv_cell`                      ``report.outputs.sh
 =====================  ===================================  ===============================
 
 Markdown: ``<``, ``>`` and ``&`` become HTML entities (no raw HTML, no ``<scheme:...>``
-autolinks); the punctuation that makes links, images, code and emphasis (``\\ ` * ( ) [ ]
-| ~``) is backslash-escaped (shorthand such as ``[c]`` is kept as written), and ``://`` is broken for the bare-URL autolinker, so
+autolinks); the punctuation that makes links, images and table cells (``\\ ( ) [ ] |``)
+is backslash-escaped (shorthand such as ``[c]`` is kept as written; emphasis such as
+``**differs**``, which the report's own cells use, is left to render), and ``://`` is broken for the bare-URL autolinker, so
 ``[x](javascript:alert(1))`` and ``https://example.org`` stay text. Newlines become
 spaces (a cell cannot start a heading, list or link definition). Rendered, the reader sees
 exactly the characters of the input.
@@ -50,7 +51,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 #: xlsxwriter options: strings are written as strings, never as formulas or hyperlinks
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
-_MD_PUNCT = re.compile(r"([\\`*()|~])")
+_MD_PUNCT = re.compile(r"([\\()|])")
 _SHORTHAND = re.compile(r"\[[a-z]{1,4}\]")  # [c], [x], [low]: kept as written (they link to nothing)
 _BRACKET = re.compile(r"[\[\]]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?%?")

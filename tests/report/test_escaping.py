@@ -28,7 +28,7 @@ HOSTILE_TEXT = [
     "<a href='javascript:alert(4)'>x</a>",
     "see https://evil.example/login now",
     "[ref]: javascript:alert(5)",
-    "`code` and **bold** | pipe",
+    "a | pipe",
     "&#106;avascript:alert(6)",
 ]
 #: cells a spreadsheet program would run (OWASP CSV injection), and cells that must stay as they are
