@@ -131,3 +131,19 @@ def test_targets_table_shows_the_chance_of_meeting_beside_the_status():
     # no part-year figure of the target year: the chance is not estimable, and says why
     only = progress.targets_table(ret.iloc[[0]], metric_catalogue()).iloc[0]
     assert np.isnan(only["probability"]) and only["chance"].startswith("not estimable")
+
+
+@pytest.mark.parametrize("code", [RUTLAND, SCILLY])
+def test_appendix_deaths_section_says_why_not_instead_of_a_verdict(full_store, code):
+    from cdp_analysis.report import needs_sections
+    from cdp_analysis.report.items import Figure, Md
+
+    ctx = needs.load_context(code, "2023/24 Q1", db=str(full_store), include_forecast=True)
+    items = needs_sections.deaths_section(ctx, "misuse")
+    text = " ".join(i.text for i in items if isinstance(i, Md))
+    titles = " ".join(i.title for i in items if isinstance(i, Figure))
+    assert "Recent trend of the annual count: trend cannot be calculated (fewer than 10 deaths in total in " in text
+    assert "No forecast: fewer than 10 deaths in total in the latest 5 periods." in text
+    assert "statistically significant" not in text.replace("not a statistically significant", "")
+    assert "no statistically significant trend" not in text + titles
+    assert "too few deaths for a trend test" in titles

@@ -460,6 +460,7 @@ def overdispersed_funnel(
     alpha: float = 0.05,
     years_of_data: float = 1,
     n_points: int = 100,
+    sizes: np.ndarray | None = None,
 ) -> OverdispersedFunnel:
     """Funnel limits and each area's standing with and without allowance for over-dispersion.
 
@@ -482,6 +483,8 @@ def overdispersed_funnel(
         As :func:`overdispersion`.
     n_points : int, default 100
         Points of the limit lines (geometric from 0.9 x the smallest size to 1.05 x the largest).
+    sizes : array, optional
+        The sizes to compute the limits at instead (a chart's own grid).
 
     Returns
     -------
@@ -522,7 +525,8 @@ def overdispersed_funnel(
         outside[s] = {"95": int(sum(str(v).endswith("(0.025)") or str(v).endswith("(0.001)") for v in lab)),
                       "99_8": int(sum(str(v).endswith("(0.001)") for v in lab))}
     size = sc.size[ok]
-    grid = np.geomspace(size.min() * 0.9, size.max() * 1.05, n_points)
+    grid = (np.geomspace(size.min() * 0.9, size.max() * 1.05, n_points) if sizes is None
+            else np.asarray(sizes, dtype=float))
     if statistic == "proportion":
         var = sc.target * (1 - sc.target) / grid
     elif statistic == "ratio":
