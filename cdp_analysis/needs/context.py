@@ -17,6 +17,7 @@ naming the comparison columns in one place:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,20 @@ class NeedsContext:
             a = deaths_annual(self.deaths, self.codes, count_id, until=self.period)
         a = a.drop(columns=["area", "metric_id"], errors="ignore")
         a["period"] = a["period"].astype(str)
-        return a.sort_values("year").reset_index(drop=True)
+        a = a.sort_values("year").reset_index(drop=True)
+        return _protected_annual(a, count_id, self._pool_years(measure))
+
+    def _pool_years(self, measure: str) -> list[int]:
+        """The years of the latest pooled rate's count, when the report shows it beside the years."""
+        try:
+            comp = self.asmr(measure)
+        except Exception:  # no pooled rates in the store: nothing published to protect against
+            return []
+        own = comp[comp["role"] != "benchmark"] if "role" in comp else comp
+        if own.empty or own["value"].isna().all():
+            return []
+        years = [int(y) for y in re.findall(r"(?:19|20)\d\d", str(own["period"].iloc[0]))]
+        return list(range(years[0], years[-1] + 1)) if len(years) >= 2 else []
 
     def asmr(self, measure: str = "misuse") -> pd.DataFrame:
         """Pooled 3-year ASMRs of the area (or each member) and its benchmarks, with ``vs_region`` and ``vs_england``.
@@ -208,3 +222,22 @@ def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", 
         ctx.notes.append("Shared results were computed for this area alone (no shared file for the period).")
     ctx.shared = res
     return ctx
+
+
+def _protected_annual(annual: pd.DataFrame, metric_id: str, pool_years: list[int]) -> pd.DataFrame:
+    """The disclosure decision for a series of annual counts, made once
+    (:func:`cdp_analysis.indicators.disclosure.protect`): small counts and their intervals
+    hidden as ``c``; the years of a pooled count shown beside them are a published total."""
+    from cdp_analysis.indicators.disclosure import protect
+
+    if annual.empty or "count" not in annual:
+        return annual
+    known = annual["count"].notna() | annual.get("status", pd.Series("", index=annual.index)).astype(str).str.split(
+    ).map(lambda s: "c" in s)
+    rows = annual[known]
+    pos = {int(y): i for i, y in enumerate(rows["year"])}
+    sets = [[pos[y] for y in pool_years if y in pos]] if pool_years else []
+    out = protect(rows.reset_index(drop=True), "count", metric=metric_id, derived=["lower_95", "upper_95"],
+                  sets=[s for s in sets if len(s) > 1])
+    rest = annual[~known].assign(status=lambda d: d.get("status", ""))
+    return pd.concat([out, rest]).sort_values("year").reset_index(drop=True) if len(rest) else out

@@ -99,22 +99,40 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
 
     Returns ``None`` when fewer than two years have counts.
 
+    When either count is suppressed (``c`` in ``status``, see
+    :func:`cdp_analysis.indicators.disclosure.protect`) no change is stated: the other count,
+    the difference or the ratio would give the hidden one away. The sentence says so and
+    ``suppressed`` is True.
+
     >>> a = pd.DataFrame({"period": ["2020", "2021"], "count": [59.0, 55.0]})
     >>> deaths_change(a)["sentence"].split(":")[1].strip()[:40]
     'not a statistically significant change ('
+    >>> hidden = pd.DataFrame({"period": ["2020", "2021"], "count": [float("nan"), 0.0], "status": ["c", ""]})
+    >>> deaths_change(hidden, "drug misuse deaths registered")["sentence"]
+    'The change in drug misuse deaths registered from 2020 to 2021 is not shown: a count below 5 is suppressed [c], and the change would reveal it'
     """
     from cdp_analysis import indicators as ind
+    from cdp_analysis.indicators.disclosure import DisclosurePolicy, is_hidden
 
-    a = annual.dropna(subset=["count"])
+    status = annual["status"] if "status" in annual else pd.Series("", index=annual.index)
+    hidden = status.map(is_hidden)
+    a = annual[annual["count"].notna() | hidden]
     if len(a) < 2:
         return None
     x, y = a.iloc[-1], a.iloc[-2]
+    if hidden[a.index[-1]] or hidden[a.index[-2]]:
+        threshold = DisclosurePolicy.from_env().threshold
+        return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": np.nan,
+                "previous": np.nan, "ratio": np.nan, "p_value": np.nan, "significant": False, "suppressed": True,
+                "sentence": f"The change in {measure} from {y['period']} to {x['period']} is not shown: a count "
+                            f"below {threshold} is suppressed [c], and the change would reveal it"}
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
 
     enough = comparison_adequacy(float(x["count"]), float(y["count"]), "deaths" if "death" in measure else measure)
     if not enough:
         return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
                 "previous": float(y["count"]), "ratio": np.nan, "p_value": np.nan, "significant": None,
+                "suppressed": False,
                 "sentence": (f"{float(x['count']):,.0f} {measure} in {x['period']} against {float(y['count']):,.0f} in "
                              f"{y['period']}: a change cannot be calculated ({enough.reason})")}
     test = ind.rate_ratio_test(float(x["count"]), 1.0, float(y["count"]), 1.0).iloc[0]
@@ -122,7 +140,7 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
                                    measure=measure)
     return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
             "previous": float(y["count"]), "ratio": float(test["ratio"]), "p_value": float(test["p_value"]),
-            "significant": bool(test["significant"]), "sentence": str(sentence)}
+            "significant": bool(test["significant"]), "suppressed": False, "sentence": str(sentence)}
 
 
 def _latest_pool(asmr: pd.DataFrame, until: Period | None) -> str | None:
