@@ -33,13 +33,13 @@ SCILLY = "E06000053"
 def deaths(full_store) -> pd.DataFrame:
     ids = [m for pair in needs.DEATH_METRICS.values() for m in pair]
     with Store(full_store, read_only=True) as s:
-        return s.observations(metric_id=ids, sex=None)
+        return s.observations(metric=ids, sex=None)
 
 
 @pytest.fixture(scope="module")
 def bcp_monthly(full_store) -> pd.DataFrame:
     with Store(full_store, read_only=True) as s:
-        police = s.observations(metric_id=["police_uk_drugs", "police_uk_neighbourhood_crime"], area_code=[BCP])
+        police = s.observations(metric=["police_uk_drugs", "police_uk_neighbourhood_crime"], area=[BCP])
     return needs.police_monthly(police, [BCP])
 
 

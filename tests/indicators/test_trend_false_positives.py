@@ -107,7 +107,7 @@ def test_proportions_keep_the_nominal_rate():
     df = pd.DataFrame({"area_code": np.repeat(np.arange(n_series), len(years)),
                        "period": np.tile([str(y) for y in years], n_series),
                        "x": x.ravel(), "n": 400})
-    out = ind.recent_trend(df, by="area_code", numerator="x", denominator="n")
+    out = ind.recent_trend(df, by="area_code", count="x", denominator="n")
     k, n = _significant_share(out)
     assert n == n_series
     assert _within_nominal(k, n), f"{k} of {n} false positives for proportions"
