@@ -179,7 +179,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         for nb in sorted(config.notebooks_dir().glob("*.ipynb")):
             params = pipeline.notebook_parameters(nb)
             desc = ", ".join(f"{k}: {v['type']} = {v['default']}" for k, v in params.items())
-            print(f"{nb.stem}: {desc}")
+            kind = "report, run by `cdp run`" if nb.stem in pipeline.NOTEBOOKS else "exploration, for JupyterLab"
+            print(f"{nb.stem} ({kind}): {desc}")
     else:
         from cdp_analysis.data.store import Store
 

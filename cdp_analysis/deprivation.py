@@ -249,6 +249,7 @@ class DeprivationGradient:
     se: tuple[float, float]
     cov: tuple[tuple[float, float], tuple[float, float]]
     confidence: float = 0.95
+    units: str = "areas"
     x_label: str = "average IMD decile (1 = most deprived)"
     multiplier: float = 100_000
     method: str = ("Quasi-Poisson regression (log link, log person-years offset, variance scaled by Pearson's "
@@ -269,7 +270,7 @@ class DeprivationGradient:
         level = f"{self.confidence:.0%}"
         verdict = ("a statistically significant gradient" if self.significant
                    else "not a statistically significant gradient")
-        return (f"Across {self.n_areas} areas, the rate is {pct:.1f}% {way} for each decile more deprived "
+        return (f"Across {self.n_areas} {self.units}, the rate is {pct:.1f}% {way} for each decile more deprived "
                 f"(rate ratio {self.rate_ratio:.3f}, {level} CI {self.lower:.3f} to {self.upper:.3f}, "
                 f"p {_fmt_p(self.p_value)}): {verdict}.")
 
@@ -312,7 +313,7 @@ class DeprivationGradient:
                 (f"{self.confidence:.0%} confidence interval", f"{self.lower:.3f} to {self.upper:.3f}"),
                 ("p-value (no gradient)", _fmt_p(self.p_value)),
                 ("Dispersion (Pearson)", f"{self.dispersion:.2f}"),
-                ("Areas; events", f"{self.n_areas}; {self.events:,}")]
+                (f"{self.units.capitalize()}; events", f"{self.n_areas}; {self.events:,}")]
         body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
                        for k, v in rows)
         return (f"<div class='cdp-result'><p><strong>{html.escape(self.sentence())}</strong></p>"
@@ -332,6 +333,7 @@ def deprivation_gradient(
     x: str = "average_decile",
     confidence: float = 0.95,
     multiplier: float = 100_000,
+    units: str = "areas",
 ) -> DeprivationGradient:
     """Fit :class:`DeprivationGradient` to one row per area (statsmodels GLM, quasi-Poisson).
 
@@ -344,6 +346,8 @@ def deprivation_gradient(
         Of the intervals (default 0.95).
     multiplier
         Rates per this many person-years in :meth:`DeprivationGradient.predict`.
+    units
+        What the rows are, for the sentence ("areas", "deciles").
 
     Returns
     -------
@@ -383,7 +387,7 @@ def deprivation_gradient(
         rate_ratio=math.exp(-b1), lower=math.exp(-b1 - z * s1), upper=math.exp(-b1 + z * s1), p_value=p,
         dispersion=float(res.scale), n_areas=len(d), events=int(round(y.sum())), coef=(b0, b1), se=(s0, s1),
         cov=((float(cov[0, 0]), float(cov[0, 1])), (float(cov[1, 0]), float(cov[1, 1]))), confidence=confidence,
-        multiplier=multiplier, _results=res)
+        multiplier=multiplier, units=units, _results=res)
 
 
 # ----------------------------------------------------------------------------- from the store
@@ -402,7 +406,7 @@ def deaths_and_deprivation(store: Store, years: tuple[int, ...] = (2019, 2020, 2
     upper = areas[areas["is_upper_tier_england"].astype(str).str.lower() == "true"]
     codes = list(upper["code"])
     periods = [str(y) for y in years]
-    deaths = store.observations(metric, area_code=codes, period=periods, source="ons_drug_deaths_la")
+    deaths = store.observations(metric, area=codes, period=periods, source="ons_drug_deaths_la")
     deaths = deaths[deaths["age"] == "all ages"]
     dn = deaths.groupby("area_code").agg(deaths=("count", "sum"), n=("count", "count"),
                                           hidden=("count", lambda s: int(s.isna().sum())))
@@ -411,7 +415,7 @@ def deaths_and_deprivation(store: Store, years: tuple[int, ...] = (2019, 2020, 2
     info = areas.fillna("").astype(str)
     districts = info[info["type"] == "district"]
     parent = dict(zip(districts["code"], districts["upper_tier"], strict=True))
-    pop = store.population(area_code=codes + list(parent), year=list(years))
+    pop = store.population(area=codes + list(parent), year=list(years))
     pn = pop.groupby(["area_code", "year"])["population"].sum(min_count=1).unstack().reindex(columns=list(years))
     from_districts = pn[pn.index.isin(list(parent))].groupby(lambda c: parent[c]).sum(min_count=1)
     counts = pn[pn.index.isin(list(parent))].notna().groupby(lambda c: parent[c]).all()

@@ -61,7 +61,7 @@ from cdp_analysis.report.charts import (
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-__all__ = ["small_multiples", "distribution", "regression", "theme", "close"]
+__all__ = ["small_multiples", "distribution", "regression", "theme", "close", "position_against_limits"]
 
 
 @contextmanager
@@ -310,14 +310,14 @@ def distribution(
         rank = int((v > hv).sum()) + 1
         parts.append(f"{highlight}: {fmt_number(hv)}, ranked {rank} of {len(data)} (1 = highest).")
         if lim is not None:
-            parts.append(f"{highlight} is {_where(hv, lim)}.")
+            parts.append(f"{highlight} is {position_against_limits(hv, lim)}.")
     return fig, _clip(" ".join(parts))
 
 
-def _where(v: float, lim: Mapping[str, float]) -> str:
+def position_against_limits(v: float, lim: Mapping[str, float]) -> str:
     """Position of a value against funnel limits, in Fingertips' words.
 
-    >>> _where(5.0, {"lower_95": 1, "upper_95": 4, "lower_99_8": 0, "upper_99_8": 6, "centre": 2})
+    >>> position_against_limits(5.0, {"lower_95": 1, "upper_95": 4, "lower_99_8": 0, "upper_99_8": 6, "centre": 2})
     'between the upper 95% and 99.8% limits'
     """
     if v > lim["upper_99_8"]:
@@ -358,7 +358,8 @@ def regression(
         One row per area: ``x``, ``y``, ``label`` and optionally ``size`` (e.g. population,
         drawn as the point's area).
     band
-        The fit over a grid of ``x``: ``x`` (same name), ``fit``, ``lower``, ``upper``
+        The fit over a grid of ``x``: ``x`` (or the same name as in ``points``), ``fit``,
+        ``lower``, ``upper``
         (e.g. :meth:`cdp_analysis.deprivation.DeprivationGradient.band`).
     highlight
         Area(s) to pick out and label.
@@ -372,7 +373,8 @@ def regression(
         ends and where each highlighted area sits against the band.
     """
     _check_columns(points, [x, y, label, size], "regression points")
-    _check_columns(band, [x, "fit", "lower", "upper"], "regression band")
+    bx = x if x in band.columns else "x"
+    _check_columns(band, [bx, "fit", "lower", "upper"], "regression band")
     pts = points.copy()
     pts = pts[pts[x].notna() & pts[y].notna()]
     if pts.empty:
@@ -382,7 +384,7 @@ def regression(
     missing = [h for h in highlights if h not in set(pts[label])]
     if missing:
         raise ValueError(f"regression: highlight {missing[0]!r} is not among the points")
-    b = band.sort_values(x)
+    b = band.rename(columns={bx: x}).sort_values(x)
     import seaborn as sns
 
     with theme():

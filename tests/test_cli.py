@@ -42,7 +42,9 @@ def test_list_metrics_and_notebooks(capsys):
     assert main(["list", "metrics"]) == 0
     assert "county_lines_arrests" in capsys.readouterr().out
     assert main(["list", "notebooks"]) == 0
-    assert "progress_report: area: str = \"pan-dorset\"" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "progress_report (report, run by `cdp run`): area: str = \"pan-dorset\"" in out
+    assert "explore_area (exploration, for JupyterLab): area: str" in out
 
 
 def test_console_script_help():

@@ -331,7 +331,7 @@ def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
     out["change"] = deaths_change(annual, measure="seizures")
     trend, start = "cannot be calculated", None
     if len(annual) >= 5:
-        r = ind.recent_trend(annual.rename(columns={"count": "value"}), polarity="neutral").iloc[0]
-        trend, start = str(r["trend"]), str(annual["period"].iloc[-5])
+        r = ind.recent_trend(annual.rename(columns={"count": "value"}), polarity="neutral", count="value").iloc[0]
+        trend, start = str(r["trend"]), r["from_period"]
     out["trend"], out["trend_from"] = trend, start
     return out
