@@ -147,3 +147,15 @@ def test_appendix_deaths_section_says_why_not_instead_of_a_verdict(full_store, c
     assert "statistically significant" not in text.replace("not a statistically significant", "")
     assert "no statistically significant trend" not in text + titles
     assert "too few deaths for a trend test" in titles
+
+
+def test_annual_count_trend_is_the_poisson_score_test_by_hand():
+    # pan-Dorset's 46, 41, 37, 48, 47 (2017-2021): chi-square = (sum x (t - tbar))^2 / (xbar * sum (t - tbar)^2)
+    x = [46.0, 41, 37, 48, 47]
+    a = pd.DataFrame({"period": [str(y) for y in range(2017, 2022)], "year": range(2017, 2022), "count": x})
+    r = needs.deaths_trend_test(a).iloc[0]
+    t = np.arange(5) - 2.0
+    chi = float((np.array(x) * t).sum() ** 2 / (np.mean(x) * (t * t).sum()))
+    slope = float((np.array(x) * t).sum() / (t * t).sum())  # deaths per year
+    assert r["chi_square"] == pytest.approx(chi, rel=1e-6) and r["slope"] == pytest.approx(slope, rel=1e-6)
+    assert r["trend"] == "no significant change"
