@@ -31,6 +31,7 @@ from cdp_analysis.progress import TARGET_RULE
 from cdp_analysis.report.items import Figure, Md, Table, show
 from cdp_analysis.report.needs_summary import summary_findings
 from cdp_analysis.report.tables import escape_md
+from cdp_analysis.report.treatment_outcomes import outcome_items
 from cdp_analysis.report.wording import comparison_phrase, trend_phrase
 
 __all__ = [
@@ -549,7 +550,7 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
     if t.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (treatment targets: the partnership's returns)")
                    + " Treatment numbers and continuity of care come from the partnership's returns (NDTMS)."),
-                *_unmet_items(ctx)]
+                *outcome_items(ctx), *_unmet_items(ctx)]
     rows = []
     for r in t.itertuples(index=False):
         rows.append({"Measure": r.name, "Area": areas.name_or_code(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
@@ -563,7 +564,7 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
             f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE} "
             f"{PROBABILITY_RULE} It is shown once a figure for the target's own year is in the returns.")
     return [Md(text), Table(tab, "treatment_targets", f"Treatment against targets, {ctx.area_name}",
-                            "Source: partnership returns (NDTMS)"), *_unmet_items(ctx)]
+                            "Source: partnership returns (NDTMS)"), *outcome_items(ctx), *_unmet_items(ctx)]
 
 
 def _unmet_items(ctx: NeedsContext) -> list[Md | Table]:
