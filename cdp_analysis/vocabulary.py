@@ -86,6 +86,7 @@ VOCABULARY: dict[str, str] = {
     "origin": "where the figures came from", "policy": "the disclosure policy", "derived": "derived columns",
     "sets": "sets of rows that add up", "points": "points used", "same_period_last_year": "same months last year",
     "small_numbers": "apply the small-number rules (no verdict from too few events)",
+    "sizes": "denominators at which funnel limits are drawn",
     "last_year_value": "last year's value", "last_year_label": "its label", "monthly": "monthly values",
     # models
     "series": "a series indexed by period (or a tidy frame)", "horizon": "periods ahead",
