@@ -9,6 +9,7 @@ import pandas as pd
 from cdp_analysis import areas, needs
 from cdp_analysis.areas import ENGLAND
 from cdp_analysis.formatting import fmt
+from cdp_analysis.indicators.disclosure import count_text, is_hidden, origin_of
 from cdp_analysis.needs import NeedsContext
 from cdp_analysis.report.items import Figure, Md, Table
 from cdp_analysis.report.needs_sections.common import (
@@ -46,8 +47,9 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     """Drug deaths: annual counts, pooled ASMRs against region and England, funnel, trend, forecast."""
     noun = f"drug {measure} deaths"
     items: list[Md | Figure | Table] = [Md(REGISTRATION_NOTE)]
-    annual = ctx.annual(measure)
-    have = annual.dropna(subset=["count"])
+    annual = ctx.annual(measure)  # the disclosure decision is made there: hidden years carry status c
+    hidden = annual["status"].map(is_hidden) if "status" in annual else pd.Series(False, index=annual.index)
+    have = annual[annual["count"].notna() | hidden]
     if have.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} ({noun})"))]
 
@@ -66,7 +68,8 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     else:
         title = f"Registered {noun} in {ctx.area_name}, {first} to {last}"
     text = ["### Registered deaths each year", "",
-            f"{fmt(have['count'].iloc[-1], decimals=0)} {noun} were registered in {last} to residents of "
+            f"{count_text(have['count'].iloc[-1], have['status'].iloc[-1] if 'status' in have else '')} {noun} "
+            f"were registered in {last} to residents of "
             f"{escape_md(ctx.area_name)}" + (f" (sum of {escape_md(members_text(ctx))})" if ctx.is_partnership else "")
             + "."]
     if change:
@@ -80,22 +83,25 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
         text += ["", f"Recent trend of the {r.series} ({r.from_period} to {r.to_period}, Fingertips' test over five "
                      f"non-overlapping periods at 99.8%): {trend_phrase(r.trend)}."]
     items.append(Md("\n".join(text)))
-    plot = have.rename(columns={"count": "value"})[["period", "value", "lower_95", "upper_95"]]
+    plot = have.rename(columns={"count": "value"})[["period", "value", "lower_95", "upper_95", "status"]]
+    n_hidden = int(hidden.sum())
+    hidden_note = (f"; years marked [c] ({n_hidden}) are suppressed, not drawn" if n_hidden else "")
     fc_plot = fc if fc is not None and len(fc) else None
 
     def build_annual() -> tuple[Any, str]:
         return charts().trend(plot, x="period", y="value", lower="lower_95", upper="upper_95", title=title,
                                subtitle=f"Deaths registered each year, {ctx.area_name}, {first} to {last}"
-                               + (" with forecast [f]" if fc_plot is not None else ""),
+                               + (" with forecast [f]" if fc_plot is not None else "") + hidden_note,
                                source=ONS_SOURCE, y_label="Deaths registered", forecast=fc_plot)
 
     items.append(Figure(f"deaths_{measure}_annual", build_annual, title))
-    tab = have[["period", "count", "lower_95", "upper_95"]].tail(10).rename(columns={
+    tab = have[["period", "count", "lower_95", "upper_95", "status"]].tail(10).rename(columns={
         "period": "Year of registration", "count": "Deaths", "lower_95": "Lower 95% limit",
         "upper_95": "Upper 95% limit"})
     items.append(Table(tab, f"deaths_{measure}_annual", f"Registered {noun}, {ctx.area_name}", ONS_SOURCE,
                        notes="Intervals are Poisson (Byar's method from 10 deaths, exact below).",
-                       count_columns=("Deaths",), formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"}))
+                       count_columns=("Deaths",), formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"},
+                       totals=None, show_status=False, origin=origin_of(needs.DEATH_METRICS[measure][0])))
     if fc is not None:
         items += _forecast_items(ctx, fc, noun, measure)
 
