@@ -32,7 +32,7 @@ def test_readme_library_snippets_run(full_store, monkeypatch, capsys):
     names: dict = {}
     for kind, code in blocks:
         if kind == "python":
-            exec(compile(code, "README.md", "exec"), names)  # noqa: S102 - the README's own code
+            exec(compile(code, "README.md", "exec"), names)
         else:
             for line in code.splitlines():
                 if line.strip().startswith(".venv/bin/cdp"):
