@@ -45,7 +45,7 @@ def db(tmp_path_factory) -> Path:
 def deaths(db) -> pd.DataFrame:
     ids = [m for pair in needs.DEATH_METRICS.values() for m in pair]
     with Store(db, read_only=True) as s:
-        return s.observations(metric_id=ids, sex=None)
+        return s.observations(metric=ids, sex=None)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,24 @@ def test_funnel_significance_by_hand(deaths):
     x, z = 243.0, 3.090232
     lower_count = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3  # Byar's 99.8% lower limit
     assert lower_count / (b["denominator"] * 3) * 100_000 > centre
-    assert b["significance"] == "High (0.001)"
+    assert b["significance_unadjusted"] == "High (0.001)"
+    # the areas are over-dispersed (Spiegelhalter 2005), so the limits shown allow for it; Birmingham by hand on
+    # the square-root scale: z = 2 sqrt(d) (sqrt(y) - sqrt(theta)), outside the 99.8% additive limits when
+    # |z| > 3.09 sqrt(1 + tau^2 / s^2), s = 1 / (2 sqrt(d)), tau from tau per 100,000 / (2 sqrt(theta) 100,000)
+    assert lim["limits_shown"].iloc[0] == "adjusted" and lim["phi"].iloc[0] > 5 and lim["phi_p"].iloc[0] < 0.05
+    theta = centre / 100_000
+    d = b["denominator"] * 3
+    zb = 2 * math.sqrt(d) * (math.sqrt(x / d) - math.sqrt(theta))
+    tau = lim["tau"].iloc[0] / (2 * math.sqrt(theta) * 100_000)
+    s = 1 / (2 * math.sqrt(d))
+    width998, width95 = z * math.sqrt(1 + tau**2 / s**2), 1.959964 * math.sqrt(1 + tau**2 / s**2)
+    expected = "High (0.001)" if zb > width998 else "High (0.025)" if zb > width95 else "Not significant"
+    assert b["significance_adjusted"] == expected == b["significance"]
+    # adjusted limits lie outside the unadjusted ones, and fewer areas fall outside them
+    assert (lim["adjusted_upper_99_8"] > lim["unadjusted_upper_99_8"]).all()
+    n_adj = pts["significance_adjusted"].str.contains("0.001").sum()
+    n_raw = pts["significance_unadjusted"].str.contains("0.001").sum()
+    assert n_adj < n_raw / 5
 
 
 def test_trend_tests(deaths):
@@ -174,7 +191,7 @@ def test_forecast_too_short_says_why():
 # ----------------------------------------------------------------------- population
 def test_population_profile_sums_members(db):
     with Store(db, read_only=True) as s:
-        pop = s.population(area_code=[*PAN, "E92000001"])
+        pop = s.population(area=[*PAN, "E92000001"])
     prof = needs.population_profile(pop, PAN)
     year = int(prof["year"].iloc[0])
     own = pop[(pop["year"] == year) & pop["area_code"].isin(PAN)]["population"].sum()

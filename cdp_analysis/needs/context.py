@@ -17,6 +17,7 @@ naming the comparison columns in one place:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,20 @@ class NeedsContext:
             a = deaths_annual(self.deaths, self.codes, count_id, until=self.period)
         a = a.drop(columns=["area", "metric_id"], errors="ignore")
         a["period"] = a["period"].astype(str)
-        return a.sort_values("year").reset_index(drop=True)
+        a = a.sort_values("year").reset_index(drop=True)
+        return _protected_annual(a, count_id, self._pool_years(measure))
+
+    def _pool_years(self, measure: str) -> list[int]:
+        """The years of the latest pooled rate's count, when the report shows it beside the years."""
+        try:
+            comp = self.asmr(measure)
+        except Exception:  # no pooled rates in the store: nothing published to protect against
+            return []
+        own = comp[comp["role"] != "benchmark"] if "role" in comp else comp
+        if own.empty or own["value"].isna().all():
+            return []
+        years = [int(y) for y in re.findall(r"(?:19|20)\d\d", str(own["period"].iloc[0]))]
+        return list(range(years[0], years[-1] + 1)) if len(years) >= 2 else []
 
     def asmr(self, measure: str = "misuse") -> pd.DataFrame:
         """Pooled 3-year ASMRs of the area (or each member) and its benchmarks, with ``vs_region`` and ``vs_england``.
@@ -151,7 +165,7 @@ class NeedsContext:
         key = (tuple(metric_ids), tuple(sorted(filters.items())))
         if key not in self._read:
             with Store(self.db or None, read_only=True) as store:
-                self._read[key] = store.observations(metric_id=list(metric_ids), **{"sex": None, **filters})
+                self._read[key] = store.observations(metric=list(metric_ids), **{"sex": None, **filters})
         return self._read[key]
 
 
@@ -162,7 +176,7 @@ class NeedsContext:
         key = ("population", tuple(codes))
         if key not in self._read:
             with Store(self.db or None, read_only=True) as store:
-                self._read[key] = store.population(area_code=list(codes))
+                self._read[key] = store.population(area=list(codes))
         return self._read[key]
 
 
@@ -188,16 +202,16 @@ def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", 
     scope = list(dict.fromkeys([area, *codes, *areas.police_forces([area, *codes]), ENGLAND]))
     death_ids = [m for pair in DEATH_METRICS.values() for m in pair]
     with Store(db or None, read_only=True) as store:
-        deaths = store.observations(metric_id=death_ids, sex=None)
-        population = store.population(area_code=[*codes, *(b[0] for b in bench)])
-        returns = store.returns(area_code=scope)
+        deaths = store.observations(metric=death_ids, sex=None)
+        population = store.population(area=[*codes, *(b[0] for b in bench)])
+        returns = store.returns(area=scope)
         metrics = store.reference("metrics")
-        police = store.observations(metric_id=list(POLICE_METRICS), area_code=codes)
+        police = store.observations(metric=list(POLICE_METRICS), area=codes)
         lsoas = pd.DataFrame()
         if _table_exists(store, "police_crimes_by_lsoa"):
             lsoas = store.sql("SELECT * FROM police_crimes_by_lsoa")
-        reoff = store.observations(metric_id=list(REOFFENDING_METRICS), sex=None)
-        context = store.observations(metric_id=list(CONTEXT_METRICS), sex=None)
+        reoff = store.observations(metric=list(REOFFENDING_METRICS), sex=None)
+        context = store.observations(metric=list(CONTEXT_METRICS), sex=None)
         fingerprint = store_fingerprint(store)
     ctx = NeedsContext(area, name, p, list(codes), kind == "partnership", bench, deaths, population, returns,
                        metrics, police, lsoas, reoff, include_forecast=include_forecast, context=context,
@@ -208,3 +222,22 @@ def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", 
         ctx.notes.append("Shared results were computed for this area alone (no shared file for the period).")
     ctx.shared = res
     return ctx
+
+
+def _protected_annual(annual: pd.DataFrame, metric_id: str, pool_years: list[int]) -> pd.DataFrame:
+    """The disclosure decision for a series of annual counts, made once
+    (:func:`cdp_analysis.indicators.disclosure.protect`): small counts and their intervals
+    hidden as ``c``; the years of a pooled count shown beside them are a published total."""
+    from cdp_analysis.indicators.disclosure import protect
+
+    if annual.empty or "count" not in annual:
+        return annual
+    known = annual["count"].notna() | annual.get("status", pd.Series("", index=annual.index)).astype(str).str.split(
+    ).map(lambda s: "c" in s)
+    rows = annual[known]
+    pos = {int(y): i for i, y in enumerate(rows["year"])}
+    sets = [[pos[y] for y in pool_years if y in pos]] if pool_years else []
+    out = protect(rows.reset_index(drop=True), "count", metric=metric_id, derived=["lower_95", "upper_95"],
+                  sets=[s for s in sets if len(s) > 1])
+    rest = annual[~known].assign(status=lambda d: d.get("status", ""))
+    return pd.concat([out, rest]).sort_values("year").reset_index(drop=True) if len(rest) else out

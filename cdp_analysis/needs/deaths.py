@@ -99,22 +99,40 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
 
     Returns ``None`` when fewer than two years have counts.
 
+    When either count is suppressed (``c`` in ``status``, see
+    :func:`cdp_analysis.indicators.disclosure.protect`) no change is stated: the other count,
+    the difference or the ratio would give the hidden one away. The sentence says so and
+    ``suppressed`` is True.
+
     >>> a = pd.DataFrame({"period": ["2020", "2021"], "count": [59.0, 55.0]})
     >>> deaths_change(a)["sentence"].split(":")[1].strip()[:40]
     'not a statistically significant change ('
+    >>> hidden = pd.DataFrame({"period": ["2020", "2021"], "count": [float("nan"), 0.0], "status": ["c", ""]})
+    >>> deaths_change(hidden, "drug misuse deaths registered")["sentence"]
+    'The change in drug misuse deaths registered from 2020 to 2021 is not shown: a count below 5 is suppressed [c], and the change would reveal it'
     """
     from cdp_analysis import indicators as ind
+    from cdp_analysis.indicators.disclosure import DisclosurePolicy, is_hidden
 
-    a = annual.dropna(subset=["count"])
+    status = annual["status"] if "status" in annual else pd.Series("", index=annual.index)
+    hidden = status.map(is_hidden)
+    a = annual[annual["count"].notna() | hidden]
     if len(a) < 2:
         return None
     x, y = a.iloc[-1], a.iloc[-2]
+    if hidden[a.index[-1]] or hidden[a.index[-2]]:
+        threshold = DisclosurePolicy.from_env().threshold
+        return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": np.nan,
+                "previous": np.nan, "ratio": np.nan, "p_value": np.nan, "significant": False, "suppressed": True,
+                "sentence": f"The change in {measure} from {y['period']} to {x['period']} is not shown: a count "
+                            f"below {threshold} is suppressed [c], and the change would reveal it"}
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
 
     enough = comparison_adequacy(float(x["count"]), float(y["count"]), "deaths" if "death" in measure else measure)
     if not enough:
         return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
                 "previous": float(y["count"]), "ratio": np.nan, "p_value": np.nan, "significant": None,
+                "suppressed": False,
                 "sentence": (f"{float(x['count']):,.0f} {measure} in {x['period']} against {float(y['count']):,.0f} in "
                              f"{y['period']}: a change cannot be calculated ({enough.reason})")}
     test = ind.rate_ratio_test(float(x["count"]), 1.0, float(y["count"]), 1.0).iloc[0]
@@ -122,7 +140,7 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
                                    measure=measure)
     return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
             "previous": float(y["count"]), "ratio": float(test["ratio"]), "p_value": float(test["p_value"]),
-            "significant": bool(test["significant"]), "sentence": str(sentence)}
+            "significant": bool(test["significant"]), "suppressed": False, "sentence": str(sentence)}
 
 
 def _latest_pool(asmr: pd.DataFrame, until: Period | None) -> str | None:
@@ -252,9 +270,12 @@ def deaths_funnel(deaths: pd.DataFrame, metric_id: str = "drug_misuse_asmr", per
     -------
     (points, limits)
         ``points``: ``area_code, area_name, period, count, value, lower_95, upper_95,
-        denominator, significance, highlight``; ``limits``: ``denominator, baseline,
-        centre, baseline, lower_95, upper_95, lower_99_8, upper_99_8`` (``centre`` = ``baseline``,
-        the average rate).
+        denominator, significance, significance_unadjusted, significance_adjusted, highlight``;
+        ``limits``: ``denominator, baseline, centre, lower_95, upper_95, lower_99_8,
+        upper_99_8`` (``centre`` = ``baseline``, the average rate) and the same limits prefixed
+        ``unadjusted_`` and ``adjusted_``, with ``phi``, ``phi_p``, ``tau`` and ``limits_shown``
+        (see :func:`_allow_for_overdispersion`): the plain columns are the limits allowing for
+        over-dispersion when the areas vary more than chance allows (Spiegelhalter 2005).
     """
     from cdp_analysis.indicators import funnels
 
@@ -291,9 +312,52 @@ def deaths_funnel(deaths: pd.DataFrame, metric_id: str = "drug_misuse_asmr", per
         y = raw[col].to_numpy(dtype=float)
         ok = np.isfinite(x) & np.isfinite(y) & (x > 0)
         lim[col] = _interp_funnel(grid, x[ok], y[ok])
+    pts, lim = _allow_for_overdispersion(pts, lim, grid, years)
     keep = ["area_code", "area_name", "period", "count", "value", "lower_95", "upper_95", "denominator",
-            "significance", "highlight"]
+            "significance", "significance_unadjusted", "significance_adjusted", "highlight"]
     return pts[keep].reset_index(drop=True), lim
+
+
+LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_99_8", "upper_99_8")
+
+
+def _allow_for_overdispersion(pts: pd.DataFrame, lim: pd.DataFrame, grid: np.ndarray,
+                              years: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add Spiegelhalter's (2005) over-dispersion to a DSR funnel; show the adjusted limits when phi > 1 by its test.
+
+    Points gain ``significance_unadjusted`` (Fingertips' exact Poisson labels) and
+    ``significance_adjusted`` (against the additive random-effects limits,
+    :func:`cdp_analysis.indicators.overdispersed_funnel`, square-root scale, 10% Winsorised);
+    limits gain ``unadjusted_*`` and ``adjusted_*`` columns and ``phi``, ``phi_p``, ``tau``
+    (between-area standard deviation, deaths per 100,000) and ``limits_shown``
+    (``"adjusted"`` or ``"unadjusted"``). When the test finds phi > 1 at 5%, ``significance``
+    and the plain limit columns are the adjusted ones.
+    """
+    from cdp_analysis.indicators.overdispersion import overdispersed_funnel
+
+    pts = pts.copy()
+    lim = lim.copy()
+    pts["significance_unadjusted"] = pts["significance"]
+    pts["significance_adjusted"] = pts["significance"]
+    for col in LIMIT_COLUMNS:
+        lim[f"unadjusted_{col}"] = lim[col]
+        lim[f"adjusted_{col}"] = lim[col]
+    lim["phi"], lim["phi_p"], lim["tau"], lim["limits_shown"] = np.nan, np.nan, np.nan, "unadjusted"
+    if len(pts) < 3:
+        return pts, lim
+    od = overdispersed_funnel(pts, "count", "rate", rate="value", rate_type="dsr", multiplier=100_000,
+                              years_of_data=years, sizes=grid)
+    pts["significance_adjusted"] = od.points["significance_additive"].to_numpy()
+    for col in LIMIT_COLUMNS:
+        lim[f"adjusted_{col}"] = od.limits[f"additive_{col}"].to_numpy()
+    o = od.overdispersion
+    lim["phi"], lim["phi_p"], lim["tau"] = o.phi, o.p_value, o.tau_units
+    if od.shown == "additive":
+        lim["limits_shown"] = "adjusted"
+        pts["significance"] = pts["significance_adjusted"]
+        for col in LIMIT_COLUMNS:
+            lim[col] = lim[f"adjusted_{col}"]
+    return pts, lim
 
 
 def _interp_funnel(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -318,20 +382,35 @@ def _interp_funnel(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray
     return out
 
 
+#: a steady exposure far above any count: the trend test in proportions becomes the Poisson score test
+_STEADY_EXPOSURE = 1e9
+
+
 def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | None = None,
                       codes: Sequence[str] = (), metric_id: str = "drug_misuse_asmr",
                       until: Period | None = None) -> pd.DataFrame:
     """Fingertips' recent-trend test on the latest five points.
 
-    Two series are tested when available: the annual registered counts (``annual``, members
-    summed; population assumed steady over five years) and, for a single area, the pooled
-    ASMRs (``asmr``: ``observations`` rows, rolling 3-year pools, as Fingertips tests them).
+    Two series are tested when available:
+
+    * the annual registered counts (``annual``, members summed), zero years included, by the
+      chi-square test for trend in counts over a steady exposure (Fingertips' test for trend
+      in proportions with the population assumed steady over the five years: the Poisson
+      score test for trend, whose false-positive rate holds its nominal 0.2% at the counts of
+      small areas, where the weighted regression on each year's own interval runs a little
+      above it); ``slope`` is deaths per year;
+    * for a single area, the 3-year ASMRs (``asmr``: ``observations`` rows), by Fingertips'
+      weighted regression on the **non-overlapping** pools only (rolling pools share two
+      years each).
+
+    Fewer than 10 deaths over the periods used, or fewer than five consecutive periods:
+    "cannot be calculated", with ``reason`` (:mod:`cdp_analysis.indicators.small_numbers`).
 
     Returns
     -------
     pandas.DataFrame
         ``series`` (``"annual count"`` or ``"3-year ASMR"``), ``from_period, to_period, slope,
-        chi_square, trend, label``.
+        chi_square, trend, label, reason``.
 
     Examples
     --------
@@ -347,8 +426,9 @@ def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | N
     if annual is not None and len(annual.dropna(subset=["count"])):
         # every year with a figure, zeros included (a year with no deaths is a point, not a gap);
         # fewer than 10 deaths over the five years: "cannot be calculated" (small_numbers)
-        a = annual.dropna(subset=["count"]).rename(columns={"count": "value"})
-        r = ind.recent_trend(a, polarity="lower_is_better", count="value")
+        a = annual.dropna(subset=["count"]).assign(_exposure=_STEADY_EXPOSURE)
+        r = ind.recent_trend(a, polarity="lower_is_better", count="count", denominator="_exposure")
+        r["slope"] = r["slope"] * _STEADY_EXPOSURE  # deaths per year
         out.append(r.assign(series="annual count", reason=r["reason"].str.replace(" events ", " deaths ")))
     if asmr is not None and len(codes) == 1:
         s = asmr[(asmr["metric_id"] == metric_id) & (asmr["area_code"] == codes[0])]

@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -336,6 +337,11 @@ def trend(
         raise ValueError("trend: no rows to plot")
     has_ci = lower is not None and upper is not None and lower in df.columns and upper in df.columns
     data = df.copy()
+    # a suppressed figure (status c) is never drawn, nor its interval: a gap, marked [c]
+    hidden = _hidden_rows(data)
+    if hidden.any():
+        for c in (y, lower, upper) if has_ci else (y,):
+            data[c] = pd.to_numeric(data[c], errors="coerce").astype(float).where(~hidden)
     groups = list(dict.fromkeys(data[series])) if series else [None]
     fc = None
     if forecast is not None and len(forecast):
@@ -377,9 +383,8 @@ def trend(
             sub = data if g is None else data[data[series] == g]
             sub = sub.assign(_p=pos(sub[x])).sort_values("_p")
             col = colours[g]
-            if has_ci:
-                ok = sub[lower].notna() & sub[upper].notna()
-                ax.fill_between(sub["_p"][ok], sub[lower][ok].astype(float), sub[upper][ok].astype(float),
+            if has_ci:  # missing limits leave a gap in the band (never bridged across a hidden year)
+                ax.fill_between(sub["_p"], sub[lower].astype(float), sub[upper].astype(float),
                                 color=col, alpha=0.18 if g == highlight or highlight is None else 0.1,
                                 linewidth=0)
             ax.plot(sub["_p"], sub[y].astype(float), color=col, marker="o" if len(sub) <= 12 else None,
@@ -420,11 +425,46 @@ def trend(
         note = f"Shaded areas show {interval_label}s." if has_ci else None
         if fc is not None:
             note = (note + " " if note else "") + "Dashed line: forecast [f] with 80% and 95% prediction intervals."
+        if hidden.any():
+            hx = pos(data.loc[hidden, x])
+            for px in sorted(set(np.asarray(hx, dtype=float).tolist())):
+                ax.annotate("[c]", (px, 0), xytext=(0, 4), textcoords="offset points", ha="center", va="bottom",
+                            color=LABEL_GREY, fontsize=8, annotation_clip=False)
+            note = (note + " " if note else "") + _HIDDEN_NOTE
         _frame(fig, ax, title=title, subtitle=subtitle, source=source, note=note)
 
     alt = _trend_alt(data, x, y, lower if has_ci else None, upper if has_ci else None, y_label, series, groups,
                      highlight, fc, interval_label, categorical, order)
+    if hidden.any():
+        # the suppressed points come second, before anything else is clipped; the lowest and
+        # highest of the shown points are not the series' own, so they are not named
+        when = list(dict.fromkeys(_x_text(v) for v in data.loc[hidden, x]))
+        sentences = re.split(r"(?<=\.) (?=[A-Z])", alt)
+        sentences = [t for t in sentences if not t.startswith("Lowest ")]
+        sentences.insert(1, f"Not shown [c] (suppressed to protect confidentiality): {_list_text(when)}.")
+        alt = _clip(" ".join(sentences))
     return Chart(fig, alt)
+
+
+_HIDDEN_NOTE = "[c]: not drawn, a count too small to publish or a figure that would reveal one."
+
+
+def _hidden_rows(data: pd.DataFrame) -> np.ndarray:
+    """Rows whose ``status`` holds ``c`` (suppressed where the figures were computed)."""
+    if "status" not in data.columns:
+        return np.zeros(len(data), dtype=bool)
+    return np.array([isinstance(v, str) and "c" in v.split() for v in data["status"]], dtype=bool)
+
+
+def _list_text(items: list[str], limit: int = 8) -> str:
+    """Items in words.
+
+    >>> _list_text(["2014", "2015", "2020"])
+    '2014, 2015 and 2020'
+    """
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _spread_labels(ax, ends: list[tuple[float, float, str, str]]) -> list[tuple[float, float, str, str]]:

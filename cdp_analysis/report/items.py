@@ -47,6 +47,13 @@ class Table:
     notes: str | None = None
     count_columns: Sequence[str] = ()
     formats: dict[str, str] | None = field(default=None)
+    #: which totals are published (see :func:`cdp_analysis.report.outputs.prepare_table`); None
+    #: for a series whose suppression was decided where it was computed
+    totals: str | Sequence[str] | None = "group"
+    #: show the ``status`` column (False: it only carries the upstream ``c`` decision)
+    show_status: bool = True
+    #: ``"published"`` for a source published openly at this level, else ``"local"``
+    origin: str = "local"
 
 
 Item = Md | Figure | Table
@@ -70,4 +77,5 @@ def show(items: Sequence[Item]) -> None:
             outputs.show_figure(fig, item.name, alt=alt)
         elif isinstance(item, Table):
             outputs.show_table(item.df, item.name, title=item.title, source=item.source, notes=item.notes,
-                               count_columns=tuple(item.count_columns), formats=item.formats)
+                               count_columns=tuple(item.count_columns), formats=item.formats,
+                               totals=item.totals, show_status=item.show_status, origin=item.origin)

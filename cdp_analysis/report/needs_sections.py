@@ -23,6 +23,7 @@ import pandas as pd
 from cdp_analysis import areas, needs
 from cdp_analysis.areas import ENGLAND
 from cdp_analysis.formatting import fmt
+from cdp_analysis.indicators.disclosure import count_text, is_hidden, origin_of
 from cdp_analysis.indicators.targets import PROBABILITY_RULE
 from cdp_analysis.needs import NeedsContext
 from cdp_analysis.periods import Period
@@ -30,6 +31,7 @@ from cdp_analysis.progress import TARGET_RULE
 from cdp_analysis.report.items import Figure, Md, Table, show
 from cdp_analysis.report.needs_summary import summary_findings
 from cdp_analysis.report.tables import escape_md
+from cdp_analysis.report.treatment_outcomes import outcome_items
 from cdp_analysis.report.wording import comparison_phrase, trend_phrase
 
 __all__ = [
@@ -146,8 +148,9 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     """Drug deaths: annual counts, pooled ASMRs against region and England, funnel, trend, forecast."""
     noun = f"drug {measure} deaths"
     items: list[Md | Figure | Table] = [Md(REGISTRATION_NOTE)]
-    annual = ctx.annual(measure)
-    have = annual.dropna(subset=["count"])
+    annual = ctx.annual(measure)  # the disclosure decision is made there: hidden years carry status c
+    hidden = annual["status"].map(is_hidden) if "status" in annual else pd.Series(False, index=annual.index)
+    have = annual[annual["count"].notna() | hidden]
     if have.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} ({noun})"))]
 
@@ -166,7 +169,8 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
     else:
         title = f"Registered {noun} in {ctx.area_name}, {first} to {last}"
     text = ["### Registered deaths each year", "",
-            f"{fmt(have['count'].iloc[-1], decimals=0)} {noun} were registered in {last} to residents of "
+            f"{count_text(have['count'].iloc[-1], have['status'].iloc[-1] if 'status' in have else '')} {noun} "
+            f"were registered in {last} to residents of "
             f"{escape_md(ctx.area_name)}" + (f" (sum of {escape_md(_members_text(ctx))})" if ctx.is_partnership else "")
             + "."]
     if change:
@@ -180,22 +184,25 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
         text += ["", f"Recent trend of the {r.series} ({r.from_period} to {r.to_period}, Fingertips' test over five "
                      f"non-overlapping periods at 99.8%): {trend_phrase(r.trend)}."]
     items.append(Md("\n".join(text)))
-    plot = have.rename(columns={"count": "value"})[["period", "value", "lower_95", "upper_95"]]
+    plot = have.rename(columns={"count": "value"})[["period", "value", "lower_95", "upper_95", "status"]]
+    n_hidden = int(hidden.sum())
+    hidden_note = (f"; years marked [c] ({n_hidden}) are suppressed, not drawn" if n_hidden else "")
     fc_plot = fc if fc is not None and len(fc) else None
 
     def build_annual() -> tuple[Any, str]:
         return _charts().trend(plot, x="period", y="value", lower="lower_95", upper="upper_95", title=title,
                                subtitle=f"Deaths registered each year, {ctx.area_name}, {first} to {last}"
-                               + (" with forecast [f]" if fc_plot is not None else ""),
+                               + (" with forecast [f]" if fc_plot is not None else "") + hidden_note,
                                source=ONS_SOURCE, y_label="Deaths registered", forecast=fc_plot)
 
     items.append(Figure(f"deaths_{measure}_annual", build_annual, title))
-    tab = have[["period", "count", "lower_95", "upper_95"]].tail(10).rename(columns={
+    tab = have[["period", "count", "lower_95", "upper_95", "status"]].tail(10).rename(columns={
         "period": "Year of registration", "count": "Deaths", "lower_95": "Lower 95% limit",
         "upper_95": "Upper 95% limit"})
     items.append(Table(tab, f"deaths_{measure}_annual", f"Registered {noun}, {ctx.area_name}", ONS_SOURCE,
                        notes="Intervals are Poisson (Byar's method from 10 deaths, exact below).",
-                       count_columns=("Deaths",), formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"}))
+                       count_columns=("Deaths",), formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"},
+                       totals=None, show_status=False, origin=origin_of(needs.DEATH_METRICS[measure][0])))
     if fc is not None:
         items += _forecast_items(ctx, fc, noun, measure)
 
@@ -272,7 +279,8 @@ def _funnel_items(ctx: NeedsContext, noun: str, measure: str) -> list[Md | Figur
              "Not significant": "within the limits (no significant difference from the average)"}
     lines = [f"### All English upper-tier areas, {period}", "",
              f"The funnel plot compares {len(pts)} upper-tier areas with at least 10 deaths against the average "
-             f"rate ({lim['centre'].iloc[0]:.1f} per 100,000); {n_out} lie outside the 99.8% limits."]
+             f"rate ({lim['centre'].iloc[0]:.1f} per 100,000); {n_out} lie outside the 99.8% limits shown."]
+    lines += _overdispersion_lines(pts, lim)
     for r in mine.itertuples(index=False):
         lines.append(f"- {escape_md(r.area_name)}: {words.get(r.significance, r.significance)}.")
     missing = [c for c in ctx.codes if c not in set(pts["area_code"])]
@@ -298,6 +306,34 @@ def _funnel_items(ctx: NeedsContext, noun: str, measure: str) -> list[Md | Figur
                                 x_label="Population (derived from deaths and rate)", y_label="Deaths per 100,000")
 
     return [Md("\n".join(lines)), Figure(f"deaths_{measure}_funnel", build, title)]
+
+
+def _overdispersion_lines(pts: pd.DataFrame, lim: pd.DataFrame) -> list[str]:
+    """Which funnel limits are shown and why: phi, its test, tau, and the areas outside each set."""
+    if "phi" not in lim or lim["phi"].isna().all() or "significance_unadjusted" not in pts:
+        return []
+    phi, p, tau = (float(lim[c].iloc[0]) for c in ("phi", "phi_p", "tau"))
+    shown = str(lim["limits_shown"].iloc[0])
+
+    def outside(col: str, tag: str) -> int:
+        return int(pts[col].astype(str).str.contains(tag, regex=False).sum())
+
+    n = {(s, lv): outside(f"significance_{s}", t) if lv == "99.8" else
+         outside(f"significance_{s}", "0.001") + outside(f"significance_{s}", "0.025")
+         for s in ("unadjusted", "adjusted") for lv, t in (("99.8", "0.001"), ("95", ""))}
+    p_txt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    if shown == "adjusted":
+        why = (f"The areas vary far more than chance alone allows (over-dispersion phi = {phi:.1f}, test of phi > 1: "
+               f"{p_txt}; the underlying rates of similar-sized areas differ by a standard deviation of about "
+               f"{tau:.1f} per 100,000), so the limits shown allow for that spread (Spiegelhalter 2005, additive "
+               "random-effects limits): an area outside them differs by more than the ordinary variation between areas.")
+    else:
+        why = (f"The areas vary no more than chance alone would explain (over-dispersion phi = {phi:.2f}, test of "
+               f"phi > 1: {p_txt}), so the limits shown are the usual Poisson limits.")
+    return ["", why, "",
+            f"Outside the 99.8% limits: {n[('adjusted', '99.8')]} areas with the limits allowing for over-dispersion, "
+            f"{n[('unadjusted', '99.8')]} with the unadjusted Poisson limits (outside 95%: {n[('adjusted', '95')]} and "
+            f"{n[('unadjusted', '95')]})."]
 
 
 def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str, measure: str) -> list[Md | Table]:
@@ -514,7 +550,7 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
     if t.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (treatment targets: the partnership's returns)")
                    + " Treatment numbers and continuity of care come from the partnership's returns (NDTMS)."),
-                *_unmet_items(ctx)]
+                *outcome_items(ctx), *_unmet_items(ctx)]
     rows = []
     for r in t.itertuples(index=False):
         rows.append({"Measure": r.name, "Area": areas.name_or_code(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
@@ -528,7 +564,7 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
             f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE} "
             f"{PROBABILITY_RULE} It is shown once a figure for the target's own year is in the returns.")
     return [Md(text), Table(tab, "treatment_targets", f"Treatment against targets, {ctx.area_name}",
-                            "Source: partnership returns (NDTMS)"), *_unmet_items(ctx)]
+                            "Source: partnership returns (NDTMS)"), *outcome_items(ctx), *_unmet_items(ctx)]
 
 
 def _unmet_items(ctx: NeedsContext) -> list[Md | Table]:
@@ -749,6 +785,10 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                                    y_label="Per cent reoffending")
 
         items.append(Figure("reoffending_national", build, "Proven reoffending nationally"))
+        items += _reoffending_forecast_items(_national_reoffending_rows(ctx.reoffending), ctx.period,
+                                             "reoffending_forecast_national", "England and Wales",
+                                             "Source: Ministry of Justice, Proven reoffending statistics; "
+                                             "forecast [f] by cdp-analysis")
     loc = needs.reoffending_local(ctx.returns, ctx.metrics, ctx.codes)
     if loc.empty:
         items.append(Md(f"The returns hold no local reoffending figures for {escape_md(ctx.area_name)}."))
@@ -756,7 +796,52 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         items.append(Table(loc.rename(columns={"metric_id": "Measure", "area_code": "Area", "period": "Period",
                                                "value": "Value"}), "reoffending_local",
                            f"Local reoffending figures, {ctx.area_name}", "Source: partnership returns"))
+        for code, rows in loc.groupby("area_code", sort=True):
+            if not {"reoffending_cohort", "reoffenders"} <= set(rows["metric_id"]):
+                continue
+            items += _reoffending_forecast_items(rows, ctx.period, f"reoffending_forecast_{code}",
+                                                 areas.name_or_code(code),
+                                                 "Source: partnership returns; forecast [f] by cdp-analysis")
     return items
+
+
+def _national_reoffending_rows(reoff: pd.DataFrame) -> pd.DataFrame:
+    """The national (England and Wales) all-ages cohort rows of the store."""
+    if reoff is None or reoff.empty:
+        return pd.DataFrame()
+    d = reoff[reoff["metric_id"].isin(["proven_reoffending_rate", "reoffending_cohort", "reoffenders",
+                                       "reoffences"])]
+    if "area_code" in d:
+        nat = [c for c in ("K04000001", ENGLAND) if c in set(d["area_code"])]
+        d = d[d["area_code"] == nat[0]] if nat else d.iloc[0:0]
+    if "age" in d and d["age"].nunique() > 1:
+        d = d[d["age"].astype(str).str.lower().isin(["all", "all ages"])]
+    return d
+
+
+def _reoffending_forecast_items(rows: pd.DataFrame, period: Period, name: str, where: str,
+                                source: str) -> list[Md | Table]:
+    """The proven-reoffending forecast [f] of ``rows`` with its backtest and the age of the data, or why not."""
+    from cdp_analysis.errors import CdpInputError
+    from cdp_analysis.models.reoffending import forecast_reoffending
+
+    if rows is None or rows.empty:
+        return []
+    try:
+        fc = forecast_reoffending(rows, 4, as_of=period)
+    except CdpInputError as exc:
+        return [Md(f"No reoffending forecast for {escape_md(where)}: {escape_md(exc.message)}.")]
+    tab = fc.forecast.assign(
+        r80=[f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(fc.forecast["lower_80"], fc.forecast["upper_80"], strict=True)],
+        r95=[f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(fc.forecast["lower_95"], fc.forecast["upper_95"], strict=True)])
+    tab = tab[["period", "mean", "r80", "r95", "status"]].rename(columns={
+        "period": "Cohort", "mean": "Forecast reoffending (%)", "r80": "80% prediction interval (%)",
+        "r95": "95% prediction interval (%)", "status": "Status"})
+    text = (f"**Forecast [f], {escape_md(where)}.** " + escape_md(fc.summary())
+            + " The model is a binomial trend on the last 16 quarterly cohorts with extra-binomial variation "
+              "(`benchmarks/results/forecast_reoffending.md` gives its backtest on the national series).")
+    return [Md(text), Table(tab, name, f"Proven reoffending forecast [f], {where}", source,
+                            formats={"Forecast reoffending (%)": "{:.1f}"})]
 
 
 # --------------------------------------------------------------------------- summary

@@ -177,6 +177,7 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
             fig.savefig(svg, **svg_kw)
             fig.savefig(png, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
             svg_bytes = svg.read_bytes()
+            _write_chart_data(fig, out / f"{name}.json", alt)
     finally:
         plt.close(fig)
     alt = " ".join(alt.split())
@@ -188,6 +189,16 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
         **({} if root is None else {"text/markdown": figure_markdown(f"{FIGURES}/{name}.png", alt)}),
         "text/plain": f"[Figure: {alt}]",
     })
+
+
+def _write_chart_data(fig: Figure, path: Path, alt: str) -> None:
+    """``figures/<name>.json``: the values the chart draws, read back from the figure (see
+    :mod:`cdp_analysis.report.figure_data`), with its alt text: the chart's data for readers
+    and for the disclosure scan."""
+    from cdp_analysis.report.figure_data import drawn_data
+
+    data = {"alt": " ".join(alt.split()), **drawn_data(fig)}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- tables
@@ -240,6 +251,7 @@ def prepare_table(
     totals: str | Sequence[str] | None = "group",
     hide_with: Sequence[str] | None = None,
     origin: str = "local",
+    show_status: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Disclosure control and formatting: the frame behind :func:`show_table`.
 
@@ -273,6 +285,8 @@ def prepare_table(
         at this level, shown when the policy ``CDP_PUBLISHED_COUNTS=show`` allows; see
         :class:`cdp_analysis.indicators.disclosure.DisclosurePolicy`). Rows whose ``status``
         already holds ``c`` (suppressed where the figures were computed) stay ``[c]``.
+    show_status
+        Show the ``status`` column (default). False: it only carries the decision.
 
     Returns
     -------
@@ -351,6 +365,8 @@ def prepare_table(
                     s = (s + " c").strip()
                 codes.append(s)
             data["status"] = codes
+    if had_status and not show_status:
+        data = data.drop(columns=["status"])
     text = pd.DataFrame(index=data.index)
     values = pd.DataFrame(index=data.index)
     used: set[str] = set()
@@ -402,6 +418,18 @@ def prepare_table(
     return text, values, meta
 
 
+def _csv_safe(values: pd.DataFrame) -> pd.DataFrame:
+    """The values with every text cell and header through :func:`~cdp_analysis.report.escape.csv_cell`."""
+    from cdp_analysis.report.escape import csv_cell
+
+    out = values.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(csv_cell)
+    out.columns = [csv_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def table_markdown(text: pd.DataFrame, *, title: str, source: str, notes: Sequence[str] | None = None,
                    shorthand: Sequence[str] = (), numeric: Sequence[str] = (), threshold: int = 5) -> str:
     """The displayed block: bold title, Markdown table, source, notes and shorthand key.
@@ -446,6 +474,7 @@ def show_table(
     totals: str | Sequence[str] | None = "group",
     hide_with: Sequence[str] | None = None,
     origin: str = "local",
+    show_status: bool = True,
     folder: str | Path | None = None,
 ) -> None:
     """Protect, display and save a table for readers and for the spreadsheet.
@@ -475,7 +504,7 @@ def show_table(
         Include the index as the first column(s).
     units
         Column -> unit (e.g. ``{"Rate": "per 100,000"}``), for the spreadsheet.
-    by, totals, hide_with, origin
+    by, totals, hide_with, origin, show_status
         See :func:`prepare_table`.
     folder
         Run folder (default: ``$CDP_OUTPUT_DIR``; with neither, the table is shown and nothing
@@ -495,7 +524,8 @@ def show_table(
     notes = [str(n) for n in (notes or [])]
     threshold = disclosure_threshold(threshold)
     text, values, meta = prepare_table(df, count_columns=count_columns, threshold=threshold, formats=formats,
-                                       index=index, by=by, totals=totals, hide_with=hide_with, origin=origin)
+                                       index=index, by=by, totals=totals, hide_with=hide_with, origin=origin,
+                                       show_status=show_status)
     md = table_markdown(text, title=title, source=source, notes=notes, shorthand=meta["shorthand"],
                         numeric=meta["numeric"], threshold=threshold)
     root = output_folder(folder)
@@ -512,7 +542,7 @@ def show_table(
             order = int(json.loads(js.read_text(encoding="utf-8")).get("order", order))
         except (ValueError, OSError):
             pass
-    values.to_csv(csv, index=False, encoding="utf-8")
+    _csv_safe(values).to_csv(csv, index=False, encoding="utf-8")
     js.write_text(json.dumps({
         "name": name,
         "order": order,
@@ -525,6 +555,7 @@ def show_table(
         "count_columns": list(count_columns),
         "suppressed": meta["suppressed"],
         "origin": origin,
+        "totals": totals if isinstance(totals, str) or totals is None else list(totals),
         "published_counts": meta["published_counts"],
         "applied_threshold": meta["applied_threshold"],
         "hidden_with": meta.get("hidden_with", []),
