@@ -16,6 +16,7 @@ executed notebook (with papermill's error banner) under ``reports/<period>/_fail
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import platform
@@ -43,6 +44,8 @@ __all__ = [
     "run_one",
     "execute",
     "ensure_kernel",
+    "report_notebooks",
+    "reads_shared",
     "set_single_thread_blas",
     "check_workers",
     "check_output_folder",
@@ -51,8 +54,10 @@ __all__ = [
 
 KERNEL_NAME = "cdp-analysis"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOTEBOOKS = ("progress_report", "needs_assessment")
-SHARED_NOTEBOOKS = ("needs_assessment",)  # notebooks that read the per-period shared results
+#: a notebook that declares these parameters is a report, run by `cdp run` by default
+REPORT_PARAMETERS = ("area", "period")
+#: a notebook that declares this parameter reads the per-period shared results (:func:`prepare_shared`)
+SHARED_PARAMETER = "shared"
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
@@ -98,9 +103,7 @@ def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     Read by papermill from the cell tagged ``parameters``; the types come from the
     annotations (``area: str = "pan-dorset"  # partnership or GSS code``).
     """
-    import papermill
-
-    found = papermill.inspect_notebook(str(notebook))
+    found = _inspect(str(notebook), Path(notebook).stat().st_mtime_ns if Path(notebook).exists() else 0)
     out = {}
     for name, info in found.items():
         out[name] = {
@@ -109,6 +112,31 @@ def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
             "help": info.get("help", ""),
         }
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _inspect(path: str, mtime: int) -> dict[str, Any]:
+    import papermill
+
+    return papermill.inspect_notebook(path)
+
+
+def report_notebooks(folder: str | os.PathLike | None = None) -> list[str]:
+    """The notebooks `cdp run` runs by default: those whose parameters include ``area`` and ``period``.
+
+    Read with papermill's inspection of each notebook's ``parameters`` cell, so a notebook
+    says what it is by what it takes; exploration notebooks (no ``period``) are left out.
+    """
+    from cdp_analysis import config
+
+    root = Path(folder) if folder is not None else config.notebooks_dir()
+    return [nb.stem for nb in sorted(root.glob("*.ipynb"))
+            if set(REPORT_PARAMETERS) <= set(notebook_parameters(nb))]
+
+
+def reads_shared(notebook: str | os.PathLike) -> bool:
+    """Whether a notebook takes the per-period shared results (declares the ``shared`` parameter)."""
+    return SHARED_PARAMETER in notebook_parameters(Path(notebook))
 
 
 def validate_parameters(notebook: Path, params: dict[str, Any], declared: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -254,7 +282,7 @@ def safe_component(text: str) -> str:
 def plan(
     periods: Iterable[str],
     areas: Iterable[str],
-    notebooks: Sequence[str] = NOTEBOOKS,
+    notebooks: Sequence[str] | None = None,
     out: str | os.PathLike | None = None,
     extra: dict[str, Any] | None = None,
     db: str | os.PathLike | None = None,
@@ -280,7 +308,7 @@ def plan(
 
     out_root = check_output_folder(config.reports_dir(out))
     runs = []
-    for nb in notebooks:
+    for nb in (notebooks if notebooks is not None else report_notebooks()):
         path = _notebook_path(nb)
         declared = notebook_parameters(path)
         for period in periods:
@@ -627,9 +655,9 @@ def prepare_shared(runs: Sequence[Run]) -> list[Run]:
     Comparisons against all areas, funnel limits, and the forecasts and backtests of every
     area are computed here, in this one process, by :func:`cdp_analysis.needs.shared.compute_shared`;
     each area's notebook then only reads and renders. Runs that already name a ``shared``
-    file, or whose notebook does not take one, are left as they are.
+    file, or whose notebook does not take one (no ``shared`` parameter), are left as they are.
     """
-    needs = [r for r in runs if Path(r.notebook).stem in SHARED_NOTEBOOKS and not r.parameters.get("shared")]
+    needs = [r for r in runs if reads_shared(r.notebook) and not r.parameters.get(SHARED_PARAMETER)]
     if not needs:
         return list(runs)
     from cdp_analysis.needs.shared import compute_shared
