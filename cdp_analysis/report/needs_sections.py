@@ -30,6 +30,7 @@ from cdp_analysis.periods import Period
 from cdp_analysis.progress import TARGET_RULE
 from cdp_analysis.report.items import Figure, Md, Table, show
 from cdp_analysis.report.needs_summary import summary_findings
+from cdp_analysis.report.outputs import METHODS_NOTE
 from cdp_analysis.report.tables import escape_md
 from cdp_analysis.report.treatment_outcomes import outcome_items
 from cdp_analysis.report.wording import comparison_phrase, trend_phrase
@@ -867,5 +868,5 @@ def notes_section(ctx: NeedsContext) -> list[Md]:
         "- Partnership totals sum the members' counts and populations; rates are never averaged.",
         "- Police.uk and Home Office seizures are counts of police activity, not of drug use; Crime Survey "
         "figures are national; alcohol-dependence figures are modelled estimates on the boundaries of their year.",
-        "- Produced with cdp-analysis; methods and references are in the library's documentation.",
+        METHODS_NOTE,
     ]))]
