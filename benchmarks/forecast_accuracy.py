@@ -148,7 +148,7 @@ def _one(item: tuple[tuple[str, str], pd.Series]) -> pd.DataFrame | str:
         s = s.loc[[str(y) for y in OFFSET_YEARS]]
         exposure = _POP[area]
     try:
-        bt = backtest(s, kind="count", exposure=exposure, series_id=f"{metric}:{area}", extra=EXTRA)
+        bt = backtest(s, kind="count", denominator=exposure, series_id=f"{metric}:{area}", extra=EXTRA)
     except CdpInputError as exc:
         return f"{metric}:{area}: {exc}"
     return bt.assign(measure=metric, area_code=area)

@@ -55,7 +55,7 @@ def run() -> tuple[pd.DataFrame, float]:
             tab = _latest_run(cohort_table(rows[rows["age"] == age], unit=unit))
             y = pd.Series((tab["reoffenders"] / tab["cohort"]).to_numpy(), index=tab["period"].to_numpy())
             e = pd.Series(tab["cohort"].to_numpy(), index=tab["period"].to_numpy())
-            bt = backtest(y, kind="proportion", exposure=e, n_origins=n_origins, horizon=horizon,
+            bt = backtest(y, kind="proportion", denominator=e, n_origins=n_origins, horizon=horizon,
                           series_id=f"{age}:{unit}", select=False)
             frames.append(bt.assign(age=age, unit=unit))
     return pd.concat(frames, ignore_index=True), time.perf_counter() - t0

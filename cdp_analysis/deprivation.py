@@ -406,7 +406,7 @@ def deaths_and_deprivation(store: Store, years: tuple[int, ...] = (2019, 2020, 2
     upper = areas[areas["is_upper_tier_england"].astype(str).str.lower() == "true"]
     codes = list(upper["code"])
     periods = [str(y) for y in years]
-    deaths = store.observations(metric, area_code=codes, period=periods, source="ons_drug_deaths_la")
+    deaths = store.observations(metric, area=codes, period=periods, source="ons_drug_deaths_la")
     deaths = deaths[deaths["age"] == "all ages"]
     dn = deaths.groupby("area_code").agg(deaths=("count", "sum"), n=("count", "count"),
                                           hidden=("count", lambda s: int(s.isna().sum())))
@@ -415,7 +415,7 @@ def deaths_and_deprivation(store: Store, years: tuple[int, ...] = (2019, 2020, 2
     info = areas.fillna("").astype(str)
     districts = info[info["type"] == "district"]
     parent = dict(zip(districts["code"], districts["upper_tier"], strict=True))
-    pop = store.population(area_code=codes + list(parent), year=list(years))
+    pop = store.population(area=codes + list(parent), year=list(years))
     pn = pop.groupby(["area_code", "year"])["population"].sum(min_count=1).unstack().reindex(columns=list(years))
     from_districts = pn[pn.index.isin(list(parent))].groupby(lambda c: parent[c]).sum(min_count=1)
     counts = pn[pn.index.isin(list(parent))].notna().groupby(lambda c: parent[c]).all()

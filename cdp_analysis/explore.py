@@ -113,7 +113,7 @@ def area_series(store: Store, area: str, sex: str = "persons") -> pd.DataFrame:
 
 def _population(store: Store, codes: list[str]) -> pd.DataFrame:
     """All-ages mid-year population of each area and year, as series rows."""
-    pop = store.population(area_code=codes)
+    pop = store.population(area=codes)
     if pop.empty:
         return pop
     g = pop.groupby(["area_code", "year"], as_index=False).agg(count=("population", "sum"),

@@ -68,7 +68,7 @@ def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", 
     forces = areas.police_forces(codes)
     scope = list(dict.fromkeys([*codes, *forces, ENGLAND]))
     with Store(db or None, read_only=True) as store:
-        returns = store.returns(area_code=scope)
+        returns = store.returns(area=scope)
         metrics = store.reference("metrics")
     if not (returns["area_code"] != ENGLAND).any():  # England's rows alone are no area's returns
         returns = returns.iloc[0:0]

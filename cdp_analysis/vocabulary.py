@@ -85,6 +85,7 @@ VOCABULARY: dict[str, str] = {
     "round_to": "rounding base", "suppress_zero": "suppress zeros", "columns": "columns affected",
     "origin": "where the figures came from", "policy": "the disclosure policy", "derived": "derived columns",
     "sets": "sets of rows that add up", "points": "points used", "same_period_last_year": "same months last year",
+    "small_numbers": "apply the small-number rules (no verdict from too few events)",
     "last_year_value": "last year's value", "last_year_label": "its label", "monthly": "monthly values",
     # models
     "series": "a series indexed by period (or a tidy frame)", "horizon": "periods ahead",
@@ -93,19 +94,20 @@ VOCABULARY: dict[str, str] = {
     "include_benchmarks": "return the benchmarks' rows", "note": "a caveat", "select": "choose a model",
     "series_id": "identifier of the series", "extra": "extra columns", "frames": "frames to pool",
     "common": "only common checks", "actual": "observed values", "forecast": "forecast values",
-    "train": "training values", "m": "seasonal period", "n": "a number of threads", "paths": "simulated paths",
+    "train": "training values", "m": "seasonal period", "threads": "BLAS threads per process",
+    "paths": "simulated paths",
     "monthly_history": "past monthly values", "months_elapsed": "months of the year elapsed",
     "n_years": "past years used", "share": "share of the year", "dispersion": "dispersion factor",
     "share_uncertainty": "draw the share", "n_paths": "simulated paths",
     # the store
     "query": "SQL text", "params": "query parameters", "year": "mid-year", "sex": "persons, males or females",
     "age": "age band", "edition": "latest or an edition label", "source": "a source id", "partnership": "a partnership id",
-    "name": "a reference table's name",
+    "name": "a reference table's name", "weights": "population weights",
 }
 
 #: Retired parameter names and the word that replaced each.
 RETIRED: dict[str, str] = {
-    "numerator": "count", "x": "count", "observed": "count",
+    "numerator": "count", "x": "count", "observed": "count", "n": "denominator",
     "population": "denominator", "exposure": "denominator", "n_a": "denominator_a", "n_b": "denominator_b",
     "exposure_a": "denominator_a", "exposure_b": "denominator_b", "x_a": "count_a", "x_b": "count_b",
     "ref_population": "ref_denominator", "level": "confidence", "metric_id": "metric", "area_code": "area",

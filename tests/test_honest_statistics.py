@@ -33,13 +33,13 @@ SCILLY = "E06000053"
 def deaths(full_store) -> pd.DataFrame:
     ids = [m for pair in needs.DEATH_METRICS.values() for m in pair]
     with Store(full_store, read_only=True) as s:
-        return s.observations(metric_id=ids, sex=None)
+        return s.observations(metric=ids, sex=None)
 
 
 @pytest.fixture(scope="module")
 def bcp_monthly(full_store) -> pd.DataFrame:
     with Store(full_store, read_only=True) as s:
-        police = s.observations(metric_id=["police_uk_drugs", "police_uk_neighbourhood_crime"], area_code=[BCP])
+        police = s.observations(metric=["police_uk_drugs", "police_uk_neighbourhood_crime"], area=[BCP])
     return needs.police_monthly(police, [BCP])
 
 
@@ -147,3 +147,15 @@ def test_appendix_deaths_section_says_why_not_instead_of_a_verdict(full_store, c
     assert "statistically significant" not in text.replace("not a statistically significant", "")
     assert "no statistically significant trend" not in text + titles
     assert "too few deaths for a trend test" in titles
+
+
+def test_annual_count_trend_is_the_poisson_score_test_by_hand():
+    # pan-Dorset's 46, 41, 37, 48, 47 (2017-2021): chi-square = (sum x (t - tbar))^2 / (xbar * sum (t - tbar)^2)
+    x = [46.0, 41, 37, 48, 47]
+    a = pd.DataFrame({"period": [str(y) for y in range(2017, 2022)], "year": range(2017, 2022), "count": x})
+    r = needs.deaths_trend_test(a).iloc[0]
+    t = np.arange(5) - 2.0
+    chi = float((np.array(x) * t).sum() ** 2 / (np.mean(x) * (t * t).sum()))
+    slope = float((np.array(x) * t).sum() / (t * t).sum())  # deaths per year
+    assert r["chi_square"] == pytest.approx(chi, rel=1e-6) and r["slope"] == pytest.approx(slope, rel=1e-6)
+    assert r["trend"] == "no significant change"

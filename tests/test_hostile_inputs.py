@@ -254,7 +254,7 @@ def test_200k_row_police_file_ingests_and_a_bad_line_leaves_the_store_unchanged(
     ingest(data, db)
     with Store(db, read_only=True) as s:
         n = s.sql("SELECT count(*) AS n FROM police_crimes")["n"].iloc[0]
-        drugs = s.observations("police_uk_drugs", area_code="E23000039", period="2024-01")
+        drugs = s.observations("police_uk_drugs", area="E23000039", period="2024-01")
     assert n == 200_000
     assert drugs["count"].tolist() == [sum(1 for k in range(2, 200_002) if k % 3 == 2)]
 

@@ -56,7 +56,7 @@ def store(full_store):
 
 
 def test_store_series_is_one_row_per_period(store):
-    raw = store.observations("drug_misuse_deaths", area_code="E92000001")
+    raw = store.observations("drug_misuse_deaths", area="E92000001")
     assert len(raw) > raw["period"].nunique()  # as published: sources x editions x age bands
     s = store.series("drug_misuse_deaths", "E92000001")
     assert s.index.name == "period" and s.index.is_unique
@@ -81,7 +81,7 @@ def test_store_series_is_one_row_per_period(store):
 def test_summing_helpers_refuse_mixed_sources_editions_and_ages(store):
     from cdp_analysis.data.series import check_single_series
 
-    raw = store.observations("drug_misuse_deaths", area_code="E92000001")
+    raw = store.observations("drug_misuse_deaths", area="E92000001")
     with pytest.raises(CdpInputError, match="count the same events more than once"):
         check_single_series(raw)
     with pytest.raises(CdpInputError, match="column 'age'"):
@@ -94,7 +94,7 @@ def test_summing_helpers_refuse_mixed_sources_editions_and_ages(store):
 def test_deaths_annual_refuses_the_mixture_and_sums_a_clean_series(store):
     from cdp_analysis import needs
 
-    raw = store.observations("drug_misuse_deaths", area_code="E92000001")
+    raw = store.observations("drug_misuse_deaths", area="E92000001")
     # it once returned 17,076 deaths for 2021 (sources x editions x age bands summed)
     with pytest.raises(CdpInputError, match="count the same events more than once"):
         needs.deaths_annual(raw, ["E92000001"])
@@ -111,7 +111,7 @@ def test_deaths_annual_refuses_the_mixture_and_sums_a_clean_series(store):
 ])
 def test_unknown_names_raise_with_the_closest_match(store, metric, area, hint):
     with pytest.raises(CdpParameterError, match=hint):
-        store.observations(metric, area_code=area)
+        store.observations(metric, area=area)
     with pytest.raises(CdpParameterError, match=hint):
         store.series(metric, area)
 
@@ -154,7 +154,7 @@ def test_birmingham_forecast_warns_and_keeps_the_registration_caveat(store):
 def test_forecast_of_mixed_rows_says_what_to_do(store):
     from cdp_analysis import models
 
-    raw = store.observations("drug_misuse_deaths", area_code="E92000001")
+    raw = store.observations("drug_misuse_deaths", area="E92000001")
     with pytest.raises(CdpInputError, match="Store.series"):
         models.forecast(raw, 3, period="period", value="count")
     with pytest.raises(CdpInputError, match="Store.series"):

@@ -45,7 +45,7 @@ def db(tmp_path_factory) -> Path:
 def deaths(db) -> pd.DataFrame:
     ids = [m for pair in needs.DEATH_METRICS.values() for m in pair]
     with Store(db, read_only=True) as s:
-        return s.observations(metric_id=ids, sex=None)
+        return s.observations(metric=ids, sex=None)
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def test_forecast_too_short_says_why():
 # ----------------------------------------------------------------------- population
 def test_population_profile_sums_members(db):
     with Store(db, read_only=True) as s:
-        pop = s.population(area_code=[*PAN, "E92000001"])
+        pop = s.population(area=[*PAN, "E92000001"])
     prof = needs.population_profile(pop, PAN)
     year = int(prof["year"].iloc[0])
     own = pop[(pop["year"] == year) & pop["area_code"].isin(PAN)]["population"].sum()

@@ -41,6 +41,7 @@ from cdp_analysis.data.schema import (
     check_population,
 )
 from cdp_analysis.errors import CdpError, CdpInputError, CdpParameterError
+from cdp_analysis.vocabulary import renamed
 
 if TYPE_CHECKING:
     import duckdb
@@ -336,10 +337,11 @@ class Store:
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         return self.sql(f'SELECT * FROM "{table}"{clause} ORDER BY {order}', params)
 
+    @renamed(metric_id="metric", area_code="area")
     def observations(
         self,
-        metric_id: str | list[str] | None = None,
-        area_code: str | list[str] | None = None,
+        metric: str | list[str] | None = None,
+        area: str | list[str] | None = None,
         period: str | list[str] | None = None,
         sex: str | None = "persons",
         source: str | None = None,
@@ -350,6 +352,9 @@ class Store:
         age bands for the same period, so do not sum them; for one clean series use
         :meth:`series`.
 
+        ``metric`` and ``area`` filter by metric id and GSS code (``metric_id`` and
+        ``area_code`` are their retired names).
+
         Raises
         ------
         CdpParameterError
@@ -357,19 +362,19 @@ class Store:
             ``cdp list areas``) nor in the store, with the closest match (an area name or a
             lower-case code gets the code it meant).
         """
-        if metric_id is not None:
-            for m in [metric_id] if isinstance(metric_id, str) else metric_id:
+        if metric is not None:
+            for m in [metric] if isinstance(metric, str) else metric:
                 self.check_metric(m)
-        if area_code is not None:
-            for a in [area_code] if isinstance(area_code, str) else area_code:
+        if area is not None:
+            for a in [area] if isinstance(area, str) else area:
                 self.check_area(a, partnership=False)
         df = self._select(
             "observations",
-            {"metric_id": metric_id, "area_code": area_code, "period": period, "sex": sex, "source": source},
+            {"metric_id": metric, "area_code": area, "period": period, "sex": sex, "source": source},
             "metric_id, area_code, period_start, period_end, sex, age",
         )
-        if isinstance(metric_id, str):
-            df.attrs["metric_id"] = metric_id
+        if isinstance(metric, str):
+            df.attrs["metric_id"] = metric
         return df
 
     # names and clean series ---------------------------------------------------------
@@ -512,9 +517,10 @@ class Store:
                 "count", "denominator", "value", "lower_95", "upper_95", "status"]
         return pd.DataFrame(rows, columns=cols)
 
+    @renamed(area_code="area")
     def population(
         self,
-        area_code: str | list[str] | None = None,
+        area: str | list[str] | None = None,
         year: int | list[int] | None = None,
         sex: str | None = "persons",
     ) -> pd.DataFrame:
@@ -522,22 +528,23 @@ class Store:
 
         Where several editions give the same year, the latest edition's estimate is kept.
         """
-        df = self._select("population", {"area_code": area_code, "year": year, "sex": sex}, "area_code, year, sex, age")
+        df = self._select("population", {"area_code": area, "year": year, "sex": sex}, "area_code, year, sex, age")
         if df.empty:
             return df
         df = df.sort_values("edition").drop_duplicates(["area_code", "year", "sex", "age"], keep="last")
         return df.sort_values(["area_code", "year", "sex", "age"]).reset_index(drop=True)
 
+    @renamed(metric_id="metric", area_code="area")
     def returns(
         self,
         partnership: str | None = None,
-        metric_id: str | list[str] | None = None,
-        area_code: str | list[str] | None = None,
+        metric: str | list[str] | None = None,
+        area: str | list[str] | None = None,
     ) -> pd.DataFrame:
-        """Rows of the local ``returns`` matching the filters."""
+        """Rows of the local ``returns`` matching the filters (metric id, GSS code)."""
         return self._select(
             "returns",
-            {"partnership": partnership, "metric_id": metric_id, "area_code": area_code},
+            {"partnership": partnership, "metric_id": metric, "area_code": area},
             "metric_id, area_code, period_start, period_end",
         )
 

@@ -33,6 +33,8 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cdp_analysis.vocabulary import renamed
+
 __all__ = ["z_value", "byar_limits", "exact_poisson_limits", "poisson_limits", "wilson_limits"]
 
 
@@ -48,14 +50,15 @@ def z_value(confidence: float) -> float:
     return float(ndtri(1 - (1 - confidence) / 2))
 
 
-def byar_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArray]:
+@renamed(x="count")
+def byar_limits(count: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArray]:
     """Byar's approximate Poisson limits of a count (events, not a rate).
 
     >>> lo, hi = byar_limits([65, 59, 55])
     >>> [round(float(v), 2) for v in lo], [round(float(v), 2) for v in hi]
     ([50.16, 44.91, 41.43], [82.85, 76.11, 71.59])
     """
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(count, dtype=float)
     z = z_value(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
@@ -65,7 +68,8 @@ def byar_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArra
     return lower, upper
 
 
-def exact_poisson_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArray]:
+@renamed(x="count")
+def exact_poisson_limits(count: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArray]:
     """Exact (Garwood) Poisson limits of a count, from the chi-squared distribution.
 
     >>> lo, hi = exact_poisson_limits([5, 0])
@@ -74,7 +78,7 @@ def exact_poisson_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArra
     """
     from scipy.stats import chi2
 
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(count, dtype=float)
     alpha = 1 - confidence
     with np.errstate(invalid="ignore"):
         lower = np.where(x > 0, chi2.ppf(alpha / 2, 2 * x) / 2, 0.0)
@@ -82,13 +86,14 @@ def exact_poisson_limits(x: ArrayLike, confidence: float = 0.95) -> tuple[NDArra
     return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
 
 
-def poisson_limits(x: ArrayLike, confidence: float = 0.95, threshold: int = 10) -> tuple[NDArray, NDArray, NDArray]:
+@renamed(x="count")
+def poisson_limits(count: ArrayLike, confidence: float = 0.95, threshold: int = 10) -> tuple[NDArray, NDArray, NDArray]:
     """Limits of a count: exact Poisson below ``threshold`` events, Byar's from it.
 
     Returns ``(lower, upper, method)`` where ``method`` holds ``"exact"`` or ``"byars"``
     per element.
     """
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(count, dtype=float)
     b_lo, b_hi = byar_limits(x, confidence)
     e_lo, e_hi = exact_poisson_limits(x, confidence)
     small = x < threshold
@@ -96,15 +101,16 @@ def poisson_limits(x: ArrayLike, confidence: float = 0.95, threshold: int = 10) 
     return np.where(small, e_lo, b_lo), np.where(small, e_hi, b_hi), method
 
 
-def wilson_limits(x: ArrayLike, n: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArray]:
-    """Wilson score limits of the proportion ``x / n`` (as a fraction of 1).
+@renamed(x="count", n="denominator")
+def wilson_limits(count: ArrayLike, denominator: ArrayLike, confidence: float = 0.95) -> tuple[NDArray, NDArray]:
+    """Wilson score limits of the proportion ``count / denominator`` (as a fraction of 1).
 
     >>> lo, hi = wilson_limits(65, 100)
     >>> round(float(lo), 4), round(float(hi), 4)
     (0.5525, 0.7364)
     """
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
+    x = np.asarray(count, dtype=float)
+    n = np.asarray(denominator, dtype=float)
     z = z_value(confidence)
     root = z * np.sqrt(z**2 + 4 * x * (1 - x / n))
     denom = 2 * (n + z**2)

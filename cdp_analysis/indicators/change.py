@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators._limits import wilson_limits
 from cdp_analysis.indicators.small_numbers import MIN_EVENTS, enough_events
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["rate_ratio_test", "proportion_difference_test", "describe_change"]
 
@@ -199,11 +200,12 @@ def _fisher_pvalue(x_a: NDArray, n_a: NDArray, x_b: NDArray, n_b: NDArray) -> ND
 
 
 # ------------------------------------------------------------------------------ rate ratio
+@renamed(exposure_a="denominator_a", exposure_b="denominator_b")
 def rate_ratio_test(
     count_a: ArrayLike,
-    exposure_a: ArrayLike,
+    denominator_a: ArrayLike,
     count_b: ArrayLike,
-    exposure_b: ArrayLike,
+    denominator_b: ArrayLike,
     confidence: float = 0.95,
     p_value_method: Literal["minlike", "central"] = "minlike",
 ) -> pd.DataFrame:
@@ -228,7 +230,7 @@ def rate_ratio_test(
     count_a, count_b
         Event counts (whole numbers >= 0): ``a`` the figure of interest (e.g. the later year),
         ``b`` the comparator. Scalars or arrays (broadcast together).
-    exposure_a, exposure_b
+    denominator_a, denominator_b
         Exposures (> 0), in any unit common to both: the rates' denominators. Pass 1 and 1 to
         compare two counts over equal periods and populations.
     confidence
@@ -282,6 +284,9 @@ def rate_ratio_test(
     0  2.625  1.305  5.630    0.005         True
     1  0.000  0.000  1.515    0.125        False
     """
+    exposure_a = denominator_a  # vocabulary: the parameter is denominator_a
+    exposure_b = denominator_b  # vocabulary: the parameter is denominator_b
+
     c = _check_confidence(confidence)
     if p_value_method not in ("minlike", "central"):
         raise CdpParameterError(f"p_value_method must be 'minlike' or 'central', not {p_value_method!r}")
@@ -289,8 +294,8 @@ def rate_ratio_test(
     a, ea, b, eb = arr["count_a"], arr["exposure_a"], arr["count_b"], arr["exposure_b"]
     _check_counts("count_a", a, count_a)
     _check_counts("count_b", b, count_b)
-    _check_exposures("exposure_a", ea, exposure_a)
-    _check_exposures("exposure_b", eb, exposure_b)
+    _check_exposures("denominator_a", ea, exposure_a)
+    _check_exposures("denominator_b", eb, exposure_b)
 
     from scipy.stats import beta
 
@@ -327,11 +332,12 @@ def rate_ratio_test(
 
 
 # --------------------------------------------------------------------- difference of proportions
+@renamed(x_a="count_a", n_a="denominator_a", x_b="count_b", n_b="denominator_b")
 def proportion_difference_test(
-    x_a: ArrayLike,
-    n_a: ArrayLike,
-    x_b: ArrayLike,
-    n_b: ArrayLike,
+    count_a: ArrayLike,
+    denominator_a: ArrayLike,
+    count_b: ArrayLike,
+    denominator_b: ArrayLike,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     r"""Difference of two independent proportions: Newcombe's interval and a significance test.
@@ -358,9 +364,9 @@ def proportion_difference_test(
 
     Parameters
     ----------
-    x_a, n_a
+    count_a, denominator_a
         Numerator and denominator of the proportion of interest (e.g. the later cohort).
-    x_b, n_b
+    count_b, denominator_b
         Numerator and denominator of the comparator.
     confidence
         Confidence level (default 0.95); significant when ``p_value < 1 - confidence``.
@@ -398,6 +404,11 @@ def proportion_difference_test(
        p_value        method
     0   0.0779  fisher exact
     """
+    x_a = count_a  # vocabulary: the parameter is count_a
+    n_a = denominator_a  # vocabulary: the parameter is denominator_a
+    x_b = count_b  # vocabulary: the parameter is count_b
+    n_b = denominator_b  # vocabulary: the parameter is denominator_b
+
     c = _check_confidence(confidence)
     arr, index = _broadcast(x_a=x_a, n_a=n_a, x_b=x_b, n_b=n_b)
     xa, na, xb, nb = arr["x_a"], arr["n_a"], arr["x_b"], arr["n_b"]
@@ -490,6 +501,7 @@ def _verdict(significant: bool, direction: float) -> str:
     return "a statistically significant " + ("rise" if direction > 0 else "fall")
 
 
+@renamed(exposure_a="denominator_a", exposure_b="denominator_b")
 def describe_change(
     value_a: ArrayLike,
     value_b: ArrayLike,
@@ -498,8 +510,6 @@ def describe_change(
     *,
     measure: str = "",
     kind: Literal["count", "proportion", "percent"] = "count",
-    exposure_a: ArrayLike | None = None,
-    exposure_b: ArrayLike | None = None,
     denominator_a: ArrayLike | None = None,
     denominator_b: ArrayLike | None = None,
     multiplier: float | None = None,
@@ -527,10 +537,10 @@ def describe_change(
         Noun for counts (``"deaths"``) or phrase for proportions (``"reoffended"``).
     kind
         ``"count"`` (default), ``"proportion"`` or ``"percent"``.
-    exposure_a, exposure_b
-        Exposures of counts (populations, person-years); default equal.
     denominator_a, denominator_b
-        Denominators of proportions and percentages (required for those kinds).
+        Counts: their exposures (populations, person-years, or the fractions of a year
+        covered); default equal. Proportions and percentages: their denominators (required).
+        (``exposure_a``/``exposure_b`` are the retired names for counts.)
     multiplier, rate_unit
         With exposures, print each rate as ``count / exposure * multiplier`` followed by
         ``rate_unit`` (e.g. ``100_000`` and ``"per 100,000"``).
@@ -556,8 +566,8 @@ def describe_change(
     --------
     >>> print(describe_change(55, 59, "2022", "2021", measure="deaths"))
     55 deaths in 2022 against 59 in 2021: not a statistically significant change (rate ratio 0.93, 95% CI 0.63 to 1.37, p = 0.78)
-    >>> print(describe_change(30, 12, "BCP", "Dorset", measure="arrests", exposure_a=400_000,
-    ...       exposure_b=380_000, multiplier=100_000, rate_unit="per 100,000"))
+    >>> print(describe_change(30, 12, "BCP", "Dorset", measure="arrests", denominator_a=400_000,
+    ...       denominator_b=380_000, multiplier=100_000, rate_unit="per 100,000"))
     30 arrests in BCP (7.5 per 100,000) against 12 in Dorset (3.2 per 100,000): a statistically significant rise (rate ratio 2.38, 95% CI 1.18 to 5.09, p = 0.01)
     >>> print(describe_change(3, 1, "2023", "2022", measure="deaths"))
     3 deaths in 2023 against 1 in 2022: a change cannot be calculated (fewer than 10 deaths in the two periods together)
@@ -565,6 +575,7 @@ def describe_change(
     ...       denominator_b=400, measure="reoffended"))
     112 of 410 reoffended (27.3%) in 2023 against 100 of 400 (25.0%) in 2022: not a statistically significant change (difference +2.3 percentage points, 95% CI -3.7 to +8.3, p = 0.45)
     """
+    exposure_a, exposure_b = (denominator_a, denominator_b) if kind == "count" else (None, None)
     c = _check_confidence(confidence)
     level = _fmt_level(c)
     scalar = all(np.ndim(v) == 0 for v in (value_a, value_b, label_a, label_b))
@@ -572,7 +583,7 @@ def describe_change(
     sentences: list[str] = []
     if kind == "count":
         if (exposure_a is None) != (exposure_b is None):
-            raise CdpParameterError("give both exposure_a and exposure_b, or neither (equal exposures)")
+            raise CdpParameterError("give both denominator_a and denominator_b, or neither (equal exposures)")
         ea = 1.0 if exposure_a is None else exposure_a
         eb = 1.0 if exposure_b is None else exposure_b
         res = rate_ratio_test(value_a, ea, value_b, eb, confidence=c)

@@ -308,6 +308,7 @@ def _chi_trend(t: np.ndarray, x: np.ndarray, n: np.ndarray) -> tuple[np.ndarray,
     return slope, chi
 
 
+@renamed(numerator="count")
 def recent_trend(
     df: pd.DataFrame,
     value: str = "value",
@@ -315,12 +316,11 @@ def recent_trend(
     upper: str = "upper_95",
     period: str = "period",
     by: str | Sequence[str] | None = None,
-    numerator: str | None = None,
+    count: str | None = None,
     denominator: str | None = None,
     polarity: str = "neutral",
     points: int = 5,
     threshold: float = TREND_THRESHOLD,
-    count: str | None = None,
 ) -> pd.DataFrame:
     """Fingertips' recent trend of the latest ``points`` (5) consecutive periods of each series.
 
@@ -352,7 +352,7 @@ def recent_trend(
 
     **Small numbers** (:mod:`cdp_analysis.indicators.small_numbers`): "cannot be
     calculated" when there are fewer than ``points`` such periods, or, when the counts are
-    known (``numerator``, or ``count`` for the regression method), fewer than 10 events in
+    known (``count``, with or without ``denominator``), fewer than 10 events in
     total over them. ``reason`` says which.
 
     Parameters
@@ -366,16 +366,16 @@ def recent_trend(
         taken as equally spaced, one unit apart (``slope`` is then per period).
     by : str or sequence of str, optional
         Series identifiers (e.g. ``"area_code"``).
-    numerator, denominator : str, optional
-        Counts of a proportion: use the chi-square test for trend.
+    count, denominator : str, optional
+        Count and denominator columns of a proportion: with both, the chi-square test for
+        trend. ``count`` alone: the event counts behind each value (regression method), for
+        the small-number rule. (``numerator`` is the retired name of ``count``.)
     polarity : {"higher_is_better", "lower_is_better", "neutral"}, default "neutral"
         Adds "and getting better/worse" to a significant trend.
     points : int, default 5
         Number of latest points used (and required).
     threshold : float, default 9.5495
         Chi-square threshold.
-    count : str, optional
-        Event counts behind each value (regression method), for the small-number rule.
 
     Returns
     -------
@@ -400,7 +400,7 @@ def recent_trend(
     >>> from cdp_analysis import indicators as ind
     >>> df = pd.DataFrame({"period": ["2019", "2020", "2021", "2022", "2023"],
     ...                    "x": [300, 340, 380, 420, 470], "n": [1000] * 5})
-    >>> out = ind.recent_trend(df, numerator="x", denominator="n", polarity="higher_is_better")
+    >>> out = ind.recent_trend(df, count="x", denominator="n", polarity="higher_is_better")
     >>> out[["trend", "label"]].iloc[0].tolist()
     ['increasing', 'increasing and getting better']
 
@@ -417,9 +417,10 @@ def recent_trend(
 
     _check_polarity(polarity)
     by_cols = as_list(by)
-    is_prop = numerator is not None or denominator is not None
-    if is_prop and (numerator is None or denominator is None):
-        raise CdpParameterError("give both numerator and denominator for the proportion trend test")
+    is_prop = denominator is not None
+    numerator = count if is_prop else None
+    if is_prop and count is None:
+        raise CdpParameterError("give both count and denominator for the proportion trend test")
     cols = [period, *by_cols] + ([numerator, denominator] if is_prop else [value, lower, upper])
     if count is not None and not is_prop:
         cols.append(count)

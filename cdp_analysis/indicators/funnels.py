@@ -18,6 +18,7 @@ from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators._limits import exact_poisson_limits, z_value
 from cdp_analysis.indicators._validate import check_frame, check_multiplier, numeric
 from cdp_analysis.indicators.rates import count_limits
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["funnel_limits", "funnel_significance", "funnel_points"]
 
@@ -91,9 +92,10 @@ def _derived_denominator(
     return o, d
 
 
+@renamed(numerator="count")
 def funnel_limits(
     df: pd.DataFrame,
-    numerator: str,
+    count: str,
     statistic: str = "proportion",
     denominator: str | None = None,
     multiplier: float = 100,
@@ -128,7 +130,7 @@ def funnel_limits(
     ----------
     df : pandas.DataFrame
         One row per area.
-    numerator : str
+    count : str
         Events or numerator (>= 0).
     statistic : {"proportion", "ratio", "rate"}, default "proportion"
         Kind of funnel.
@@ -169,6 +171,8 @@ def funnel_limits(
     >>> lim.iloc[-1][["denominator", "baseline", "lower_95", "upper_95"]].round(3).tolist()
     [320.0, 31.818, 26.715, 36.921]
     """
+    numerator = count  # vocabulary: the parameter is count
+
     _check_statistic(statistic, rate, rate_type, ratio_type)
     m = check_multiplier(multiplier)
     if statistic in ("proportion", "ratio"):
@@ -222,9 +226,10 @@ def funnel_limits(
     return out
 
 
+@renamed(numerator="count")
 def funnel_significance(
     df: pd.DataFrame,
-    numerator: str,
+    count: str,
     statistic: str = "proportion",
     denominator: str | None = None,
     rate: str | None = None,
@@ -247,7 +252,7 @@ def funnel_significance(
     ----------
     df : pandas.DataFrame
         One row per area.
-    numerator, statistic, denominator, rate, rate_type, multiplier
+    count, statistic, denominator, rate, rate_type, multiplier
         As for :func:`funnel_limits`.
 
     Returns
@@ -267,6 +272,8 @@ def funnel_significance(
     >>> ind.funnel_significance(df, "x", "proportion", denominator="n")["significance"].tolist()
     ['Low (0.001)', 'Not significant', 'High (0.001)']
     """
+    numerator = count  # vocabulary: the parameter is count
+
     _check_statistic(statistic, rate, rate_type, "count")
     m = check_multiplier(multiplier)
     high = {}
@@ -317,9 +324,10 @@ def funnel_significance(
     return FunnelResult.wrap(out)
 
 
+@renamed(numerator="count")
 def funnel_points(
     df: pd.DataFrame,
-    numerator: str,
+    count: str,
     rate: str,
     rate_type: str,
     denominator: str | None = None,
@@ -337,7 +345,7 @@ def funnel_points(
     ----------
     df : pandas.DataFrame
         One row per area.
-    numerator : str
+    count : str
         Events.
     rate : str
         Rate column.
@@ -367,6 +375,8 @@ def funnel_points(
     >>> ind.funnel_points(df, "o", "dsr", "dsr", years_of_data=5)["denominator_derived"].tolist()
     [40000.0, nan]
     """
+    numerator = count  # vocabulary: the parameter is count
+
     _check_statistic("rate", rate, rate_type, None)
     m = check_multiplier(multiplier)
     check_frame(df, [numerator, rate])

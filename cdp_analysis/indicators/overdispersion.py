@@ -42,6 +42,7 @@ import pandas as pd
 from cdp_analysis.errors import CdpInputError, CdpParameterError
 from cdp_analysis.indicators._limits import z_value
 from cdp_analysis.indicators._validate import check_frame, check_multiplier, numeric
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["Overdispersion", "OverdispersedFunnel", "funnel_z_scores", "overdispersion", "overdispersed_funnel"]
 
@@ -128,9 +129,10 @@ def _default_scale(statistic: str) -> str:
     return "identity" if statistic == "proportion" else "sqrt"
 
 
+@renamed(numerator="count")
 def funnel_z_scores(
     df: pd.DataFrame,
-    numerator: str,
+    count: str,
     statistic: str = "proportion",
     denominator: str | None = None,
     rate: str | None = None,
@@ -154,7 +156,7 @@ def funnel_z_scores(
     ----------
     df : pandas.DataFrame
         One row per area.
-    numerator, statistic, denominator, rate, rate_type, multiplier
+    count, statistic, denominator, rate, rate_type, multiplier
         As :func:`cdp_analysis.indicators.funnel_limits`.
     scale : {"identity", "sqrt", "log"}, optional
         Scale of the z-scores: identity for proportions, square root otherwise (Spiegelhalter
@@ -180,6 +182,8 @@ def funnel_z_scores(
     >>> funnel_z_scores(df, "o", "ratio", denominator="e", scale="log")["z"].round(4).tolist()
     [-0.7998, 3.0917]
     """
+    numerator = count  # vocabulary: the parameter is count
+
     scale = scale or _default_scale(statistic)
     _check_options(scale, 0.1, "winsorise")
     m = check_multiplier(multiplier)
@@ -310,9 +314,10 @@ def _estimate(z: np.ndarray, se: np.ndarray, trim: float, method: str, alpha: fl
                           float(target), float(multiplier))
 
 
+@renamed(numerator="count")
 def overdispersion(
     df: pd.DataFrame,
-    numerator: str,
+    count: str,
     statistic: str = "proportion",
     denominator: str | None = None,
     rate: str | None = None,
@@ -336,7 +341,7 @@ def overdispersion(
     ----------
     df : pandas.DataFrame
         One row per area.
-    numerator, statistic, denominator, rate, rate_type, multiplier, scale, years_of_data
+    count, statistic, denominator, rate, rate_type, multiplier, scale, years_of_data
         As :func:`funnel_z_scores`.
     trim : float, default 0.1
         Share of each tail Winsorised or truncated.
@@ -365,6 +370,8 @@ def overdispersion(
     >>> round(od.phi, 6), od.over_dispersed
     (2.948033, True)
     """
+    numerator = count  # vocabulary: the parameter is count
+
     scale = scale or _default_scale(statistic)
     _check_options(scale, trim, method)
     if not 0 < alpha < 1:
@@ -446,9 +453,10 @@ def _label(z: np.ndarray, width: np.ndarray | float) -> np.ndarray:
     return lab
 
 
+@renamed(numerator="count")
 def overdispersed_funnel(
     df: pd.DataFrame,
-    numerator: str,
+    count: str,
     statistic: str = "proportion",
     denominator: str | None = None,
     rate: str | None = None,
@@ -503,6 +511,8 @@ def overdispersed_funnel(
     >>> f.shown, f.outside["unadjusted"]["95"], f.outside["additive"]["95"]
     ('additive', 2, 1)
     """
+    numerator = count  # vocabulary: the parameter is count
+
     scale = scale or _default_scale(statistic)
     _check_options(scale, trim, method)
     m = check_multiplier(multiplier)

@@ -18,13 +18,15 @@ from cdp_analysis.indicators._validate import (
     z_of,
 )
 from cdp_analysis.indicators.rates import assemble, categorical, summed_by
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["proportion"]
 
 
+@renamed(numerator="count")
 def proportion(
     df: pd.DataFrame,
-    numerator: str = "count",
+    count: str = "count",
     denominator: str = "denominator",
     by: str | Sequence[str] | None = None,
     multiplier: float = 100,
@@ -48,7 +50,7 @@ def proportion(
     ----------
     df : pandas.DataFrame
         Input rows.
-    numerator : str, default "count"
+    count : str, default "count"
         Column of the numerator (numbers >= 0 and not above the denominator).
     denominator : str, default "denominator"
         Column of the denominator (numbers > 0).
@@ -84,12 +86,14 @@ def proportion(
     >>> import pandas as pd
     >>> from cdp_analysis import indicators as ind
     >>> df = pd.DataFrame({"engaged": [65, 0], "released": [100, 40]})
-    >>> out = ind.proportion(df, numerator="engaged", denominator="released", confidence=0.95)
+    >>> out = ind.proportion(df, count="engaged", denominator="released", confidence=0.95)
     >>> out[["value", "lower_95", "upper_95"]].round(2)
        value  lower_95  upper_95
     0   65.0     55.25     73.64
     1    0.0      0.00      8.76
     """
+    numerator = count  # vocabulary: the parameter is count
+
     by_cols = as_list(by)
     check_frame(df, [numerator, denominator, *by_cols])
     levels = confidence_levels(confidence)

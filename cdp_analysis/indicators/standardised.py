@@ -34,6 +34,7 @@ from cdp_analysis.indicators.rates import (
     count_limits,
     like,
 )
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["esp2013", "dsr", "isr", "standardised_ratio"]
 
@@ -184,10 +185,11 @@ def _weights_from(standard: object, df: pd.DataFrame, age_band: str) -> np.ndarr
     return w_u[codes]
 
 
+@renamed(population="denominator")
 def dsr(
     df: pd.DataFrame,
     count: str = "count",
-    population: str = "population",
+    denominator: str = "population",
     by: str | Sequence[str] | None = ("area_code", "period"),
     age_band: str = "age_band",
     standard: str | dict | pd.Series | Sequence[float] = "esp2013",
@@ -226,7 +228,7 @@ def dsr(
         One row per group x age band (more rows per cell are summed).
     count : str, default "count"
         Events per row (>= 0), or people per row with ``event_frequency``.
-    population : str, default "population"
+    denominator : str, default "population"
         Population of the row's band (>= 0; 0 only where the band has no events).
     by : str or sequence of str, default ("area_code", "period")
         Columns identifying each unit standardised; ``None`` makes the frame one unit.
@@ -250,7 +252,7 @@ def dsr(
     -------
     pandas.DataFrame
         One row per group: the ``by`` columns, ``count`` (total events :math:`O`),
-        ``population`` (total), ``value``, the limits, ``method`` (``"dobson"`` or
+        the denominator column (total), ``value``, the limits, ``method`` (``"dobson"`` or
         ``"dobson, non-independent events"``), ``status`` and ``note``.
 
     Raises
@@ -285,6 +287,8 @@ def dsr(
        count  value  lower_95  upper_95  method
     0     40   13.2      9.42     17.99  dobson
     """
+    population = denominator  # vocabulary: the parameter is denominator
+
     by_cols = as_list(by)
     is_esp = isinstance(standard, str) and standard == "esp2013"
     is_column = isinstance(standard, str) and not is_esp
@@ -555,12 +559,13 @@ def _finish(base, obs, E, scale, lims, is_exact) -> pd.DataFrame:
     )
 
 
+@renamed(population="denominator", ref_population="ref_denominator")
 def standardised_ratio(
     df: pd.DataFrame,
     count: str = "count",
-    population: str = "population",
+    denominator: str = "population",
     ref_count: str = "ref_count",
-    ref_population: str = "ref_population",
+    ref_denominator: str = "ref_population",
     by: str | Sequence[str] | None = None,
     refvalue: float = 1,
     confidence: float | Sequence[float] | None = (0.95, 0.998),
@@ -620,6 +625,9 @@ def standardised_ratio(
        count  expected   value  lower_95  upper_95
     0     25      12.0  208.33    134.79    307.55
     """
+    population = denominator  # vocabulary: the parameter is denominator
+    ref_population = ref_denominator  # vocabulary: the parameter is ref_denominator
+
     base, obs, E, _, lims, is_exact = _indirect(
         df, count, population, ref_count, ref_population, by, confidence, method
     )
@@ -629,12 +637,13 @@ def standardised_ratio(
     return _finish(base, obs, E, r, lims, is_exact)
 
 
+@renamed(population="denominator", ref_population="ref_denominator")
 def isr(
     df: pd.DataFrame,
     count: str = "count",
-    population: str = "population",
+    denominator: str = "population",
     ref_count: str = "ref_count",
-    ref_population: str = "ref_population",
+    ref_denominator: str = "ref_population",
     by: str | Sequence[str] | None = None,
     multiplier: float = 100_000,
     confidence: float | Sequence[float] | None = (0.95, 0.998),
@@ -689,6 +698,9 @@ def isr(
        ref_rate   value
     0      80.0  166.67
     """
+    population = denominator  # vocabulary: the parameter is denominator
+    ref_population = ref_denominator  # vocabulary: the parameter is ref_denominator
+
     base, obs, E, ref_rate, lims, is_exact = _indirect(
         df, count, population, ref_count, ref_population, by, confidence, method
     )

@@ -2,10 +2,10 @@
 
 Public API
 ----------
-forecast(series, horizon, kind="count", exposure=None, seasonal_period=None, ...)
+forecast(series, horizon, kind="count", denominator=None, seasonal_period=None, ...)
     Forecast frame ``period, mean, lower_80, upper_80, lower_95, upper_95, model, status``
     with the backtest that chose the model in ``.attrs``.
-backtest(series, kind="count", exposure=None, seasonal_period=None, ...)
+backtest(series, kind="count", denominator=None, seasonal_period=None, ...)
     Rolling-origin checks of every candidate and benchmark; pool many with summarise().
 summarise(frames)
     Pooled MASE, RMSSE, 80%/95% coverage and scaled interval scores per model.

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+from cdp_analysis.vocabulary import renamed
+
 __all__ = ["THREAD_ENV_VARS", "limit_blas_threads"]
 
 THREAD_ENV_VARS = (
@@ -24,12 +26,13 @@ THREAD_ENV_VARS = (
 )
 
 
-def limit_blas_threads(n: int = 1) -> bool:
-    """Set the BLAS/OpenMP thread environment variables to ``n`` and limit loaded pools.
+@renamed(n="threads")
+def limit_blas_threads(threads: int = 1) -> bool:
+    """Set the BLAS/OpenMP thread environment variables to ``threads`` and limit loaded pools.
 
     Parameters
     ----------
-    n
+    threads
         Threads per process (1 for batch workers).
 
     Returns
@@ -46,6 +49,8 @@ def limit_blas_threads(n: int = 1) -> bool:
     >>> os.environ["OPENBLAS_NUM_THREADS"]
     '1'
     """
+    n = threads  # vocabulary: the parameter is threads
+
     for var in THREAD_ENV_VARS:
         os.environ[var] = str(int(n))
     try:

@@ -39,6 +39,7 @@ import pandas as pd
 from cdp_analysis.models import _registry
 from cdp_analysis.models._series import prepare
 from cdp_analysis.models._types import ModelForecast
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["backtest", "interval_score", "mase", "naive_scale", "rmsse", "summarise"]
 
@@ -303,10 +304,11 @@ def summarise(frames: pd.DataFrame | Iterable[pd.DataFrame], *, common: bool = T
     return out.sort_values("mase")
 
 
+@renamed(exposure="denominator")
 def backtest(
     series: pd.Series,
     kind: str = "count",
-    exposure: Any = None,
+    denominator: Any = None,
     seasonal_period: int | None = None,
     *,
     horizon: int | None = None,
@@ -327,7 +329,7 @@ def backtest(
 
     Parameters
     ----------
-    series, kind, exposure, seasonal_period
+    series, kind, denominator, seasonal_period
         As :func:`~cdp_analysis.models.forecast`.
     horizon
         Steps per origin; default 3 (annual), 4 (quarterly), 12 (monthly).
@@ -360,6 +362,8 @@ def backtest(
     CdpInputError
         As :func:`forecast`, or when the series is too short for one origin.
     """
+    exposure = denominator  # vocabulary: the parameter is denominator
+
     from cdp_analysis.errors import CdpInputError
 
     prep = prepare(series, 1, kind, exposure, seasonal_period)

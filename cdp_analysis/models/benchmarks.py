@@ -189,7 +189,14 @@ def pooled_last(
     if kind == "proportion":
         nf = np.maximum(np.round(e_fut), 1)
         a, b = x + 0.5, big_n - x + 0.5
-        q = np.array([stats.betabinom.ppf(al, nf, a, b) for al in Q_LEVELS]) / nf
+        if np.all(nf <= 5000):
+            q = np.array([stats.betabinom.ppf(al, nf, a, b) for al in Q_LEVELS]) / nf
+        else:  # scipy's generic discrete ppf sums the cdf term by term: seconds per call at national cohort sizes;
+            # draw the same beta-binomial instead (p ~ Beta(a, b), x ~ Binomial(n, p)), seeded
+            rng = np.random.default_rng(0)
+            pp = rng.beta(a, b, size=(20_000, 1))
+            draws = rng.binomial(nf.astype(np.int64), pp) / nf
+            q = np.quantile(draws, Q_LEVELS, axis=0, method="inverted_cdf")
     else:
         r, p = x + 0.5, big_n / (big_n + e_fut)
         q = np.array([stats.nbinom.ppf(al, r, p) for al in Q_LEVELS]) / e_fut

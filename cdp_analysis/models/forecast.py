@@ -18,6 +18,7 @@ from cdp_analysis.models._types import ModelForecast
 from cdp_analysis.models.backtest import _Cache, select_model
 from cdp_analysis.models.counts import DegenerateFit
 from cdp_analysis.results import Explanation, ResultFrame, fmt
+from cdp_analysis.vocabulary import renamed
 
 __all__ = ["FORECAST_MARKER", "REGISTRATION_NOTE", "Forecast", "forecast", "forecast_warnings"]
 
@@ -222,11 +223,12 @@ def _frame(f: ModelForecast, labels: list[str]) -> pd.DataFrame:
     )
 
 
+@renamed(exposure="denominator")
 def forecast(
     series: pd.Series | pd.DataFrame,
     horizon: int,
     kind: str = "count",
-    exposure: Any = None,
+    denominator: Any = None,
     seasonal_period: int | None = None,
     *,
     model: str = "auto",
@@ -280,7 +282,7 @@ def forecast(
         Number of periods to forecast.
     kind
         ``"count"``, ``"proportion"`` or ``"rate"``.
-    exposure
+    denominator
         Population (counts), cohort size (proportions) or offenders (rates): a Series
         indexed like ``series`` (it may extend over the forecast periods) or an array of
         ``len(series)`` or ``len(series) + horizon`` values. Required for proportions and
@@ -308,7 +310,7 @@ def forecast(
         ``"count"`` keeps the caveat.
     period, value
         With a frame: the period column (default ``"period"``, or the index of that name) and
-        the value column (default ``"count"``, else ``"value"``). ``exposure`` may then name a
+        the value column (default ``"count"``, else ``"value"``). ``denominator`` may then name a
         column.
     metric
         The metric id of the series, when its name does not say (for the caveats).
@@ -358,6 +360,8 @@ def forecast(
     >>> "registration" in fc.attrs["notes"][0]
     True
     """
+    exposure = denominator  # vocabulary: the parameter is denominator
+
     if isinstance(series, pd.DataFrame):
         series, exposure = _from_frame(series, period, value, exposure)
     elif period is not None or value is not None:

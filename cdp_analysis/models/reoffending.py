@@ -259,7 +259,7 @@ def forecast_reoffending(
     series = pd.Series(tab["reoffenders"].to_numpy() / tab["cohort"].to_numpy(), index=tab["period"].to_numpy(),
                        name="proven reoffending rate")
     expo = pd.Series(tab["cohort"].to_numpy(), index=tab["period"].to_numpy())
-    fc = forecast(series, horizon, kind="proportion", exposure=expo, n_origins=n_origins, n_draws=n_draws,
+    fc = forecast(series, horizon, kind="proportion", denominator=expo, n_origins=n_origins, n_draws=n_draws,
                   seed=seed, metric="proven_reoffending_rate")
     a = fc.attrs
     out = pd.DataFrame(fc).loc[:, ["period", "mean", "lower_80", "upper_80", "lower_95", "upper_95", "status"]]

@@ -165,7 +165,7 @@ class NeedsContext:
         key = (tuple(metric_ids), tuple(sorted(filters.items())))
         if key not in self._read:
             with Store(self.db or None, read_only=True) as store:
-                self._read[key] = store.observations(metric_id=list(metric_ids), **{"sex": None, **filters})
+                self._read[key] = store.observations(metric=list(metric_ids), **{"sex": None, **filters})
         return self._read[key]
 
 
@@ -176,7 +176,7 @@ class NeedsContext:
         key = ("population", tuple(codes))
         if key not in self._read:
             with Store(self.db or None, read_only=True) as store:
-                self._read[key] = store.population(area_code=list(codes))
+                self._read[key] = store.population(area=list(codes))
         return self._read[key]
 
 
@@ -202,16 +202,16 @@ def load_context(area: str = "pan-dorset", period: Period | str = "2023/24 Q1", 
     scope = list(dict.fromkeys([area, *codes, *areas.police_forces([area, *codes]), ENGLAND]))
     death_ids = [m for pair in DEATH_METRICS.values() for m in pair]
     with Store(db or None, read_only=True) as store:
-        deaths = store.observations(metric_id=death_ids, sex=None)
-        population = store.population(area_code=[*codes, *(b[0] for b in bench)])
-        returns = store.returns(area_code=scope)
+        deaths = store.observations(metric=death_ids, sex=None)
+        population = store.population(area=[*codes, *(b[0] for b in bench)])
+        returns = store.returns(area=scope)
         metrics = store.reference("metrics")
-        police = store.observations(metric_id=list(POLICE_METRICS), area_code=codes)
+        police = store.observations(metric=list(POLICE_METRICS), area=codes)
         lsoas = pd.DataFrame()
         if _table_exists(store, "police_crimes_by_lsoa"):
             lsoas = store.sql("SELECT * FROM police_crimes_by_lsoa")
-        reoff = store.observations(metric_id=list(REOFFENDING_METRICS), sex=None)
-        context = store.observations(metric_id=list(CONTEXT_METRICS), sex=None)
+        reoff = store.observations(metric=list(REOFFENDING_METRICS), sex=None)
+        context = store.observations(metric=list(CONTEXT_METRICS), sex=None)
         fingerprint = store_fingerprint(store)
     ctx = NeedsContext(area, name, p, list(codes), kind == "partnership", bench, deaths, population, returns,
                        metrics, police, lsoas, reoff, include_forecast=include_forecast, context=context,

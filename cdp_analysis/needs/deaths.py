@@ -382,20 +382,35 @@ def _interp_funnel(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray
     return out
 
 
+#: a steady exposure far above any count: the trend test in proportions becomes the Poisson score test
+_STEADY_EXPOSURE = 1e9
+
+
 def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | None = None,
                       codes: Sequence[str] = (), metric_id: str = "drug_misuse_asmr",
                       until: Period | None = None) -> pd.DataFrame:
     """Fingertips' recent-trend test on the latest five points.
 
-    Two series are tested when available: the annual registered counts (``annual``, members
-    summed; population assumed steady over five years) and, for a single area, the pooled
-    ASMRs (``asmr``: ``observations`` rows, rolling 3-year pools, as Fingertips tests them).
+    Two series are tested when available:
+
+    * the annual registered counts (``annual``, members summed), zero years included, by the
+      chi-square test for trend in counts over a steady exposure (Fingertips' test for trend
+      in proportions with the population assumed steady over the five years: the Poisson
+      score test for trend, whose false-positive rate holds its nominal 0.2% at the counts of
+      small areas, where the weighted regression on each year's own interval runs a little
+      above it); ``slope`` is deaths per year;
+    * for a single area, the 3-year ASMRs (``asmr``: ``observations`` rows), by Fingertips'
+      weighted regression on the **non-overlapping** pools only (rolling pools share two
+      years each).
+
+    Fewer than 10 deaths over the periods used, or fewer than five consecutive periods:
+    "cannot be calculated", with ``reason`` (:mod:`cdp_analysis.indicators.small_numbers`).
 
     Returns
     -------
     pandas.DataFrame
         ``series`` (``"annual count"`` or ``"3-year ASMR"``), ``from_period, to_period, slope,
-        chi_square, trend, label``.
+        chi_square, trend, label, reason``.
 
     Examples
     --------
@@ -411,8 +426,9 @@ def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | N
     if annual is not None and len(annual.dropna(subset=["count"])):
         # every year with a figure, zeros included (a year with no deaths is a point, not a gap);
         # fewer than 10 deaths over the five years: "cannot be calculated" (small_numbers)
-        a = annual.dropna(subset=["count"]).rename(columns={"count": "value"})
-        r = ind.recent_trend(a, polarity="lower_is_better", count="value")
+        a = annual.dropna(subset=["count"]).assign(_exposure=_STEADY_EXPOSURE)
+        r = ind.recent_trend(a, polarity="lower_is_better", numerator="count", denominator="_exposure")
+        r["slope"] = r["slope"] * _STEADY_EXPOSURE  # deaths per year
         out.append(r.assign(series="annual count", reason=r["reason"].str.replace(" events ", " deaths ")))
     if asmr is not None and len(codes) == 1:
         s = asmr[(asmr["metric_id"] == metric_id) & (asmr["area_code"] == codes[0])]

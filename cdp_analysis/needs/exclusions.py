@@ -238,7 +238,7 @@ def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dic
     out.update(tested=True, significant=bool(test["significant"]), ratio=float(test["ratio"]),
                p_value=float(test["p_value"]))
     out["sentence"] = str(ind.describe_change(float(a["count"]), float(b["count"]), str(a["period"]),
-                                              str(b["period"]), measure=measure, exposure_a=float(a["pupils"]),
-                                              exposure_b=float(b["pupils"]), multiplier=PER,
+                                              str(b["period"]), measure=measure, denominator_a=float(a["pupils"]),
+                                              denominator_b=float(b["pupils"]), multiplier=PER,
                                               rate_unit="per 10,000 pupils"))
     return out

@@ -159,7 +159,7 @@ def admissions_change(series: pd.DataFrame, metric: str) -> dict[str, Any] | Non
     out.update(tested=True, significant=bool(test["significant"]), ratio=float(test["ratio"]),
                p_value=float(test["p_value"]))
     out["sentence"] = str(ind.describe_change(float(a["count"]), float(b["count"]), str(a["period"]),
-                                              str(b["period"]), measure=what, exposure_a=float(a["population"]),
-                                              exposure_b=float(b["population"]), multiplier=PER,
+                                              str(b["period"]), measure=what, denominator_a=float(a["population"]),
+                                              denominator_b=float(b["population"]), multiplier=PER,
                                               rate_unit="per 100,000"))
     return out

@@ -220,7 +220,7 @@ def compute_shared(period: Period | str, db: str | os.PathLike | None = None, ou
     p = Period.parse(period)
     ids = [m for pair in DEATH_METRICS.values() for m in pair]
     with Store(db or None, read_only=True) as store:
-        deaths = store.observations(metric_id=ids, sex=None)
+        deaths = store.observations(metric=ids, sex=None)
         fingerprint = store_fingerprint(store)
         store_path = str(store.path)
     res = compute_results(deaths, p, areas=areas, forecasts=forecasts, measures=measures)

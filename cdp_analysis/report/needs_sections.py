@@ -31,6 +31,7 @@ from cdp_analysis.progress import TARGET_RULE
 from cdp_analysis.report.items import Figure, Md, Table, show
 from cdp_analysis.report.needs_summary import summary_findings
 from cdp_analysis.report.tables import escape_md
+from cdp_analysis.report.treatment_outcomes import outcome_items
 from cdp_analysis.report.wording import comparison_phrase, trend_phrase
 
 __all__ = [
@@ -549,7 +550,7 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
     if t.empty:
         return [Md(NO_DATA.format(what=f"{escape_md(ctx.area_name)} (treatment targets: the partnership's returns)")
                    + " Treatment numbers and continuity of care come from the partnership's returns (NDTMS)."),
-                *_unmet_items(ctx)]
+                *outcome_items(ctx), *_unmet_items(ctx)]
     rows = []
     for r in t.itertuples(index=False):
         rows.append({"Measure": r.name, "Area": areas.name_or_code(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
@@ -563,7 +564,7 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
             f"the reporting year if it moved evenly from the latest figure to the target. *Rule:* {TARGET_RULE} "
             f"{PROBABILITY_RULE} It is shown once a figure for the target's own year is in the returns.")
     return [Md(text), Table(tab, "treatment_targets", f"Treatment against targets, {ctx.area_name}",
-                            "Source: partnership returns (NDTMS)"), *_unmet_items(ctx)]
+                            "Source: partnership returns (NDTMS)"), *outcome_items(ctx), *_unmet_items(ctx)]
 
 
 def _unmet_items(ctx: NeedsContext) -> list[Md | Table]:
@@ -784,6 +785,10 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                                    y_label="Per cent reoffending")
 
         items.append(Figure("reoffending_national", build, "Proven reoffending nationally"))
+        items += _reoffending_forecast_items(_national_reoffending_rows(ctx.reoffending), ctx.period,
+                                             "reoffending_forecast_national", "England and Wales",
+                                             "Source: Ministry of Justice, Proven reoffending statistics; "
+                                             "forecast [f] by cdp-analysis")
     loc = needs.reoffending_local(ctx.returns, ctx.metrics, ctx.codes)
     if loc.empty:
         items.append(Md(f"The returns hold no local reoffending figures for {escape_md(ctx.area_name)}."))
@@ -791,7 +796,52 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         items.append(Table(loc.rename(columns={"metric_id": "Measure", "area_code": "Area", "period": "Period",
                                                "value": "Value"}), "reoffending_local",
                            f"Local reoffending figures, {ctx.area_name}", "Source: partnership returns"))
+        for code, rows in loc.groupby("area_code", sort=True):
+            if not {"reoffending_cohort", "reoffenders"} <= set(rows["metric_id"]):
+                continue
+            items += _reoffending_forecast_items(rows, ctx.period, f"reoffending_forecast_{code}",
+                                                 areas.name_or_code(code),
+                                                 "Source: partnership returns; forecast [f] by cdp-analysis")
     return items
+
+
+def _national_reoffending_rows(reoff: pd.DataFrame) -> pd.DataFrame:
+    """The national (England and Wales) all-ages cohort rows of the store."""
+    if reoff is None or reoff.empty:
+        return pd.DataFrame()
+    d = reoff[reoff["metric_id"].isin(["proven_reoffending_rate", "reoffending_cohort", "reoffenders",
+                                       "reoffences"])]
+    if "area_code" in d:
+        nat = [c for c in ("K04000001", ENGLAND) if c in set(d["area_code"])]
+        d = d[d["area_code"] == nat[0]] if nat else d.iloc[0:0]
+    if "age" in d and d["age"].nunique() > 1:
+        d = d[d["age"].astype(str).str.lower().isin(["all", "all ages"])]
+    return d
+
+
+def _reoffending_forecast_items(rows: pd.DataFrame, period: Period, name: str, where: str,
+                                source: str) -> list[Md | Table]:
+    """The proven-reoffending forecast [f] of ``rows`` with its backtest and the age of the data, or why not."""
+    from cdp_analysis.errors import CdpInputError
+    from cdp_analysis.models.reoffending import forecast_reoffending
+
+    if rows is None or rows.empty:
+        return []
+    try:
+        fc = forecast_reoffending(rows, 4, as_of=period)
+    except CdpInputError as exc:
+        return [Md(f"No reoffending forecast for {escape_md(where)}: {escape_md(exc.message)}.")]
+    tab = fc.forecast.assign(
+        r80=[f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(fc.forecast["lower_80"], fc.forecast["upper_80"], strict=True)],
+        r95=[f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(fc.forecast["lower_95"], fc.forecast["upper_95"], strict=True)])
+    tab = tab[["period", "mean", "r80", "r95", "status"]].rename(columns={
+        "period": "Cohort", "mean": "Forecast reoffending (%)", "r80": "80% prediction interval (%)",
+        "r95": "95% prediction interval (%)", "status": "Status"})
+    text = (f"**Forecast [f], {escape_md(where)}.** " + escape_md(fc.summary())
+            + " The model is a binomial trend on the last 16 quarterly cohorts with extra-binomial variation "
+              "(`benchmarks/results/forecast_reoffending.md` gives its backtest on the national series).")
+    return [Md(text), Table(tab, name, f"Proven reoffending forecast [f], {where}", source,
+                            formats={"Forecast reoffending (%)": "{:.1f}"})]
 
 
 # --------------------------------------------------------------------------- summary

@@ -120,7 +120,7 @@ def _school_exclusions(ctx: ProgressContext) -> str:
 
     codes = areas.members(ctx.area) or [ctx.area]
     with Store(ctx.db or None, read_only=True) as store:
-        obs = store.observations(metric_id=[*ex.EXCLUSION_METRICS, ex.PUPILS], sex=None)
+        obs = store.observations(metric=[*ex.EXCLUSION_METRICS, ex.PUPILS], sex=None)
     lines = []
     for metric, noun in ex.EXCLUSION_METRICS.items():
         s = ex.exclusions_series(obs, codes, metric)

@@ -132,5 +132,5 @@ def test_ingest(tmp_path: Path) -> None:
     result = ingest(data, tmp_path / "t.duckdb")
     assert [f["rows"] for f in result.files] == [276]
     with Store(tmp_path / "t.duckdb", read_only=True) as s:
-        got = s.observations(metric_id="csew_any_drug_use_last_year", period=YE_JUNE_2022)
+        got = s.observations(metric="csew_any_drug_use_last_year", period=YE_JUNE_2022)
     assert sorted(got["age"]) == ["16-24", "16-59"]

@@ -176,7 +176,7 @@ def test_ingest_loads_all_three_files(tmp_path):
         (data / "raw" / "education" / f.name).write_bytes(f.read_bytes())
     ingest(data, db)
     with Store(db, read_only=True) as s:
-        got = s.observations("school_suspensions_drug_alcohol", area_code="E10000009")
+        got = s.observations("school_suspensions_drug_alcohol", area="E10000009")
         eds = set(s.ingest_log().query("source == 'dfe_exclusions'")["edition"])
     assert len(eds) == 3
     assert got[got["period"] == Y1617]["count"].tolist() == [89]

@@ -41,7 +41,7 @@ def copy(built, tmp_path) -> Path:
 
 def _value(data: Path, metric: str, area: str, period: str):
     with Store(data / "cdp.duckdb", read_only=True) as s:
-        df = s.observations(metric_id=metric, area_code=area, period=period)
+        df = s.observations(metric=metric, area=area, period=period)
     assert len(df) == 1, df
     return df.iloc[0]
 

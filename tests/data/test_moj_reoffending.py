@@ -145,5 +145,5 @@ def test_ingest(tmp_path: Path) -> None:
     result = ingest(data, tmp_path / "t.duckdb")
     assert [f["rows"] for f in result.files] == [1368]
     with Store(tmp_path / "t.duckdb", read_only=True) as s:
-        got = s.observations(metric_id="proven_reoffending_rate", period="2012/13")
+        got = s.observations(metric="proven_reoffending_rate", period="2012/13")
     assert sorted(got["age"]) == ["adult", "all", "juvenile"]

@@ -141,5 +141,5 @@ def test_ingest(tmp_path: Path) -> None:
     result = ingest(data, tmp_path / "t.duckdb")
     assert sorted(f["rows"] for f in result.files) == [780, 1211, 2340]
     with Store(tmp_path / "t.duckdb", read_only=True) as s:
-        got = s.observations(metric_id="adults_in_treatment", area_code="E92000001", period="2021/22")
+        got = s.observations(metric="adults_in_treatment", area="E92000001", period="2021/22")
     assert got.loc[got["age"] == "18+", "value"].tolist() == [289_215]

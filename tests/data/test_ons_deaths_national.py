@@ -205,7 +205,7 @@ def test_ingest_marks_revised_rows(tmp_path: Path) -> None:
     shutil.copy(WB2022, dest / WB2022.name)
     ingest(data, db)
     with Store(db, read_only=True) as s:
-        rows = s.observations(metric_id=RATE, area_code=EW, period="2021")
+        rows = s.observations(metric=RATE, area=EW, period="2021")
         digest = s.content_digest()
     got = rows.set_index("edition")[["value", "status"]]
     assert got.loc["2021 registrations"].tolist() == [84.4, "r"]

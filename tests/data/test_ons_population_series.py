@@ -187,5 +187,5 @@ def test_ingest(tmp_path: Path) -> None:
     result = ingest(data, tmp_path / "t.duckdb")
     assert [f["rows"] for f in result.files] == [9 * 30 * 91]
     with Store(tmp_path / "t.duckdb", read_only=True) as s:
-        sw = s.population(area_code=SW, year=2020)
+        sw = s.population(area=SW, year=2020)
     assert sw["population"].sum() == _pop(ps.read_regions(REGIONS), SW, 2020)

@@ -114,6 +114,6 @@ def test_ingest(tmp_path: Path) -> None:
     result = ingest(data, tmp_path / "t.duckdb")
     assert sorted(f["rows"] for f in result.files) == [62, 728]
     with Store(tmp_path / "t.duckdb", read_only=True) as s:
-        got = s.observations(metric_id="drug_poisoning_deaths", area_code="E92000001", period="2020")
+        got = s.observations(metric="drug_poisoning_deaths", area="E92000001", period="2020")
     assert sorted(got["source"]) == ["ons_drug_deaths_compiled", "ons_drug_deaths_region_substance"]
     assert set(got["value"]) == {4312}

@@ -98,7 +98,7 @@ def test_month_counted_by_hand(built):
 
 def test_partnership_is_sum_of_members_and_zeros_kept(built):
     with Store(built / "cdp.duckdb", read_only=True) as s:
-        df = s.observations(source="police_uk", area_code=["E06000058", "E06000059", "pan-dorset"])
+        df = s.observations(source="police_uk", area=["E06000058", "E06000059", "pan-dorset"])
     wide = df.pivot_table(index=["metric_id", "period"], columns="area_code", values="count")
     assert (wide["E06000058"] + wide["E06000059"] == wide["pan-dorset"]).all()
     assert len(wide) == 16 * 15  # 16 months x 14 crime types + neighbourhood crime, zeros included

@@ -57,7 +57,7 @@ def test_changed_file_replaces_its_rows_only(tmp_path):
     result = ingest(data, db)
     assert [f["action"] for f in result.files if f["file"] == "returns/pan_dorset.csv"] == ["loaded"]
     with Store(db, read_only=True) as s:
-        ret = s.returns(metric_id="county_lines_arrests")
+        ret = s.returns(metric="county_lines_arrests")
     assert sorted(ret["value"]) == [39.0, 80.0]  # replaced, not duplicated
 
 
@@ -104,7 +104,7 @@ def test_deaths_workbook_into_the_store_and_a_broken_copy_rejected(tmp_path):
     db = tmp_path / "cdp.duckdb"
     ingest(data, db)
     with Store(db, read_only=True) as s:
-        bcp = s.observations("drug_misuse_asmr", area_code="E06000058", period="2019-2021")
+        bcp = s.observations("drug_misuse_asmr", area="E06000058", period="2019-2021")
         before = s.content_digest()
         n_annual = s.sql("SELECT count(*) AS n FROM observations WHERE metric_id IN "
                          "('drug_poisoning_deaths', 'drug_misuse_deaths')")["n"].iloc[0]

@@ -73,7 +73,7 @@ def test_several_changed_files_and_a_late_one_rejected_leave_the_bytes(base, tmp
     result = ingest(data, db)  # the valid changes then load
     assert {f["file"] for f in result.files if f["action"] == "loaded"} >= {"returns/pan_dorset.csv"}
     with Store(db) as s:
-        assert 39.0 in set(s.returns(metric_id="county_lines_arrests")["value"])
+        assert 39.0 in set(s.returns(metric="county_lines_arrests")["value"])
 
 
 def test_nothing_changed_leaves_the_bytes(base, tmp_path):

@@ -247,19 +247,19 @@ def test_sentence_gives_no_verdict_from_fewer_than_ten_events() -> None:
 
 def test_sentence_needs_both_exposures_or_neither() -> None:
     with pytest.raises(CdpParameterError):
-        describe_change(30, 12, "BCP", "Dorset", exposure_a=400_000)
+        describe_change(30, 12, "BCP", "Dorset", denominator_a=400_000)
 
 
 def test_sentence_annualised_counts_are_whole_when_they_are_and_rates_keep_a_decimal():
     # 38 in a quarter is 38 / 0.25 = 152 a year, against 80 in a whole year (hand calculation)
-    s = describe_change(38, 80, "2023/24 Q1", "2022/23", measure="arrests", exposure_a=0.25,
-                            exposure_b=1.0, multiplier=1, rate_unit="a year")
+    s = describe_change(38, 80, "2023/24 Q1", "2022/23", measure="arrests", denominator_a=0.25,
+                            denominator_b=1.0, multiplier=1, rate_unit="a year")
     assert s.startswith("38 arrests in 2023/24 Q1 (152 a year) against 80 in 2022/23 (80 a year): ")
     # 101 in five months is 101 * 12 / 5 = 242.4 a year: not a whole number, one decimal
-    s = describe_change(101, 188, "2023-01..2023-05", "2022", exposure_a=5 / 12, exposure_b=1.0,
+    s = describe_change(101, 188, "2023-01..2023-05", "2022", denominator_a=5 / 12, denominator_b=1.0,
                             multiplier=1, rate_unit="a year")
     assert "(242.4 a year)" in s and "(188 a year)" in s
     # rates per 100,000 always carry one decimal place, 13.0 included
-    s = describe_change(26, 55, "2022", "2021", exposure_a=200_000, exposure_b=1_040_000,
+    s = describe_change(26, 55, "2022", "2021", denominator_a=200_000, denominator_b=1_040_000,
                             multiplier=100_000, rate_unit="per 100,000")
     assert "(13.0 per 100,000)" in s and "(5.3 per 100,000)" in s

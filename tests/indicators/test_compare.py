@@ -95,7 +95,7 @@ def test_proportion_trend_hand_calculation_and_latest_five():
     n = [1000, 1000, 1010, 990, 1000, 1005]
     periods = ["2017/18", "2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]
     df = pd.DataFrame({"period": periods, "x": x, "n": n}).sample(frac=1, random_state=3)  # order must not matter
-    out = ind.recent_trend(df, numerator="x", denominator="n", polarity="higher_is_better")
+    out = ind.recent_trend(df, count="x", denominator="n", polarity="higher_is_better")
     b, chi = hand_chi_trend(x[1:], n[1:])  # the 2017/18 point is not among the latest five
     assert out["chi_square"].iloc[0] == pytest.approx(chi, rel=REL)
     assert out["slope"].iloc[0] == pytest.approx(b, rel=REL)
@@ -112,7 +112,7 @@ def test_leave_one_out_rule_blocks_a_single_jump():
     assert chi > 9.5495
     loo_b, _ = hand_chi_trend(x[:4], [1000] * 4)
     assert loo_b < 0 < b
-    out = ind.recent_trend(df, numerator="x", denominator="n")
+    out = ind.recent_trend(df, count="x", denominator="n")
     assert out["trend"].iloc[0] == "no significant change"
 
 
@@ -122,15 +122,15 @@ def test_grouped_short_series_and_bad_input():
         "period": ["2019", "2020", "2021", "2022", "2023", "2020", "2021", "2022", "2023"],
         "x": [100, 120, 140, 160, 180, 5, 6, 7, 8], "n": [1000] * 9,
     })
-    out = ind.recent_trend(df, by="area_code", numerator="x", denominator="n", polarity="lower_is_better")
+    out = ind.recent_trend(df, by="area_code", count="x", denominator="n", polarity="lower_is_better")
     assert out["area_code"].tolist() == ["A", "B"]
     assert out["label"].tolist() == ["increasing and getting worse", "cannot be calculated"]
     dup = pd.concat([df, df.iloc[[0]]], ignore_index=True)
     with pytest.raises(CdpInputError) as err:
-        ind.recent_trend(dup, by="area_code", numerator="x", denominator="n")
+        ind.recent_trend(dup, by="area_code", count="x", denominator="n")
     assert err.value.column == "period" and sorted(err.value.row) == [0, 9]
     with pytest.raises(CdpParameterError):
-        ind.recent_trend(df, numerator="x")
+        ind.recent_trend(df, denominator="n")
 
 
 def test_compare_is_the_function_whatever_the_import_order():

@@ -24,7 +24,7 @@ BCP = "E06000058"
 def bcp_2025(full_store) -> pd.Series:
     """BCP's police.uk drug offences by month, 2025, read from a store built from the shipped files."""
     with Store(full_store, read_only=True) as s:
-        obs = s.observations(metric_id=["police_uk_drugs"], area_code=[BCP])
+        obs = s.observations(metric=["police_uk_drugs"], area=[BCP])
     m = obs[obs["period"].astype(str).str.startswith("2025-")]
     series = pd.Series(m["count"].to_numpy(dtype=float), index=m["period"].astype(str).to_numpy()).sort_index()
     assert len(series) == 12

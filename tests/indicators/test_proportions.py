@@ -77,7 +77,7 @@ def test_invalid(x, n, row, column):
 
 def test_missing_column():
     with pytest.raises(CdpInputError) as err:
-        ind.proportion(frame([1], [2]), numerator="engaged")
+        ind.proportion(frame([1], [2]), count="engaged")
     assert err.value.column == "engaged"
 
 

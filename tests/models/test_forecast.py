@@ -28,7 +28,7 @@ def _monthly(level, n=72, seed=0):
 
 
 def test_contract_columns_attrs_and_notes():
-    fc = forecast(_annual(), 3, exposure=None)
+    fc = forecast(_annual(), 3, denominator=None)
     assert fc.columns.tolist() == COLS
     assert fc["period"].tolist() == ["2022", "2023", "2024"]
     assert (fc["status"] == "[f]").all()
@@ -54,14 +54,14 @@ def test_forced_model_and_benchmarks_rows():
 def test_population_offset_and_series_exposure_alignment():
     s = _annual()
     pop = pd.Series(np.linspace(2e5, 2.4e5, 23), index=[str(y) for y in range(2002, 2025)])
-    fc = forecast(s, 3, exposure=pop, model="glm")
+    fc = forecast(s, 3, denominator=pop, model="glm")
     assert "exposure_extrapolated" not in fc.attrs["flags"]
-    fc2 = forecast(s, 3, exposure=pop.iloc[:20], model="glm")
+    fc2 = forecast(s, 3, denominator=pop.iloc[:20], model="glm")
     assert "exposure_extrapolated" in fc2.attrs["flags"]
     with pytest.raises(CdpInputError, match="not aligned"):
-        forecast(s, 3, exposure=pop.iloc[3:])
+        forecast(s, 3, denominator=pop.iloc[3:])
     with pytest.raises(CdpInputError):
-        forecast(s, 3, exposure=np.ones(7))
+        forecast(s, 3, denominator=np.ones(7))
 
 
 @pytest.mark.parametrize(
@@ -129,16 +129,16 @@ def test_proportion_and_rate_kinds():
     n = pd.Series(400, index=labels)
     rng = np.random.default_rng(2)
     prop = pd.Series(rng.binomial(400, 0.26, 20) / 400, index=labels)
-    fp = forecast(prop, 2, kind="proportion", exposure=n)
+    fp = forecast(prop, 2, kind="proportion", denominator=n)
     assert fp["period"].tolist() == ["2021/22 Q1", "2021/22 Q2"]
     assert ((fp[["lower_95", "upper_95"]] >= 0) & (fp[["lower_95", "upper_95"]] <= 1)).all().all()
     assert set(fp.attrs["backtest"]) == {"binomial_glm", "pooled4"}
     rate = pd.Series(rng.poisson(400 * 0.9, 20) / 400, index=labels)
-    fr = forecast(rate, 2, kind="rate", exposure=n, seasonal_period=1)
+    fr = forecast(rate, 2, kind="rate", denominator=n, seasonal_period=1)
     assert fr["model"].iloc[0] in {"rate_glm", "pooled4"}
     assert 0.7 < fr["mean"].iloc[0] < 1.1
     with pytest.raises(CdpInputError, match="above 1"):
-        forecast(prop * 100, 2, kind="proportion", exposure=n)
+        forecast(prop * 100, 2, kind="proportion", denominator=n)
 
 
 def test_reproducible():
