@@ -127,6 +127,10 @@ def read_records(
             elif "unexpected end of data" in reason or "EOF" in reason:
                 message, expected = ("a quoted field is never closed: every later line would be read "
                                      "into this one cell", "a closing double quote '\"' in the same cell")
+            elif reader.line_num > start:  # a quote left open, closed by a quote on a later line
+                message, expected = (f"a quoted field is never closed on its line: lines {start + 1} to "
+                                     f"{reader.line_num} were read into this one cell",
+                                     "a closing double quote '\"' in the same cell")
             else:
                 message, expected = (f"a double quote in the middle of a cell ({reason})",
                                      "quotes only around a whole cell, doubled inside it (\"\")")

@@ -422,6 +422,18 @@ def prepare_table(
     return text, values, meta
 
 
+def _csv_safe(values: pd.DataFrame) -> pd.DataFrame:
+    """The values with every text cell and header through :func:`~cdp_analysis.report.escape.csv_cell`."""
+    from cdp_analysis.report.escape import csv_cell
+
+    out = values.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(csv_cell)
+    out.columns = [csv_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def table_markdown(text: pd.DataFrame, *, title: str, source: str, notes: Sequence[str] | None = None,
                    shorthand: Sequence[str] = (), numeric: Sequence[str] = (), threshold: int = 5) -> str:
     """The displayed block: bold title, Markdown table, source, notes and shorthand key.
@@ -534,7 +546,7 @@ def show_table(
             order = int(json.loads(js.read_text(encoding="utf-8")).get("order", order))
         except (ValueError, OSError):
             pass
-    values.to_csv(csv, index=False, encoding="utf-8")
+    _csv_safe(values).to_csv(csv, index=False, encoding="utf-8")
     js.write_text(json.dumps({
         "name": name,
         "order": order,

@@ -6,21 +6,20 @@ header cells, so notebooks display tables through :func:`markdown_table`.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
+
+from cdp_analysis.report.escape import markdown_text
 
 __all__ = ["markdown_table", "escape_md"]
 
 
 def escape_md(text: object) -> str:
-    """Escape text from data for a Markdown table cell (pipes, HTML, newlines).
+    """Escape text from data for Markdown (HTML and Word): :func:`cdp_analysis.report.escape.markdown_text`.
 
     >>> escape_md("a|b <script>")
     'a\\\\|b &lt;script&gt;'
     """
-    s = html.escape(str(text), quote=False)
-    return s.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    return markdown_text(text)
 
 
 def markdown_table(df: pd.DataFrame, *, align: dict[str, str] | None = None) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from cdp_analysis.report.escape import XLSX_OPTIONS, spreadsheet_cell
+
 __all__ = ["write_workbook", "read_tables", "SHORTHAND", "WORKBOOK"]
 
 WORKBOOK = "tables.xlsx"
@@ -66,7 +68,8 @@ def read_tables(folder: str | Path) -> list[tuple[dict[str, Any], pd.DataFrame]]
             continue
         df = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8")
         for c in df.columns:
-            df[c] = df[c].map(_number_or_text).astype(object)
+            df[c] = df[c].map(_number_or_text).map(spreadsheet_cell).astype(object)
+        df.columns = [spreadsheet_cell(c) for c in df.columns]
         out.append((meta, df))
     out.sort(key=lambda t: (t[0].get("order", 0), t[0].get("name", "")))
     return out
@@ -123,7 +126,7 @@ def write_workbook(folder: str | Path, *, title: str, area: str, period: str,
         refs = ["$$about$$"]
         for k, note in enumerate(meta.get("notes") or [], start=1):
             key = f"t{i}n{k}"
-            notes_rows.append((key, str(note)))
+            notes_rows.append((key, spreadsheet_cell(str(note))))
             refs.append(f"$${key}$$")
         used = [c for c in meta.get("shorthand", []) if c]
         used_all.update(used)
@@ -175,5 +178,6 @@ def write_workbook(folder: str | Path, *, title: str, area: str, period: str,
             cover=cover,
             notes_table=notes,
             contentsheet_options={"additional_elements": ["subtitles"]},
+            workbook_options=dict(XLSX_OPTIONS),  # text stays text: no formulas, no hyperlinks
         )
     return out

@@ -94,6 +94,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import hashlib
 import io
 import re
@@ -197,6 +198,35 @@ def parse_file_name(name: str) -> tuple[str, str]:
         raise CdpInputError("not a police.uk street-level file name", file=name,
                             expected="a name like 2025-01-dorset-street.csv")
     return m[1], m[2]
+
+
+#: months a police.uk file may be dated after the current month (clock and time-zone slack);
+#: police.uk publishes a month about seven weeks after it ends, so any later date is a mistake
+FUTURE_MONTHS_TOLERANCE = 1
+
+
+def check_month_not_future(month: str, file: str, today: _dt.date | None = None) -> str:
+    """Refuse a police.uk month later than this month plus :data:`FUTURE_MONTHS_TOLERANCE`.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> check_month_not_future("2025-01", "2025-01-dorset-street.csv", datetime.date(2025, 3, 1))
+    '2025-01'
+    >>> check_month_not_future("2095-01", "2095-01-dorset-street.csv", datetime.date(2025, 3, 1))
+    Traceback (most recent call last):
+    ...
+    cdp_analysis.errors.CdpInputError: 2095-01-dorset-street.csv: a police.uk file dated 2095-01, after the current month (2025-03) (expected a month no later than 2025-04: police.uk publishes each month about seven weeks after it ends)
+    """
+    today = today or _dt.date.today()
+    year, mon = int(month[:4]), int(month[5:7])
+    limit = today.year * 12 + today.month - 1 + FUTURE_MONTHS_TOLERANCE
+    if year * 12 + mon - 1 > limit:
+        ly, lm = divmod(limit, 12)
+        raise CdpInputError(f"a police.uk file dated {month}, after the current month ({today:%Y-%m})", file=file,
+                            expected=f"a month no later than {ly}-{lm + 1:02d}: police.uk publishes each month "
+                                     "about seven weeks after it ends")
+    return month
 
 
 def metric_id(crime_type: str) -> str:
@@ -516,6 +546,7 @@ def load(con: Any, files: list[tuple[Path, str]]) -> dict[str, tuple[int, str]]:
     seen: dict[tuple[str, str], str] = {}
     for path, rel in files:
         month, force = parse_file_name(rel)
+        check_month_not_future(month, rel)
         if force not in FORCE_SLUGS:
             raise CdpInputError(f"unknown police.uk force {force!r} in the file name", file=rel,
                                 expected="one of " + ", ".join(sorted(FORCE_SLUGS)))

@@ -288,9 +288,104 @@ ONS_PUBLISHED: dict[str, str | bytes] = {
     "empty.csv": b"",
 }
 
+# --------------------------------------------------------------------------- issue #15 classes
+# returns the csv module used to misread, or the audit's old lenient reader could not read
+RETURNS.update({
+    "unclosed_quote.csv": _returns(RETURNS_ROWS[0], 'county_lines_arrests,E23000039,2022/23,80,,,"Cost 12', *RETURNS_ROWS[2:]),
+    "quote_mid_cell.csv": _returns(RETURNS_ROWS[0], 'county_lines_arrests,E23000039,2022/23,80,,,"see "box" 2"'),
+    "nul_byte.csv": _returns(RETURNS_ROWS[0], "county_lines_arrests,E23000039,2022/23,8\x000,,,").encode(),
+    "huge_number.csv": _returns(RETURNS_ROWS[0], "county_lines_arrests,E23000039,2022/23,1" + "0" * 400 + ",,,"),
+    "huge_negative_number.csv": _returns(RETURNS_ROWS[0], "soc_disruptions,E23000039,2022/23,-9" + "9" * 330 + ",,,"),
+    "ragged_short_row.csv": _returns(RETURNS_ROWS[0], "county_lines_arrests,E23000039,2022/23"),
+    "many_problems.csv": _returns("county_lines_arrests,E23000039,2023/24 Q1,n/a,,,",
+                                  "county_lines_arrests,E23000039,Q1 2023,38,,,",
+                                  "soc_disruptions,E23000039,2022/23,259,12,,"),
+    "misspelt_metric.csv": _returns(*[r.replace("county_lines_arrests", "county_line_arrests") for r in RETURNS_ROWS]),
+    "unknown_area_name.csv": _returns(RETURNS_ROWS[0].replace("E23000039", "Dorset Police")),
+    "control_chars_in_note.csv": _returns(RETURNS_ROWS[0] + '"\x1b[2J\x1b]0;owned\x07 cleared\r screen \u202egnp.exe"'),
+    "links_and_formulas_in_note.csv": _returns(
+        RETURNS_ROWS[0] + '"[click](javascript:alert(1)) <a href=\'javascript:alert(2)\'>x</a>"',
+        RETURNS_ROWS[1] + '"=HYPERLINK(""http://evil.example"",""click"")"',
+        RETURNS_ROWS[2] + '"@SUM(1+1)*cmd|\' /C calc\'!A0"'),
+})
+POLICE.update({
+    # the month is in the file name: this file is ingested under its own name
+    "2095-01-dorset-street.csv": _police(*[r.replace("2024-01", "2095-01") for r in POLICE_ROWS]),
+})
+
+
+def _reference(name: str) -> str:
+    return (ROOT / "data" / "reference" / name).read_text(encoding="utf-8")
+
+
+def _cut(text: str, lines: int) -> str:
+    """The first ``lines`` lines of ``text`` and half of the next: a file cut off mid-row."""
+    rows = text.splitlines(keepends=True)
+    return "".join(rows[:lines]) + rows[lines][: len(rows[lines]) // 2]
+
+
+def _reference_cases() -> dict[str, str | bytes]:
+    areas, metrics, parts = _reference("areas.csv"), _reference("metrics.csv"), _reference("partnerships.csv")
+    first_area = areas.splitlines()[1]
+    return {
+        "areas_cut_mid_row.csv": _cut(areas, 40),
+        "areas_replaced_header.csv": areas.replace(areas.splitlines()[0], "GSS code,Area name,Type", 1),
+        "areas_header_is_a_row.csv": "\n".join(areas.splitlines()[1:41]) + "\n",
+        "areas_duplicated_code.csv": areas + first_area + "\n",
+        "metrics_cut_mid_row.csv": _cut(metrics, 12),
+        "metrics_unclosed_quote.csv": metrics.replace(',"', ',"unclosed ', 1).replace('",', ",", 1),
+        "metrics_bad_polarity.csv": metrics.replace(",higher_is_better,", ",up,", 1),
+        "metrics_empty_id.csv": metrics + ",Nameless,enforcement,count,neutral,financial,run_rate,x,y\n",
+        "partnerships_unknown_member.csv": parts.replace("E06000059", "E06999999", 1),
+        "partnerships_replaced_header.csv": parts.replace("member_area_code", "members", 1),
+        "partnerships_cp1252.csv": parts.replace("Dorset and BCP", "Dorset \u2013 BCP").encode("cp1252"),
+    }
+
+
+#: files the command line is given where it expects a notebook or a store (stored as ``*.bad`` so that
+#: nbval, ruff and .gitignore leave them alone; the tests drop the ``.bad``)
+CLI: dict[str, str | bytes] = {
+    "not_a_notebook.ipynb.bad": '{"cells": "none"}\n',
+    "not_json.ipynb.bad": "print('a script, not a notebook')\n",
+    "binary.ipynb.bad": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "not_a_store.duckdb.bad": "metric_id,area_code\n",
+    "empty_store.duckdb.bad": b"",
+}
+
 CORPUS = {"returns": RETURNS, "ho_seizures": SEIZURES, "police_uk": POLICE, "fingertips": FINGERTIPS,
           "moj_reoffending": MOJ, "ons_population_series": POPSERIES, "ndtms": NDTMS,
-          "ons_published_csvs": ONS_PUBLISHED}
+          "ons_published_csvs": ONS_PUBLISHED, "reference": _reference_cases(), "cli": CLI}
+
+#: the classes of hostile input (issue #15 and before), each with the corpus files that exercise it
+#: and what must happen; README.md is written from this table
+CLASSES: list[tuple[str, str, list[str]]] = [
+    ("empty", "empty files, blank lines only, a header and no rows (no audit says 'all agree')",
+     ["*empty.*", "*empty_store*", "*only_blank_lines*", "*header_only*"]),
+    ("header", "a title, blank line or merged cells above the header; renamed, misspelt, duplicated, "
+     "missing or extra columns; an unknown layout", ["*title_above_header*", "*renamed_*", "*header*",
+                                                     "*blank_line_above_header*", "*trailing_empty_columns*",
+                                                     "*missing_*_column*", "*unknown_layout*"]),
+    ("structure", "ragged rows, an unclosed quote, a quote mid-cell, a file cut mid-row, a NUL byte, "
+     "shifted columns", ["*ragged_*", "*unclosed_quote*", "*quote_mid_cell*", "*nul_byte*", "*_cut_mid_row*",
+                         "*shifted_columns*"]),
+    ("rows", "blank rows, footnotes and source lines among the data", ["*blank_rows*", "*footnote*"]),
+    ("numbers", "text, markers, fractions, bad separators or numbers too large for a float where a number "
+     "belongs (thousands separators are accepted)", ["*text_in_*", "*marker_template*", "*bad_separator*",
+                                                      "*huge_*number*", "*fraction*", "*thousands_separator*"]),
+    ("keys and references", "duplicated keys; unknown or misspelt metric ids, areas, codes, drug groups and "
+     "members; values not allowed", ["*duplicated_*", "*misspelt_*", "*unknown_*", "*bad_code*",
+                                     "*bad_polarity*", "*empty_id*", "*no_substance*", "*no_crime_type*"]),
+    ("periods", "mixed, full-width, bad or future period labels and months; a Month that contradicts the "
+     "file name", ["*mixed_period_labels*", "*fullwidth_period*", "*bad_period*", "*bad_year*",
+                   "police_uk/2095-01-*", "*month_mismatch*"]),
+    ("encoding", "Windows-1252 instead of UTF-8; a byte-order mark (accepted)", ["*cp1252*", "*bom*"]),
+    ("many problems", "several problems in one file: every one reported at once", ["*many_problems*"]),
+    ("terminal", "control characters and escape sequences in a cell: never printed raw", ["*control_chars*"]),
+    ("outputs", "links, HTML, scripts and spreadsheet formulas in text: never live in a report",
+     ["*html_in_*", "*links_and_formulas*"]),
+    ("command line", "a notebook or store that is not one", ["cli/*"]),
+    ("accepted", "layouts that must parse: the reference for the cases above", ["*_ok.csv", "*/ok.csv"]),
+]
 
 
 def write_corpus(dest: Path = HERE) -> list[Path]:
@@ -391,6 +486,63 @@ def slim_workbook(src: Path, dst: Path, keep) -> Path:
     return dst
 
 
+def corpus_files(root: Path = HERE) -> list[Path]:
+    """Every committed file of the corpus (not the generator or its README)."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".py" and p.name != "README.md"
+                  and "__pycache__" not in p.parts)
+
+
+def class_of(rel: str) -> str:
+    """The class of a corpus file (its first matching pattern in :data:`CLASSES`), or 'other'."""
+    from fnmatch import fnmatch
+
+    for name, _, patterns in CLASSES:
+        if any(fnmatch(rel, pattern) for pattern in patterns):
+            return name
+    return "other"
+
+
+def readme(root: Path = HERE) -> str:
+    """README.md of the corpus: how it is made and used, and the table of classes."""
+    files = [p.relative_to(root).as_posix() for p in corpus_files(root)]
+    counts: dict[str, int] = {}
+    for rel in files:
+        counts[class_of(rel)] = counts.get(class_of(rel), 0) + 1
+    lines = [
+        "# The hostile-input corpus",
+        "",
+        "Files that real people and real publishers produce by mistake, one mistake each, in a folder",
+        "per loader. **Generated**: edit `make_bad.py` and run `python tests/data/bad/make_bad.py`, which",
+        "rewrites every file and this README (a test checks they match). Workbooks and 200,000-row files",
+        "are made at test time by the same module.",
+        "",
+        "Every file is either parsed correctly or refused with one `CdpInputError` naming the file, row",
+        "and column (`tests/test_hostile_inputs*.py`); ingesting it leaves the store file byte-identical;",
+        "and the command line given it never prints a traceback and never exits 3, a fault of ours",
+        "(`tests/test_hostile_cli.py`).",
+        "",
+        "To add a class: add its files to a dict of `make_bad.py` (or a new folder in `CORPUS`), a row to",
+        "`CLASSES`, and its expected outcome to the tests if the whole-corpus test is not enough.",
+        "",
+        f"{len(files)} files in {len(CLASSES)} classes:",
+        "",
+        "| class | what | files | patterns |",
+        "|---|---|---|---|",
+    ]
+    for name, what, patterns in CLASSES:
+        lines.append(f"| {name} | {what} | {counts.get(name, 0)} | " + ", ".join(f"`{p}`" for p in patterns) + " |")
+    if counts.get("other"):
+        lines.append(f"| other | parsed correctly (layout variants) | {counts['other']} | |")
+    return "\n".join(lines) + "\n"
+
+
+def write_readme(root: Path = HERE) -> Path:
+    path = root / "README.md"
+    path.write_text(readme(root), encoding="utf-8")
+    return path
+
+
 if __name__ == "__main__":
     for p in write_corpus():
         print(p.relative_to(ROOT))
+    print(write_readme().relative_to(ROOT))
