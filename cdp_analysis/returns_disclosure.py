@@ -71,7 +71,8 @@ def protect_outcomes(outcomes: pd.DataFrame, small: set[Key], policy: Disclosure
     """Hide a part-year figure that is small with everything derived from it, and a small last year
     with the change.
 
-    Adds ``status`` (``c`` when the figure to date is hidden) and ``last_year_status``.
+    Adds ``status`` (``c`` when the figure to date is hidden), ``last_year_status`` and
+    ``printed_status`` (``c`` when the printed report's projection or change is hidden).
     """
     from cdp_analysis.periods import Period
 
@@ -87,6 +88,10 @@ def protect_outcomes(outcomes: pd.DataFrame, small: set[Key], policy: Disclosure
             same[i] = (str(r.metric_id), str(r.area_code), Period.parse(str(r.period)).shift(-1).label) in small
         except Exception:
             same[i] = False
+    printed = np.zeros(len(out), dtype=bool)
+    for c in ("published_projection", "published_change_pct"):
+        if c in out:
+            printed |= pd.to_numeric(out[c], errors="coerce").notna().to_numpy()
     for c in ("value", "projection", "lower", "upper", "published_projection", "fraction_elapsed"):
         if c in out:
             out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).where(~now)
@@ -108,6 +113,7 @@ def protect_outcomes(outcomes: pd.DataFrame, small: set[Key], policy: Disclosure
             out[c] = [None if t else s for s, t in zip(out[c], either, strict=True)]
     out["status"] = _status(now)
     out["last_year_status"] = _status(last)
+    out["printed_status"] = _status(printed & either)  # the printed report gave figures, hidden here
     return out
 
 

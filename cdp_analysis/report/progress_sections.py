@@ -211,14 +211,17 @@ def outcomes_section(ctx: ProgressContext) -> str:
              "against last year's figure instead; that comparison assumes every month is average (no "
              "seasonality) and that counts vary only by chance (no extra-Poisson variation), so it is not "
              "called a statistically significant change.", "", *notes]
-    printed = df[df["published_projection"].notna() | df["published_change_pct"].notna()]
+    printed = df[df["published_projection"].notna() | df["published_change_pct"].notna()
+                 | (df["printed_status"] == "c")]
     if len(printed):
         check = pd.DataFrame({
             "Measure": printed["name"].to_numpy(),
             "Area": [_area_label(ctx, a) for a in printed["area_code"]],
-            "Printed projection": [_printed(r.published_projection, r.projection_agrees, r.unit, 0)
+            "Printed projection": ["[c]" if r.status == "c" else _printed(r.published_projection, r.projection_agrees,
+                                                                          r.unit, 0)
                                    for r in printed.itertuples(index=False)],
-            "Printed change": [_printed(r.published_change_pct, r.change_agrees, "percent")
+            "Printed change": ["[c]" if "c" in (r.status, r.last_year_status) else
+                               _printed(r.published_change_pct, r.change_agrees, "percent")
                                for r in printed.itertuples(index=False)],
         })
         lines += ["", "**The printed report's projections and changes, checked** (a printed change is judged "
