@@ -10,6 +10,7 @@ The progress-report notebook calls these and only formats.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,6 +144,11 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
         unit = "count" if m["unit"] == "count" else m["unit"]
         proj = ind.project_year_end(float(r.value), period=p.label, unit=unit, confidence=confidence,
                                     year_basis=basis).iloc[0]
+        if unit == "count":
+            seasonal = _seasonal_projection(returns, r.metric_id, r.area_code, p, year)
+            if seasonal is not None:  # benchmarks/results/forecast_yearend.md: more accurate, better coverage
+                proj = pd.Series({"projection": seasonal.mean, "lower": seasonal.lower_95,
+                                  "upper": seasonal.upper_95, "method": "seasonal: " + seasonal.reason})
         prev_label = year.previous_year().label
         prev = returns[(returns["metric_id"] == r.metric_id) & (returns["area_code"] == r.area_code)
                        & (returns["period"] == prev_label)]
@@ -185,6 +191,41 @@ def outcomes_table(returns: pd.DataFrame, period: Period, metrics: pd.DataFrame,
             "upper", "projection_method", "year", "last_year_period", "last_year", "change_pct", "significance",
             "change_method", "significant", "published_projection", "projection_agrees", "published_change_pct", "change_agrees"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _seasonal_projection(returns: pd.DataFrame, metric_id: str, area_code: str, p: Period, year: Period) -> Any:
+    """The seasonal-GLM year-end projection when the returns hold two complete years of the same periods.
+
+    ``p`` must be a single quarter or month of ``year``; the returns must hold every quarter
+    (month) of the two years before ``year`` and of ``year`` up to ``p`` for the same metric
+    and area. Then :func:`cdp_analysis.models.seasonal_yearend.project_year_end_seasonal`
+    (Poisson GLM with quarter or month effects and trend) gives the projection; otherwise
+    ``None`` and the run rate stands (the backtest in ``benchmarks/results/forecast_yearend.md``
+    favours the seasonal rule wherever two complete years exist).
+    """
+    from cdp_analysis.models.seasonal_yearend import project_year_end_seasonal
+
+    if p.kind not in ("quarter", "month"):
+        return None
+    quarter = p.kind == "quarter"
+
+    def labels(y: Period) -> list[str]:
+        return [f"{y.label} Q{k}" for k in range(1, 5)] if quarter else list(y.months)
+
+    if quarter and "/" not in year.label:
+        return None
+    cur = labels(year)
+    if p.label not in cur:
+        return None
+    k = cur.index(p.label) + 1
+    y1 = year.previous_year()
+    wanted = labels(y1.previous_year()) + labels(y1) + cur[:k]
+    rows = returns[(returns["metric_id"] == metric_id) & (returns["area_code"] == area_code)]
+    vals = dict(zip(rows["period"].astype(str), pd.to_numeric(rows["value"], errors="coerce"), strict=False))
+    hist = [vals.get(lab) for lab in wanted]
+    if any(v is None or pd.isna(v) for v in hist):
+        return None
+    return project_year_end_seasonal(np.array(hist, float), k, periods_per_year=4 if quarter else 12)
 
 
 def change_chart_data(outcomes: pd.DataFrame) -> pd.DataFrame:

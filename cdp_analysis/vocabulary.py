@@ -86,6 +86,7 @@ VOCABULARY: dict[str, str] = {
     "origin": "where the figures came from", "policy": "the disclosure policy", "derived": "derived columns",
     "sets": "sets of rows that add up", "points": "points used", "same_period_last_year": "same months last year",
     "small_numbers": "apply the small-number rules (no verdict from too few events)",
+    "sizes": "denominators at which funnel limits are drawn",
     "last_year_value": "last year's value", "last_year_label": "its label", "monthly": "monthly values",
     # models
     "series": "a series indexed by period (or a tidy frame)", "horizon": "periods ahead",
@@ -101,7 +102,7 @@ VOCABULARY: dict[str, str] = {
     "share_uncertainty": "draw the share", "n_paths": "simulated paths",
     # the store
     "query": "SQL text", "params": "query parameters", "year": "mid-year", "sex": "persons, males or females",
-    "age": "age band", "edition": "latest or an edition label", "source": "a source id", "partnership": "a partnership id",
+    "age": "an age band, or the column of single years of age", "edition": "latest or an edition label", "source": "a source id", "partnership": "a partnership id",
     "name": "a reference table's name", "weights": "population weights",
 }
 

@@ -141,3 +141,25 @@ def test_progress_report_for_an_area_without_returns(returns_store, tmp_path):
     pan = progress.load_context("pan-dorset", "2023/24 Q1", db=str(returns_store))
     notes = ps.notes_section(pan)
     assert "- Enforcement figures: Dorset Police management information;" in notes and "No returns" not in ps.header(pan)
+
+
+def test_seasonal_projection_when_the_returns_hold_two_complete_years_of_quarters():
+    # county-lines arrests by quarter: Q1 is always the busiest (40% of the year); two complete years, then Q1
+    quarters = {"2021/22": [40, 20, 20, 20], "2022/23": [44, 22, 22, 22]}
+    rows = [{"metric_id": "county_lines_arrests", "area_code": "E23000039", "period": f"{y} Q{k + 1}", "value": v}
+            for y, vals in quarters.items() for k, v in enumerate(vals)]
+    rows += [{"metric_id": "county_lines_arrests", "area_code": "E23000039", "period": "2022/23", "value": 110},
+             {"metric_id": "county_lines_arrests", "area_code": "E23000039", "period": "2023/24 Q1", "value": 46}]
+    ret = pd.DataFrame(rows)
+    for c in ("published_projection", "published_change_pct", "published_status"):
+        ret[c] = float("nan")
+    out = outcomes_table(ret, Period.parse("2023/24 Q1"), metrics()).set_index("metric_id")
+    r = out.loc["county_lines_arrests"]
+    assert r["projection_method"].startswith("seasonal") and "2 complete years" in r["projection_method"]
+    # the run rate would say 46 x 4 = 184; Q1 is 40% of the year, so about 46 / 0.4 = 115
+    assert 100 < r["projection"] < 135 and r["lower"] < r["projection"] < r["upper"]
+    # one complete year only: the run rate stands
+    short = ret[~ret["period"].str.startswith("2021/22")]
+    r1 = outcomes_table(short, Period.parse("2023/24 Q1"), metrics()).set_index("metric_id").loc[
+        "county_lines_arrests"]
+    assert r1["projection"] == 184 and not r1["projection_method"].startswith("seasonal")

@@ -427,7 +427,7 @@ def deaths_trend_test(annual: pd.DataFrame | None = None, asmr: pd.DataFrame | N
         # every year with a figure, zeros included (a year with no deaths is a point, not a gap);
         # fewer than 10 deaths over the five years: "cannot be calculated" (small_numbers)
         a = annual.dropna(subset=["count"]).assign(_exposure=_STEADY_EXPOSURE)
-        r = ind.recent_trend(a, polarity="lower_is_better", numerator="count", denominator="_exposure")
+        r = ind.recent_trend(a, polarity="lower_is_better", count="count", denominator="_exposure")
         r["slope"] = r["slope"] * _STEADY_EXPOSURE  # deaths per year
         out.append(r.assign(series="annual count", reason=r["reason"].str.replace(" events ", " deaths ")))
     if asmr is not None and len(codes) == 1:

@@ -208,8 +208,11 @@ def police_same_months_change(monthly: pd.DataFrame, metric_id: str = "police_uk
 def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs") -> dict[str, Any] | None:
     """Project the latest part calendar year's total (police.uk metrics are on a calendar basis).
 
-    Run rate with its Poisson predictive interval, or the seasonal share seen in earlier
-    complete years when there are some (:func:`cdp_analysis.indicators.project_year_end`);
+    With two complete calendar years of months before this one, the seasonal GLM (month
+    effects and trend, :func:`cdp_analysis.models.seasonal_yearend.project_year_end_seasonal`,
+    the rule the backtest in ``benchmarks/results/forecast_yearend.md`` favours); otherwise the
+    run rate with its Poisson predictive interval, or the seasonal share seen in one earlier
+    complete year (:func:`cdp_analysis.indicators.project_year_end`);
     compared with the previous complete year when there is one. ``None`` when the latest
     year is complete or has no figures.
 
@@ -242,6 +245,10 @@ def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_u
     except Exception:
         proj = ind.project_year_end(value, period=label, unit="count", year_basis="calendar")
     r = proj.iloc[0]
+    seasonal = _seasonal_police_projection(m, year, len(months))
+    if seasonal is not None:  # two complete years: the seasonal GLM (benchmarks/results/forecast_yearend.md)
+        r = pd.Series({"projection": seasonal.mean, "lower": seasonal.lower_95, "upper": seasonal.upper_95,
+                       "method": "seasonal: " + seasonal.reason})
     prev = str(int(year) - 1)
     pm = m[m["month"].str[:4] == prev]
     last = float(pm["n"].sum()) if pm["month"].nunique() == 12 else np.nan
@@ -256,6 +263,21 @@ def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_u
             "lower": float(r["lower"]), "upper": float(r["upper"]), "method": str(r["method"]), "year": year,
             "last_year": prev, "last_year_value": last, "change": change}
 
+
+
+def _seasonal_police_projection(m: pd.DataFrame, year: str, elapsed: int) -> Any:
+    """Seasonal-GLM projection (:func:`cdp_analysis.models.seasonal_yearend.project_year_end_seasonal`) when
+    the months hold every month of the two calendar years before ``year``; else ``None`` (run rate)."""
+    from cdp_analysis.models.seasonal_yearend import project_year_end_seasonal
+
+    y = int(year)
+    wanted = [f"{yy}-{k:02d}" for yy in (y - 2, y - 1) for k in range(1, 13)] + [f"{y}-{k:02d}"
+                                                                                  for k in range(1, elapsed + 1)]
+    vals = dict(zip(m["month"].astype(str), pd.to_numeric(m["n"], errors="coerce"), strict=False))
+    hist = [vals.get(k) for k in wanted]
+    if any(v is None or pd.isna(v) for v in hist):
+        return None
+    return project_year_end_seasonal(np.array(hist, float), elapsed)
 
 
 def seizures_annual(context: pd.DataFrame, forces: Sequence[str], metric_id: str = "drug_seizures",

@@ -48,7 +48,7 @@ def test_annual_counts_keep_the_nominal_rate(mean):
     # the appendix's test of annual deaths: counts over a steady exposure (Poisson score test)
     rng = np.random.default_rng([SEED, int(mean)])
     df = _count_series(rng, mean, 6000, range(2017, 2022)).assign(exposure=1e9)
-    out = ind.recent_trend(df, by="area_code", numerator="value", denominator="exposure")
+    out = ind.recent_trend(df, by="area_code", count="value", denominator="exposure")
     k, n = _significant_share(out)
     assert n > 0.95 * 6000 if mean >= 8 else n > 0.5 * 6000  # at 3 a year most series are still tested
     assert _within_nominal(k, n), f"{k} of {n} false positives at {mean} a year"

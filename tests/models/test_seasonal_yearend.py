@@ -66,3 +66,20 @@ def test_quarterly_and_errors():
         project_year_end_seasonal(y, 4, periods_per_year=4)
     with pytest.raises(CdpInputError):
         project_year_end_seasonal(np.r_[y[:-1], -1.0], 1, periods_per_year=4)
+
+
+def test_police_projection_uses_the_seasonal_rule_with_two_complete_years():
+    import pandas as pd
+
+    from cdp_analysis import needs
+
+    rng = np.random.default_rng(2)
+    months = [f"{y}-{k:02d}" for y in (2023, 2024, 2025) for k in range(1, 13)] + ["2026-01", "2026-02", "2026-03"]
+    n = rng.poisson(np.tile(SEASON, 4)[: len(months)] * 30)
+    mon = pd.DataFrame({"metric_id": "police_uk_drugs", "month": months, "n": n.astype(float)})
+    pr = needs.police_year_end_projection(mon, "police_uk_drugs")
+    assert pr["method"].startswith("seasonal") and "2 complete years" in pr["method"]  # the latest two
+    by_hand = project_year_end_seasonal(n[12:].astype(float), 3)
+    assert pr["projection"] == by_hand.mean and pr["upper"] == by_hand.upper_95
+    short = mon[mon["month"] >= "2025-01"]  # one complete year: not the seasonal GLM
+    assert "Poisson GLM" not in needs.police_year_end_projection(short, "police_uk_drugs")["method"]
