@@ -608,6 +608,13 @@ def _parts_text(parts: str, codes: list[str]) -> str:
     return f", the sum of {escape_md(joined)} (the areas of the time that make up exactly this area)"
 
 
+def _why(ctx: NeedsContext) -> str:
+    """The Dorset example, for BCP or Dorset Council alone."""
+    if len(ctx.codes) == 1 and ctx.codes[0] in ("E06000058", "E06000059"):
+        return " (Christchurch, now in BCP, lay in Dorset County)"
+    return ""
+
+
 def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     """Suspensions and permanent exclusions for drug and alcohol per 10,000 pupils, against England, tested change."""
     from cdp_analysis.indicators.disclosure import count_text
@@ -624,7 +631,7 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         if main is None:
             main = (metric, noun, s)
         last = s.iloc[-1]
-        rate = ("[c]" if pd.isna(last["value"]) else
+        rate = (("[c]" if "c" in str(last["status"]).split() else "[x]") if pd.isna(last["value"]) else
                 f"{last['value']:.1f} per 10,000 pupils (95% interval {last['lower_95']:.1f} to {last['upper_95']:.1f})")
         eng = f"England {last['england']:.1f}"
         cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
@@ -636,8 +643,7 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             lines.append(f"  {ch['sentence']}.")
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " DfE's exclusion figures (to 2016/17) are on "
-                   "the local authorities of their time; no set of them makes up exactly this area (BCP or Dorset "
-                   "Council alone: Christchurch lay in Dorset County).")]
+                   f"the local authorities of their time; no set of them makes up exactly this area{_why(ctx)}.")]
     metric, noun, s = main
     text = ["School suspensions (fixed-period exclusions until 2021) and permanent exclusions whose main reason was "
             "**drug and alcohol related** "
@@ -697,7 +703,7 @@ def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         if main is None:
             main = (metric, what, s)
         last = s.iloc[-1]
-        rate = ("[c]" if pd.isna(last["value"]) else
+        rate = (("[c]" if "c" in str(last["status"]).split() else "[x]") if pd.isna(last["value"]) else
                 f"{last['value']:.1f} per 100,000 residents (95% interval {last['lower_95']:.1f} to "
                 f"{last['upper_95']:.1f})")
         cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
@@ -708,8 +714,8 @@ def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             lines.append(f"  {ch['sentence']}.")
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " The admissions are compiled on the health "
-                   "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this area "
-                   "(BCP or Dorset Council alone: Christchurch lay in Dorset County).")]
+                   "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this "
+                   f"area{_why(ctx)}.")]
     metric, what, s = main
     text = ["Hospital admissions related to drugs (NHS Digital, Hospital Episode Statistics; financial years), the "
             "harm short of death that reaches hospitals. Crude rates per 100,000 residents of all ages (NHS "
