@@ -71,7 +71,8 @@ def test_the_pages_an_analyst_needs(site):
 
 
 def test_the_reports_notes_point_to_the_methods_page():
-    from cdp_analysis.report import needs_sections, outputs, progress_sections
+    from cdp_analysis.report import outputs, progress_sections
+    from cdp_analysis.report.needs_sections import common as needs_sections
 
     assert (ROOT / outputs.METHODS_PAGE).exists()
     assert outputs.METHODS_PAGE in outputs.METHODS_NOTE
