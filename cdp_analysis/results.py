@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Explanation", "ResultFrame", "fmt"]
+__all__ = ["Explanation", "ResultFrame", "fmt", "fmt_set"]
 
 
 def fmt(v: Any, digits: int = 2) -> str:
@@ -62,6 +62,26 @@ def fmt(v: Any, digits: int = 2) -> str:
     if x == round(x) and abs(x) < 1e15:
         return f"{x:,.0f}"
     return f"{x:,.{digits}f}"
+
+
+def fmt_set(*values: Any) -> list[str]:
+    """Related numbers (a value and its limits) with one number of decimal places.
+
+    >>> fmt_set(5.3, 4.0, 7.0), fmt_set(59, 45, 76), fmt_set(12.345, 10.1, 15.0)
+    (['5.30', '4.00', '7.00'], ['59', '45', '76'], ['12.3', '10.1', '15.0'])
+    """
+    nums = []
+    for v in values:
+        try:
+            nums.append(float(v))
+        except (TypeError, ValueError):
+            nums.append(float("nan"))
+    finite = [abs(x) for x in nums if x == x]
+    if not finite or all(x == round(x) for x in finite):
+        return [fmt(v) for v in values]
+    top = max(finite)
+    digits = 0 if top >= 1000 else 1 if top >= 10 else 2
+    return ["not available" if x != x else f"{x:,.{digits}f}" for x in nums]
 
 
 @dataclass(frozen=True)
@@ -282,7 +302,7 @@ class Comparison(ResultFrame):
     >>> from cdp_analysis import indicators as ind
     >>> r = ind.rate(pd.DataFrame({"count": [59], "denominator": [780_000]}))
     >>> print(ind.compare(r, benchmark=9.0, polarity="lower_is_better").explain().sentences[0])
-    7.56 (95% CI 5.76 to 9.76) against 9 (benchmark): similar.
+    7.56 (95% CI 5.76 to 9.76) against 9.00 (benchmark): similar.
     """
 
     def explain(self) -> Explanation:
@@ -294,8 +314,8 @@ class Comparison(ResultFrame):
             name = _get(r, "area_name", "area_code", "area", default=None)
             who = f"{name}: " if name is not None and name == name else ""
             bname = _get(r, "benchmark_name", default="benchmark")
-            sentences.append(f"{who}{fmt(r['value'])} ({level} CI {fmt(_get(r, lo_c))} to {fmt(_get(r, hi_c))}) "
-                             f"against {fmt(_get(r, 'benchmark'))} ({bname}): {r['comparison']}.")
+            v, lo, hi, b = fmt_set(r["value"], _get(r, lo_c), _get(r, hi_c), _get(r, "benchmark"))
+            sentences.append(f"{who}{v} ({level} CI {lo} to {hi}) against {b} ({bname}): {r['comparison']}.")
         return Explanation(
             "Comparison with a benchmark", tuple(sentences),
             method=(f"the benchmark value against the area's {level} confidence interval: inside is 'similar', "

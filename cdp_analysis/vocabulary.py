@@ -102,7 +102,7 @@ VOCABULARY: dict[str, str] = {
     "share_uncertainty": "draw the share", "n_paths": "simulated paths",
     # the store
     "query": "SQL text", "params": "query parameters", "year": "mid-year", "sex": "persons, males or females",
-    "age": "age band", "edition": "latest or an edition label", "source": "a source id", "partnership": "a partnership id",
+    "age": "an age band, or the column of single years of age", "edition": "latest or an edition label", "source": "a source id", "partnership": "a partnership id",
     "name": "a reference table's name", "weights": "population weights",
 }
 

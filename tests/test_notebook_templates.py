@@ -34,3 +34,16 @@ def test_notebook_stays_thin(path):
         if cell.cell_type == "code":
             for line in cell.source.splitlines():
                 assert not line.lstrip().startswith(("def ", "class ", "for ", "while ")), line
+
+
+def test_needs_notebook_shows_the_section_list_in_order():
+    """The appendix notebook shows exactly the sections of ``needs_sections.SECTIONS``, in order:
+    a section added to the list and not to the notebook (or the reverse) fails here."""
+    import re
+
+    from cdp_analysis.report import needs_sections
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "needs_assessment.ipynb", as_version=4)
+    calls = [m for c in nb.cells if c.cell_type == "code"
+             for m in re.findall(r"sections\.show\(sections\.(\w+_section)\(", c.source)]
+    assert calls == [f.__name__ for _, f in needs_sections.SECTIONS]

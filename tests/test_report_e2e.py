@@ -71,6 +71,14 @@ def test_word_has_headings_and_tables(report):
     first = doc.tables[0]
     assert first.rows[0].cells[0].text == "Measure"
     assert not any("load_context" in p.text for p in doc.paragraphs)
+    # tables fit their page: the outcomes are split into the figures and the printed-figure check,
+    # and no column is narrower than its longest word (no "Measu re" in Word)
+    from tests_support import assert_words_fit
+
+    assert [c.text for c in first.rows[0].cells][-1] == "Change" and len(first.columns) == 7
+    assert [c.text for c in doc.tables[1].rows[0].cells][-2:] == ["Printed projection", "Printed change"]
+    for table in doc.tables:
+        assert_words_fit(table)
 
 
 def test_manifest_and_executed_notebook(report, store):

@@ -122,3 +122,26 @@ def load_make_bad():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# ----------------------------------------------------------------------------- Word tables
+#: twips per character of 12 pt text (a character taken as 0.55 em), and Word's cell margins
+CHAR = 0.55 * 12 * 20
+PADDING = 2 * 108
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def table_widths(table) -> list[int]:
+    """The column widths (twips) of a python-docx table, from its grid."""
+    return [int(g.get(_W + "w")) for g in table._tbl.find(_W + "tblGrid").findall(_W + "gridCol")]
+
+
+def assert_words_fit(table) -> None:
+    """No column of a Word table is narrower than its longest word (Word would break it mid-letter)."""
+    n = len(table.columns)
+    longest = [1] * n
+    for row in table.rows:
+        for i, cell in enumerate(row.cells[:n]):
+            longest[i] = max([longest[i], *(len(w) for w in cell.text.split())])
+    for width, k, head in zip(table_widths(table), longest, table.rows[0].cells, strict=True):
+        assert width >= k * CHAR + PADDING, f"column {head.text!r}: {width} twips for a {k}-letter word"

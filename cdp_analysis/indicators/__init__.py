@@ -3,6 +3,13 @@
 The API of DESIGN §6. Names are loaded lazily from their modules so that
 ``import cdp_analysis.indicators`` stays light.
 
+Parameters follow one vocabulary (:mod:`cdp_analysis.vocabulary`): ``count`` (events, the
+numerator), ``denominator`` (population, exposure, cohort), ``confidence`` (0.95, 0.998),
+``value`` (a published or derived figure), ``_a``/``_b`` for the figure of interest and its
+comparator, ``metric`` and ``area`` for ids, ``status`` only for the GSS shorthand flags.
+Retired names (``numerator``, ``population``, ``exposure``, ``level``, ``x``/``n``) still work
+for one release with a DeprecationWarning.
+
 >>> from cdp_analysis import indicators as ind
 >>> callable(ind.rate)
 True
@@ -24,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "isr": "standardised",
     "standardised_ratio": "standardised",
     "esp2013": "standardised",
+    "esp2013_bands": "standardised",
     # comparison with a benchmark, funnel plots, trends, quantiles
     "compare": "comparison",
     "benchmark_comparison": "comparison",

@@ -36,7 +36,7 @@ from cdp_analysis.indicators.rates import (
 )
 from cdp_analysis.vocabulary import renamed
 
-__all__ = ["esp2013", "dsr", "isr", "standardised_ratio"]
+__all__ = ["esp2013", "esp2013_bands", "dsr", "isr", "standardised_ratio"]
 
 #: DSRs from fewer events than this are not calculated (status ``x``).
 DSR_MIN_EVENTS = 10
@@ -85,6 +85,90 @@ def esp2013() -> pd.DataFrame:
             "esp2013": t["esp2013_population"].astype(float),
         }
     )
+
+
+def esp2013_bands(
+    df: pd.DataFrame,
+    by: str | Sequence[str] | None = ("area_code", "year", "sex"),
+    age: str = "age",
+    denominator: str = "population",
+) -> pd.DataFrame:
+    """Single years of age summed into the 19 ESP2013 bands (the input :func:`dsr` needs).
+
+    Takes the store's population rows (:meth:`Store.population
+    <cdp_analysis.data.store.Store.population>`: one row per single year of age, ``age`` 90
+    meaning 90 and over) and sums them into ``0-4``, ``5-9``, ..., ``85-89``, ``90+``. Every
+    year of age 0 to 90 must be present in each group: a missing year would silently shrink
+    its band.
+
+    Parameters
+    ----------
+    df
+        One row per group and single year of age.
+    by
+        Columns identifying each population (default area, mid-year and sex).
+    age
+        Column of single years of age (whole numbers 0 to 90; 90 is 90 and over).
+    denominator
+        Column of people.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``age_band`` (the 19 bands in order, as text) and
+        ``denominator`` summed: 19 rows per group, ready to merge with deaths by band.
+
+    Raises
+    ------
+    CdpInputError
+        A missing column, an age that is not a whole number from 0 to 90, or a group
+        without every year of age of a band (naming the group, the band and the ages).
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"area_code": "E06000058", "age": range(91), "population": 1000.0})
+    >>> bands = esp2013_bands(pop, by="area_code")
+    >>> len(bands), bands["population"].iloc[[0, -2, -1]].tolist()
+    (19, [5000.0, 5000.0, 1000.0])
+    >>> esp2013_bands(pop[pop["age"] != 47], by="area_code")
+    Traceback (most recent call last):
+    ...
+    cdp_analysis.errors.CdpInputError: column 'age': group area_code=E06000058 has no population for age 47, so its ESP2013 band 45-49 is incomplete (expected every single year of age 0 to 90 (90 = 90 and over) in each group)
+    """
+    by_cols = as_list(by)
+    check_frame(df, [*by_cols, age, denominator])
+    ages = pd.to_numeric(df[age], errors="coerce")
+    bad = ages.isna() | (ages != ages.round()) | (ages < 0) | (ages > 90)
+    if bad.any():
+        raise CdpInputError("not a single year of age from 0 to 90", row=list(df.index[bad]), column=age,
+                            value=df.loc[bad, age].iloc[0], expected="a whole number 0-90 (90 = 90 and over)")
+    pop = numeric(df, denominator)
+    table = _esp2013_table()
+    lower = table["age_lower"].to_numpy(dtype=int)
+    band_idx = np.searchsorted(lower, ages.to_numpy(dtype=int), side="right") - 1
+    labels = table["age_band"].astype(str).to_numpy()
+    work = df[by_cols].copy() if by_cols else pd.DataFrame(index=df.index)
+    work["_age"] = ages.to_numpy(dtype=int)
+    key = work[by_cols].astype(str).agg("\x1f".join, axis=1) if by_cols else pd.Series("", index=df.index)
+    seen = pd.DataFrame({"key": key.to_numpy(), "age": work["_age"].to_numpy()}).drop_duplicates()
+    for k, grp in seen.groupby("key", sort=False):
+        missing = sorted(set(range(91)) - set(grp["age"]))
+        if missing:
+            first = int(np.flatnonzero(key.to_numpy() == k)[0])
+            who = ", ".join(f"{c}={df[c].iloc[first]}" for c in by_cols) or "the frame"
+            bands = list(dict.fromkeys(labels[np.searchsorted(lower, missing, side="right") - 1]))
+            ages_text = ", ".join(map(str, missing[:6])) + (", ..." if len(missing) > 6 else "")
+            raise CdpInputError(
+                f"group {who} has no population for age{'s' if len(missing) > 1 else ''} {ages_text}, so its "
+                f"ESP2013 band{'s' if len(bands) > 1 else ''} {', '.join(bands)} "
+                f"{'are' if len(bands) > 1 else 'is'} incomplete",
+                column=age, expected="every single year of age 0 to 90 (90 = 90 and over) in each group",
+            )
+    work["age_band"] = pd.Categorical(labels[band_idx], categories=list(labels), ordered=True)
+    work[denominator] = pop
+    out = work.groupby([*by_cols, "age_band"], observed=True, sort=True)[denominator].sum().reset_index()
+    out["age_band"] = out["age_band"].astype(str)
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -381,11 +465,22 @@ def dsr(
         if (per_group < n_bands).any():
             missing = np.flatnonzero(per_group < n_bands)
             rows = list(df.index[np.isin(groups.codes, missing)])
+            g0 = int(missing[0])
+            have = set(np.flatnonzero(present.reshape(G, n_bands)[g0]) if dense
+                       else np.asarray(cell_key)[cell_group == g0] % n_bands)
+            labels = _esp2013_table()["age_band"].tolist()
+            lack = [labels[i] for i in range(n_bands) if i not in have]
+            first = int(np.flatnonzero(groups.codes == g0)[0])
+            who = ", ".join(f"{c}={df[c].iloc[first]}" for c in by_cols) or "the frame"
+            more = f" ({len(missing) - 1} more group{'s' if len(missing) > 2 else ''} lack bands too)" \
+                if len(missing) > 1 else ""
             raise CdpInputError(
-                "group does not have all 19 ESP2013 age bands",
+                f"group {who} has no row for the ESP2013 age band{'s' if len(lack) > 1 else ''} "
+                f"{', '.join(lack)}{more}",
                 row=rows,
                 column=age_band,
-                expected="rows for every band 0-4, 5-9, ..., 85-89, 90+ in each group",
+                expected="rows for every band 0-4, 5-9, ..., 85-89, 90+ in each group "
+                         "(esp2013_bands() puts single years of age into them)",
             )
     else:
         w_cell = _constant(w, standard if is_column else age_band, "standard population")

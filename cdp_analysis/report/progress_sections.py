@@ -165,8 +165,6 @@ def outcomes_section(ctx: ProgressContext) -> str:
             "95% interval": interval,
             "Last year": f"{fmt(r.last_year, r.unit)} ({r.last_year_period})",
             "Change": "[x]" if np.isnan(r.change_pct) else f"{r.change_pct:+.1f}%",
-            "Printed projection": _printed(r.published_projection, r.projection_agrees, r.unit, 0),
-            "Printed change": _printed(r.published_change_pct, r.change_agrees, "percent"),
         })
     table = pd.DataFrame(rows)
     right = {c: "right" for c in table.columns if c not in ("Measure", "Area", "95% interval")}
@@ -181,6 +179,19 @@ def outcomes_section(ctx: ProgressContext) -> str:
              "against last year's figure instead; that comparison assumes every month is average (no "
              "seasonality) and that counts vary only by chance (no extra-Poisson variation), so it is not "
              "called a statistically significant change.", "", *notes]
+    printed = df[df["published_projection"].notna() | df["published_change_pct"].notna()]
+    if len(printed):
+        check = pd.DataFrame({
+            "Measure": printed["name"].to_numpy(),
+            "Area": [_area_label(ctx, a) for a in printed["area_code"]],
+            "Printed projection": [_printed(r.published_projection, r.projection_agrees, r.unit, 0)
+                                   for r in printed.itertuples(index=False)],
+            "Printed change": [_printed(r.published_change_pct, r.change_agrees, "percent")
+                               for r in printed.itertuples(index=False)],
+        })
+        lines += ["", "**The printed report's projections and changes, checked** (a printed change is judged "
+                      "against the printed projection it was made from):", "",
+                  markdown_table(check, align={"Printed projection": "right", "Printed change": "right"})]
     if len(differs):
         lines += ["", "**Printed figures that do not match their own inputs:**", ""]
         for r in differs.itertuples(index=False):

@@ -4,7 +4,9 @@
   ``parameters``, ``injected-parameters`` or ``remove-cell`` are dropped entirely.
 * Word through pandoc (the ``pypandoc-binary`` wheel carries it) reading the notebook
   directly, with a Lua filter that drops code and parameter cells, so headings become
-  real Word heading styles, images keep their alt text and tables keep header rows.
+  real Word heading styles, images keep their alt text and tables keep header rows; then
+  :func:`cdp_analysis.report.word_layout.fit_tables` sizes each table's columns to their
+  longest words and puts a table too wide for a portrait page on a landscape one.
 
 * The spreadsheet ``tables.xlsx`` (gptables: cover, contents, notes, one table per sheet)
   from the ``tables/`` that :func:`cdp_analysis.report.outputs.show_table` wrote.
@@ -24,6 +26,8 @@ import html
 import os
 import re
 from pathlib import Path
+
+from cdp_analysis.report.word_layout import fit_tables
 
 __all__ = ["render_html", "render_docx", "render_workbook", "render_all", "strip_for_readers", "HIDDEN_TAGS"]
 
@@ -115,6 +119,7 @@ def render_docx(executed: Path, out: Path, *, title: str | None = None) -> Path:
         )
     finally:
         src.unlink(missing_ok=True)
+    fit_tables(out)
     return out
 
 
