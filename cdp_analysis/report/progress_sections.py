@@ -96,7 +96,8 @@ def _school_exclusions(ctx: ProgressContext) -> str:
         if s.empty:
             continue
         last = s.iloc[-1]
-        rate = "[c]" if pd.isna(last["value"]) else f"{last['value']:.1f} per 10,000 pupils"
+        rate = (("[c]" if "c" in str(last["status"]).split() else "[x]") if pd.isna(last["value"])
+                else f"{last['value']:.1f} per 10,000 pupils")
         cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
         ch = ex.exclusions_change(s, noun)
         lines.append(f"- {noun.capitalize()} for drug and alcohol, {last['period']}: "
