@@ -124,7 +124,8 @@ def output_folder(folder: str | Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
-def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str | Path | None = None) -> None:
+def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str | Path | None = None,
+                origin: str = "local") -> None:
     """Save a figure as SVG and PNG, display it with its alt text, and close it.
 
     Parameters
@@ -139,6 +140,9 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
     folder
         Run folder (default: ``$CDP_OUTPUT_DIR``, which ``cdp run`` sets to the run folder;
         with neither, the figure is shown and nothing is written; see :func:`output_folder`).
+    origin
+        ``"published"`` when the chart draws counts of a source published openly at this level
+        (recorded in ``figures/<name>.json`` for the disclosure scan), else ``"local"``.
 
     Returns
     -------
@@ -177,7 +181,7 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
             fig.savefig(svg, **svg_kw)
             fig.savefig(png, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
             svg_bytes = svg.read_bytes()
-            _write_chart_data(fig, out / f"{name}.json", alt)
+            _write_chart_data(fig, out / f"{name}.json", alt, origin)
     finally:
         plt.close(fig)
     alt = " ".join(alt.split())
@@ -191,13 +195,13 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
     })
 
 
-def _write_chart_data(fig: Figure, path: Path, alt: str) -> None:
+def _write_chart_data(fig: Figure, path: Path, alt: str, origin: str = "local") -> None:
     """``figures/<name>.json``: the values the chart draws, read back from the figure (see
     :mod:`cdp_analysis.report.figure_data`), with its alt text: the chart's data for readers
     and for the disclosure scan."""
     from cdp_analysis.report.figure_data import drawn_data
 
-    data = {"alt": " ".join(alt.split()), **drawn_data(fig)}
+    data = {"alt": " ".join(alt.split()), "origin": origin, **drawn_data(fig)}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 

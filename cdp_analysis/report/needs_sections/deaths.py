@@ -94,7 +94,8 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
                                + (" with forecast [f]" if fc_plot is not None else "") + hidden_note,
                                source=ONS_SOURCE, y_label="Deaths registered", forecast=fc_plot)
 
-    items.append(Figure(f"deaths_{measure}_annual", build_annual, title))
+    items.append(Figure(f"deaths_{measure}_annual", build_annual, title,
+                        origin=origin_of(needs.DEATH_METRICS[measure][0])))
     tab = have[["period", "count", "lower_95", "upper_95", "status"]].tail(10).rename(columns={
         "period": "Year of registration", "count": "Deaths", "lower_95": "Lower 95% limit",
         "upper_95": "Upper 95% limit"})
