@@ -34,7 +34,7 @@ from cdp_analysis.returns_disclosure import (
 )
 
 __all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section",
-           "prevention_section", "other_figures_section", "notes_section"]
+           "prevention_section", "other_figures_section", "notes_section", "reoffending_section"]
 
 
 def _small(ctx: ProgressContext) -> set[tuple[str, str, str]]:
@@ -110,6 +110,36 @@ def other_figures_section(ctx: ProgressContext, section: str) -> str:
     return "\n".join([f"**Other {escape_md(section)} figures in the returns.** Single figures, or figures for "
                       "other areas and years than those above: shown as they stand, with no projection or test.",
                       "", _other_table(df, ctx)])
+
+
+def reoffending_section(ctx: ProgressContext) -> str:
+    """The partnership's own reoffending cohorts: a forecast [f] for each area with 10 or more, then the figures.
+
+    Each area whose returns hold ``reoffending_cohort`` and ``reoffenders`` rows is forecast with
+    :func:`cdp_analysis.models.reoffending.forecast_reoffending` (the binomial trend model of the
+    appendix, on the same footing); empty text when the returns hold no reoffending figures.
+    """
+    from cdp_analysis.errors import CdpInputError
+    from cdp_analysis.models.reoffending import forecast_reoffending
+
+    ids = {"reoffending_cohort", "reoffenders", "reoffences", "proven_reoffending_rate"}
+    r = ctx.returns[ctx.returns["metric_id"].isin(ids)] if len(ctx.returns) else ctx.returns
+    lines = []
+    for code, rows in (r.groupby("area_code", sort=True) if len(r) else []):
+        if not {"reoffending_cohort", "reoffenders"} <= set(rows["metric_id"]):
+            continue
+        try:
+            fc = forecast_reoffending(rows, 4, as_of=ctx.period)
+        except CdpInputError as exc:
+            lines.append(f"- {escape_md(_area_label(ctx, code))}: no forecast ({escape_md(exc.message)}).")
+            continue
+        lines.append(f"- {escape_md(_area_label(ctx, code))}: {escape_md(fc.summary())}")
+    other = other_figures_section(ctx, "reoffending")
+    if not lines:
+        return other
+    head = ("**Local proven reoffending, forecast [f].** The returns hold the partnership's own cohorts; each is "
+            "forecast with the binomial trend model the appendix uses for the national series.")
+    return "\n".join([head, "", *lines] + (["", other] if other else []))
 
 
 def _school_exclusions(ctx: ProgressContext) -> str:
