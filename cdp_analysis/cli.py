@@ -139,8 +139,13 @@ def _run_batch(args: argparse.Namespace, areas: list[str], scheduler: str | None
     finally:
         if client is not None:
             client.close()
-    pipeline.write_batch_summary(results, args.out)
     print(pipeline.format_results(results))
+    try:
+        pipeline.write_batch_summary(results, args.out)
+    except OSError as exc:  # e.g. a full disk: the results above stand
+        message, _ = describe_exception(exc)
+        print(f"cdp run: warning: the batch summary could not be written: {message}", file=sys.stderr)
+        return 1
     return 1 if any(r["status"] == "failed" for r in results) else 0
 
 

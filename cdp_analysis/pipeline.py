@@ -16,7 +16,6 @@ executed notebook (with papermill's error banner) under ``reports/<period>/_fail
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import json
 import os
 import platform
@@ -28,11 +27,18 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cdp_analysis.errors import CdpParameterError
+from cdp_analysis.notebooks import (
+    SHARED_PARAMETER,
+    notebook_parameters,
+    reads_shared,
+    report_notebooks,
+)
 from cdp_analysis.periods import Period
 
 __all__ = [
@@ -54,10 +60,6 @@ __all__ = [
 
 KERNEL_NAME = "cdp-analysis"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-#: a notebook that declares these parameters is a report, run by `cdp run` by default
-REPORT_PARAMETERS = ("area", "period")
-#: a notebook that declares this parameter reads the per-period shared results (:func:`prepare_shared`)
-SHARED_PARAMETER = "shared"
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
@@ -97,48 +99,6 @@ def ensure_kernel(name: str = KERNEL_NAME) -> str:
 
 
 # --------------------------------------------------------------------------- parameters
-def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The parameters a notebook declares: ``{name: {type, default, help}}``.
-
-    Read by papermill from the cell tagged ``parameters``; the types come from the
-    annotations (``area: str = "pan-dorset"  # partnership or GSS code``).
-    """
-    found = _inspect(str(notebook), Path(notebook).stat().st_mtime_ns if Path(notebook).exists() else 0)
-    out = {}
-    for name, info in found.items():
-        out[name] = {
-            "type": (info.get("inferred_type_name") or "None").strip(),
-            "default": info.get("default"),
-            "help": info.get("help", ""),
-        }
-    return out
-
-
-@functools.lru_cache(maxsize=64)
-def _inspect(path: str, mtime: int) -> dict[str, Any]:
-    import papermill
-
-    return papermill.inspect_notebook(path)
-
-
-def report_notebooks(folder: str | os.PathLike | None = None) -> list[str]:
-    """The notebooks `cdp run` runs by default: those whose parameters include ``area`` and ``period``.
-
-    Read with papermill's inspection of each notebook's ``parameters`` cell, so a notebook
-    says what it is by what it takes; exploration notebooks (no ``period``) are left out.
-    """
-    from cdp_analysis import config
-
-    root = Path(folder) if folder is not None else config.notebooks_dir()
-    return [nb.stem for nb in sorted(root.glob("*.ipynb"))
-            if set(REPORT_PARAMETERS) <= set(notebook_parameters(nb))]
-
-
-def reads_shared(notebook: str | os.PathLike) -> bool:
-    """Whether a notebook takes the per-period shared results (declares the ``shared`` parameter)."""
-    return SHARED_PARAMETER in notebook_parameters(Path(notebook))
-
-
 def validate_parameters(notebook: Path, params: dict[str, Any], declared: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Refuse unknown or mistyped parameters and check values through the library.
 
@@ -373,9 +333,23 @@ def _inputs(db: str | None) -> list[dict[str, Any]]:
             for r in log.itertuples()]
 
 
-def _is_kernel_start_failure(exc: BaseException) -> bool:
+def _is_kernel_start_failure(exc: BaseException, executed: Path | None = None) -> bool:
+    """Whether the kernel failed to start (worth a retry), not died mid-notebook (a failure to name)."""
     text = f"{type(exc).__name__}: {exc}"
-    return any(s in text for s in ("Kernel didn't respond", "Address already in use", "DeadKernelError", "Kernel died before replying"))
+    if any(s in text for s in ("Kernel didn't respond", "Address already in use", "Kernel died before replying")):
+        return True
+    return "DeadKernelError" in text and not _cells_started(executed)
+
+
+def _cells_started(executed: Path | None) -> bool:
+    """Whether papermill recorded any code cell of ``executed`` as run."""
+    if executed is None or not executed.exists():
+        return False
+    try:
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any(c.get("cell_type") == "code" and c.get("execution_count") for c in nb.get("cells", []))
 
 
 def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, render: bool = True,
@@ -420,7 +394,7 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
                 except PapermillExecutionError:
                     raise
                 except Exception as exc:  # kernel failed to start: retry
-                    if attempt < retries and _is_kernel_start_failure(exc):
+                    if attempt < retries and _is_kernel_start_failure(exc, executed):
                         time.sleep(1 + attempt)
                         continue
                     raise
@@ -475,8 +449,8 @@ def run_one(run: Run, *, kernel_name: str = KERNEL_NAME, retries: int = 2, rende
     except PapermillExecutionError as exc:
         summary.update(_failure(run, tmp, executed, exc, cell=exc.cell_index, error=f"{exc.ename}: {exc.evalue}"))
     except Exception as exc:
-        summary.update(_failure(run, tmp, executed, exc, cell=None,
-                                error=f"{type(exc).__name__}: {exc}", tb=traceback.format_exc(limit=5)))
+        summary.update(_failure(run, tmp, executed, exc, cell=None, error=_plain_error(exc, final),
+                                tb=traceback.format_exc(limit=5)))
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -499,14 +473,32 @@ def _write_run_log(path: Path, previous: Path, manifest: dict[str, Any]) -> None
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _plain_error(exc: BaseException, final: Path) -> str:
+    """The error of a failed run in plain words (a full disk, a dead kernel), else type and message."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return (f"no space left for the outputs in {final.parent} ({exc.strerror}); free some space or "
+                "choose another --out, then run again with --resume")
+    if "DeadKernelError" in f"{type(exc).__name__}: {exc}":
+        return ("the notebook's kernel died while running (killed, or out of memory?): "
+                f"{type(exc).__name__}: {exc}")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _failure(run: Run, tmp: Path, executed: Path, exc: BaseException, *, cell: int | None, error: str,
              tb: str | None = None) -> dict[str, Any]:
     failed_dir = Path(run.out_dir).parent / "_failed" / Path(run.out_dir).name
     kept = None
     if executed.exists():
-        failed_dir.mkdir(parents=True, exist_ok=True)
-        kept = failed_dir / executed.name
-        shutil.copy2(executed, kept)
+        try:
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            kept = failed_dir / executed.name
+            shutil.copy2(executed, kept)
+        except OSError:  # a full disk: the failure is still reported, without the notebook
+            if kept is not None:
+                kept.unlink(missing_ok=True)
+            kept = None
     out = {"status": "failed", "cell": cell, "error": error, "executed_notebook": str(kept) if kept else None}
     if tb:
         out["traceback"] = tb
@@ -568,7 +560,34 @@ def is_complete(run: Run) -> bool:
 
 # --------------------------------------------------------------------------- the batch
 def _init_worker() -> None:
+    """Worker processes: one BLAS thread; Ctrl-C is the batch's to handle, not each worker's."""
+    import signal
+
     set_single_thread_blas()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _new_pool(n: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=n, initializer=_init_worker)
+
+
+def _group_failed(group: Sequence[Run], error: str) -> list[dict[str, Any]]:
+    return [{"key": r.key, "notebook": Path(r.notebook).stem, "period": r.period, "area": r.area,
+             "out_dir": r.out_dir, "status": "failed", "cell": None, "error": error, "executed_notebook": None}
+            for r in group]
+
+
+def _sweep_stale_temps(folder: Path, names: set[str]) -> None:
+    """Remove the temporary run folders (``.<area>.<random>``, ``.<area>.old-<pid>``) a killed run left.
+
+    Called before and after a batch, for the areas of that batch only, when none of its runs
+    is in progress. Complete run folders are never touched.
+    """
+    if not folder.is_dir():
+        return
+    for item in folder.iterdir():
+        if item.is_dir() and item.name.startswith(".") and item.name[1:].split(".", 1)[0] in names:
+            shutil.rmtree(item, ignore_errors=True)
 
 
 def execute(
@@ -617,35 +636,73 @@ def execute(
     for r in todo:
         groups.setdefault(r.out_dir, []).append(r)
     own_pool = executor is None
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(groups) or 1))
     if own_pool:
-        n = workers or os.cpu_count() or 1
-        executor = ProcessPoolExecutor(max_workers=max(1, min(n, len(groups) or 1)), initializer=_init_worker)
+        executor = _new_pool(n_workers)
+    for folder in {Path(r.out_dir).parent for r in todo}:
+        _sweep_stale_temps(folder, {Path(r.out_dir).name for r in todo})
     bar = None
     if progress and todo:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(todo), desc="reports", unit="run")
+    attempts: dict[str, int] = {}
+    pending: dict[Future, list[Run]] = {}
     try:
-        futures: dict[Future, list[Run]] = {
-            executor.submit(run_group, group, kernel, render): group for group in groups.values()
-        }
-        for fut in as_completed(futures):
-            group = futures[fut]
-            try:
-                outs = fut.result()
-            except Exception as exc:
-                outs = [{"key": r.key, "notebook": Path(r.notebook).stem, "period": r.period, "area": r.area,
-                         "out_dir": r.out_dir, "status": "failed", "cell": None,
-                         "error": f"{type(exc).__name__}: {exc}", "executed_notebook": None} for r in group]
-            for o in outs:
-                results[o["key"]] = o
-            if bar is not None:
-                bar.update(len(group))
+        pending = {executor.submit(run_group, group, kernel, render): group for group in groups.values()}
+        while pending:
+            broken: list[list[Run]] = []
+            for fut in as_completed(list(pending)):
+                group = pending.pop(fut)
+                try:
+                    outs = fut.result()
+                except BrokenProcessPool:  # a worker process died (killed, out of memory): retry once
+                    broken.append(group)
+                    continue
+                except Exception as exc:
+                    outs = _group_failed(group, f"{type(exc).__name__}: {exc}")
+                for o in outs:
+                    retried = attempts.get(group[0].out_dir)
+                    if retried:
+                        o["note"] = "retried after its worker process died"
+                    results[o["key"]] = o
+                if bar is not None:
+                    bar.update(len(group))
+            if broken:
+                retry = []
+                for group in broken:
+                    k = group[0].out_dir
+                    attempts[k] = attempts.get(k, 0) + 1
+                    if attempts[k] > 1:
+                        for o in _group_failed(group, "its worker process died twice (killed, or out of memory?)"):
+                            results[o["key"]] = o
+                        if bar is not None:
+                            bar.update(len(group))
+                    else:
+                        retry.append(group)
+                if retry:
+                    if own_pool:
+                        executor.shutdown(wait=True)
+                        executor = _new_pool(n_workers)
+                    pending = {executor.submit(run_group, g, kernel, render): g for g in retry}
+    except BaseException:
+        # interrupted (Ctrl-C, SIGTERM) or failed: runs not started are cancelled; a run in progress
+        # finishes or fails whole in its worker (a Dask cluster's are cancelled); nothing half-written
+        # is left, and `--resume` finishes the rest
+        if own_pool:
+            executor.shutdown(wait=True, cancel_futures=True)
+            own_pool = False
+        else:
+            for fut in pending:
+                fut.cancel()
+        raise
     finally:
         if bar is not None:
             bar.close()
         if own_pool:
             executor.shutdown(wait=True)
+    for folder in {Path(r.out_dir).parent for r in todo}:
+        _sweep_stale_temps(folder, {Path(r.out_dir).name for r in todo})
     return [results[r.key] for r in runs]
 
 
@@ -722,7 +779,8 @@ def format_results(results: Sequence[dict[str, Any]]) -> str:
     failed = [r for r in results if r["status"] == "failed"]
     skipped = [r for r in results if r["status"] == "skipped"]
     for r in ok:
-        lines.append(f"ok      {r['key']}  ->  {r['out_dir']}  ({r.get('seconds', 0):.1f} s)")
+        note = f"; {r['note']}" if r.get("note") else ""
+        lines.append(f"ok      {r['key']}  ->  {r['out_dir']}  ({r.get('seconds', 0):.1f} s{note})")
     for r in skipped:
         lines.append(f"skipped {r['key']}  (already complete)")
     for r in failed:

@@ -64,6 +64,9 @@ sections.show(sections.treatment_section(ctx))
 # %%
 sections.show(sections.other_figures_section(ctx, "treatment"))
 
+# %%
+sections.show(sections.reoffending_section(ctx))
+
 # %% [markdown]
 # ### Drug-related deaths
 

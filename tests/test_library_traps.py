@@ -141,6 +141,9 @@ def test_birmingham_forecast_warns_and_keeps_the_registration_caveat(store):
     assert fc.attrs["mase"] == pytest.approx(1.70, abs=0.01)
     text = " ".join(fc.attrs["warnings"])
     assert "above every value observed" in text and "25% above the last" in text
+    # the typical year-to-year change of Birmingham's history, by hand: mean |y_t - y_{t-1}|
+    y = s["count"].to_numpy()
+    assert f"({sum(abs(y[1:] - y[:-1])) / (len(y) - 1):.1f})" in text
     assert "MASE above 1" in text
     html = fc._repr_html_()
     for shown in ("Warning", "MASE", "coverage", "registration", "2022"):
@@ -159,6 +162,16 @@ def test_forecast_of_mixed_rows_says_what_to_do(store):
         models.forecast(raw, 3, period="period", value="count")
     with pytest.raises(CdpInputError, match="Store.series"):
         models.forecast(raw.set_index("period")["count"], 3)
+
+
+def test_a_steady_trend_continued_is_not_a_jump():
+    from cdp_analysis import models
+
+    y = pd.Series([25, 28, 27, 29, 30, 33, 31, 36, 38, 37, 41, 44], dtype=float,
+                  index=[str(v) for v in range(2010, 2022)], name="arrests")
+    fc = models.forecast(y, 2)
+    assert fc["mean"].iloc[0] > y.max()  # beyond the history, but by less than a typical step
+    assert not any("every value observed" in w for w in fc.warnings)
 
 
 def test_forecast_warns_when_worse_than_naive_in_its_own_backtest():

@@ -130,7 +130,9 @@ def forecast_warnings(history: pd.Series, result: pd.DataFrame, attrs: dict[str,
     * the chosen model's backtest MASE is above naive's (it did worse than repeating the last
       value), or above 1 (its errors were larger than the typical change from one period to
       the next);
-    * the first forecast step lies outside every value observed (it jumps beyond the history).
+    * the first forecast step lies beyond every value observed by more than the typical change
+      from one period to the next (the mean absolute one-step change of the history, the scale
+      of MASE): it jumps beyond its history rather than continuing it.
 
     Parameters
     ----------
@@ -148,7 +150,7 @@ def forecast_warnings(history: pd.Series, result: pd.DataFrame, attrs: dict[str,
     >>> for w in forecast_warnings(h, fc, {"mase": 1.70, "backtest": {"naive": {"mase": 1.90}}}):
     ...     print(w)
     In its own backtest the model's errors averaged 1.70 times the typical change from one period to the next (MASE above 1): read the forecast as rough.
-    The first forecast (99.1 for 2022) is above every value observed (highest 83 in 2019) and 25% above the last (79 in 2021).
+    The first forecast (99.1 for 2022) is above every value observed (highest 83 in 2019) by more than the typical change from one period to the next (14.4), and 25% above the last (79 in 2021).
     """
     out = []
     mase = float(attrs.get("mase", float("nan")))
@@ -160,18 +162,20 @@ def forecast_warnings(history: pd.Series, result: pd.DataFrame, attrs: dict[str,
         out.append(f"In its own backtest the model's errors averaged {fmt(mase)} times the typical change from "
                    "one period to the next (MASE above 1): read the forecast as rough.")
     y = pd.to_numeric(history, errors="coerce").dropna()
-    if len(y) and len(result):
+    if len(y) >= 2 and len(result):
         first = float(result["mean"].iloc[0])
         label = str(result["period"].iloc[0])
         last = float(y.iloc[-1])
         hi, lo = float(y.max()), float(y.min())
-        jump = f" and {abs(first / last - 1):.0%} {'above' if first > last else 'below'} the last ({fmt(last, 1)} in {y.index[-1]})" if last else ""
-        if first > hi:
-            out.append(f"The first forecast ({fmt(first, 1)} for {label}) is above every value observed "
-                       f"(highest {fmt(hi, 1)} in {y.idxmax()}){jump}.")
-        elif first < lo:
-            out.append(f"The first forecast ({fmt(first, 1)} for {label}) is below every value observed "
-                       f"(lowest {fmt(lo, 1)} in {y.idxmin()}){jump}.")
+        step = float(np.mean(np.abs(np.diff(y.to_numpy(dtype=float)))))  # typical one-step change
+        beyond = first - hi if first > hi else lo - first if first < lo else 0.0
+        if beyond > step:
+            side, word, at = ("above", "highest", y.idxmax()) if first > hi else ("below", "lowest", y.idxmin())
+            jump = (f", and {abs(first / last - 1):.0%} {'above' if first > last else 'below'} the last "
+                    f"({fmt(last, 1)} in {y.index[-1]})") if last else ""
+            out.append(f"The first forecast ({fmt(first, 1)} for {label}) is {side} every value observed "
+                       f"({word} {fmt(hi if side == 'above' else lo, 1)} in {at}) by more than the typical change "
+                       f"from one period to the next ({fmt(step, 1)}){jump}.")
     return out
 
 
