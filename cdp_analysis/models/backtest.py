@@ -70,7 +70,7 @@ def naive_scale(y: np.ndarray, m: int = 1) -> tuple[float, float]:
 def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, m: int = 1) -> float:
     """Mean absolute scaled error (Hyndman & Koehler 2006).
 
-    MASE = mean |y − ŷ| / mean |y_t − y_{t−m}| over the training data.
+    ``MASE = mean |y − ŷ| / mean |y_t − y_{t−m}|`` over the training data.
 
     Examples
     --------

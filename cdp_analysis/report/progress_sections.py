@@ -20,6 +20,7 @@ from cdp_analysis.progress import (
     returns_sources,
     targets_table,
 )
+from cdp_analysis.report.outputs import METHODS_NOTE
 from cdp_analysis.report.tables import escape_md, markdown_table
 from cdp_analysis.report.wording import comparison_phrase
 from cdp_analysis.returns_disclosure import (
@@ -200,7 +201,7 @@ def notes_section(ctx: ProgressContext) -> str:
         lines.append("- Local drug-related deaths are surveillance figures, not ONS registrations.")
     lines += ["- Confidence and predictive intervals are 95%. \"Not a statistically significant change\" means the "
               "difference is within what chance alone would often produce.",
-              "- Produced with cdp-analysis; methods and references are in the library's documentation."]
+              METHODS_NOTE]
     return "\n".join(lines)
 
 
