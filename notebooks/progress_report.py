@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cdp-analysis)
 #     language: python
@@ -63,6 +65,9 @@ display(Markdown(sections.treatment_section(ctx)))
 
 # %%
 display(Markdown(sections.other_figures_section(ctx, "treatment")))
+
+# %%
+display(Markdown(sections.reoffending_section(ctx)))
 
 # %% [markdown]
 # ### Drug-related deaths

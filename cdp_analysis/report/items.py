@@ -34,6 +34,8 @@ class Figure:
     name: str
     build: Callable[[], tuple[Any, str]]
     title: str = ""
+    #: ``"published"`` when it draws counts of a source published openly at this level
+    origin: str = "local"
 
 
 @dataclass
@@ -74,7 +76,7 @@ def show(items: Sequence[Item]) -> None:
             except Exception as exc:  # a chart that cannot be drawn must not stop the report
                 display(Markdown(f"*Chart not drawn ({escape_md(exc)}).*"))
                 continue
-            outputs.show_figure(fig, item.name, alt=alt)
+            outputs.show_figure(fig, item.name, alt=alt, origin=item.origin)
         elif isinstance(item, Table):
             outputs.show_table(item.df, item.name, title=item.title, source=item.source, notes=item.notes,
                                count_columns=tuple(item.count_columns), formats=item.formats,
