@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cdp_analysis.batch_checks import check_output_folder, check_scheduler, check_workers
 from cdp_analysis.errors import CdpParameterError
 from cdp_analysis.notebooks import (
     SHARED_PARAMETER,
@@ -168,66 +169,6 @@ def _notebook_path(name: str) -> Path:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CdpParameterError(f"{path} is not a Jupyter notebook ({first[:200]})") from None
     return path.resolve()
-
-
-# --------------------------------------------------------------------------- batch parameters
-def check_workers(workers: int | None) -> int | None:
-    """Refuse a number of worker processes below 1 (``None``: the number of CPUs).
-
-    Examples
-    --------
-    >>> check_workers(2)
-    2
-    >>> check_workers(0)
-    Traceback (most recent call last):
-    ...
-    cdp_analysis.errors.CdpParameterError: --workers must be a whole number of 1 or more, not 0
-    """
-    if workers is None:
-        return None
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise CdpParameterError(f"--workers must be a whole number of 1 or more, not {workers!r}")
-    return workers
-
-
-def check_output_folder(out: str | os.PathLike) -> Path:
-    """Create the output folder if needed and prove it can be written (a file is made and removed).
-
-    Raises
-    ------
-    CdpParameterError
-        Naming the folder and the reason (a file in the way, no permission, a read-only or
-        full file system).
-    """
-    from cdp_analysis import config
-
-    return config.writable_folder(out, "output folder")
-
-
-_SCHEDULER = __import__("re").compile(
-    r"(?:(?P<scheme>tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))"
-    r":(?P<port>\d{1,5})/?")
-
-
-def check_scheduler(address: str) -> str:
-    """A Dask scheduler address, checked for form: ``[tcp|tls|ucx|ws|wss://]HOST:PORT``.
-
-    Examples
-    --------
-    >>> check_scheduler("tcp://127.0.0.1:8786")
-    'tcp://127.0.0.1:8786'
-    >>> check_scheduler("localhost:8786")
-    'tcp://localhost:8786'
-    >>> check_scheduler("not an address")
-    Traceback (most recent call last):
-    ...
-    cdp_analysis.errors.CdpParameterError: --scheduler 'not an address' is not a Dask scheduler address (expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786)
-    """
-    m = _SCHEDULER.fullmatch(address.strip()) if isinstance(address, str) else None
-    if m is None or not 1 <= int(m["port"]) <= 65535:
-        raise CdpParameterError(f"--scheduler {address!r} is not a Dask scheduler address "
-                                "(expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786)")
-    return f"{m['scheme'] or 'tcp'}://{m['host']}:{int(m['port'])}"
 
 
 def safe_component(text: str) -> str:
