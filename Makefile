@@ -60,7 +60,7 @@ lab: setup-lab kernel store
 	CDP_OUTPUT_DIR="$(LAB_OUTPUT)" $(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 docs: setup-docs
-	$(BIN)/python -m sphinx -W --keep-going -b html -q docs docs/_build/html
+	$(BIN)/python -m sphinx -E -W --keep-going -b html -q docs docs/_build/html
 
 run: setup
 	$(BIN)/cdp run --area $(AREA) $(if $(PERIOD),--period "$(PERIOD)",)

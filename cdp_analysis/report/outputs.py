@@ -44,6 +44,11 @@ __all__ = ["show_figure", "show_table", "prepare_table", "table_markdown", "writ
 
 FIGURES = "figures"
 TABLES = "tables"
+#: the methods pages, by their path in the cdp-analysis repository (``make docs`` builds them)
+METHODS_PAGE = "docs/methods/index.md"
+METHODS_NOTE = (f"- Produced with cdp-analysis; every method, its formula, its reference and its validation: "
+                f"{METHODS_PAGE} in the cdp-analysis repository (`make docs` builds it as "
+                f"docs/_build/html/methods/index.html).")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
 _CODE = re.compile(r"\[([a-z]{1,3})\]")
 
@@ -449,7 +454,7 @@ def table_markdown(text: pd.DataFrame, *, title: str, source: str, notes: Sequen
     **Deaths by area**
     <BLANKLINE>
     | Area | Deaths |
-    | :--- | ---: |
+    | :---- | ------: |
     | A | [c] |
     | B | 40 |
     <BLANKLINE>
