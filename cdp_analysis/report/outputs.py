@@ -449,7 +449,7 @@ def table_markdown(text: pd.DataFrame, *, title: str, source: str, notes: Sequen
     **Deaths by area**
     <BLANKLINE>
     | Area | Deaths |
-    | :--- | ---: |
+    | :---- | ------: |
     | A | [c] |
     | B | 40 |
     <BLANKLINE>
