@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--area", action="append", help=f"partnership id or GSS code (default: {DEFAULT_AREA}); repeat")
     run.add_argument("--all-areas", action="store_true", help="every English upper-tier area")
     run.add_argument("--notebook", action="append",
-                     help="notebook name (default: progress_report and needs_assessment); repeat")
+                     help="notebook name (default: every report notebook, one that takes area and period); repeat")
     run.add_argument("--out", help="output folder (default: reports/)")
     run.add_argument("--db", help="store file (default: data/cdp.duckdb)")
     run.add_argument("--workers", type=int, help="worker processes (default: number of CPUs)")
@@ -118,7 +118,7 @@ def _run_batch(args: argparse.Namespace, areas: list[str], scheduler: str | None
         with Store(args.db, read_only=True):
             pass
     periods = args.period or [latest_period(args.db)]
-    notebooks = args.notebook or list(pipeline.NOTEBOOKS)
+    notebooks = args.notebook or pipeline.report_notebooks()
     runs = pipeline.plan(periods, areas, notebooks, out=args.out, db=args.db, strict=False)
     if runs and all(r.error for r in runs):  # nothing valid to run: one clear error
         raise CdpError(runs[0].error)
@@ -181,10 +181,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
     elif args.what == "notebooks":
         from cdp_analysis import config, pipeline
 
+        reports = set(pipeline.report_notebooks())
         for nb in sorted(config.notebooks_dir().glob("*.ipynb")):
             params = pipeline.notebook_parameters(nb)
             desc = ", ".join(f"{k}: {v['type']} = {v['default']}" for k, v in params.items())
-            kind = "report, run by `cdp run`" if nb.stem in pipeline.NOTEBOOKS else "exploration, for JupyterLab"
+            kind = "report, run by `cdp run`" if nb.stem in reports else "exploration, for JupyterLab"
             print(f"{nb.stem} ({kind}): {desc}")
     else:
         from cdp_analysis.data.store import Store

@@ -34,6 +34,12 @@ from typing import Any
 
 from cdp_analysis.batch_checks import check_output_folder, check_scheduler, check_workers
 from cdp_analysis.errors import CdpParameterError
+from cdp_analysis.notebooks import (
+    SHARED_PARAMETER,
+    notebook_parameters,
+    reads_shared,
+    report_notebooks,
+)
 from cdp_analysis.periods import Period
 
 __all__ = [
@@ -45,6 +51,8 @@ __all__ = [
     "run_one",
     "execute",
     "ensure_kernel",
+    "report_notebooks",
+    "reads_shared",
     "set_single_thread_blas",
     "check_workers",
     "check_output_folder",
@@ -53,8 +61,6 @@ __all__ = [
 
 KERNEL_NAME = "cdp-analysis"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOTEBOOKS = ("progress_report", "needs_assessment")
-SHARED_NOTEBOOKS = ("needs_assessment",)  # notebooks that read the per-period shared results
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
@@ -94,25 +100,6 @@ def ensure_kernel(name: str = KERNEL_NAME) -> str:
 
 
 # --------------------------------------------------------------------------- parameters
-def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The parameters a notebook declares: ``{name: {type, default, help}}``.
-
-    Read by papermill from the cell tagged ``parameters``; the types come from the
-    annotations (``area: str = "pan-dorset"  # partnership or GSS code``).
-    """
-    import papermill
-
-    found = papermill.inspect_notebook(str(notebook))
-    out = {}
-    for name, info in found.items():
-        out[name] = {
-            "type": (info.get("inferred_type_name") or "None").strip(),
-            "default": info.get("default"),
-            "help": info.get("help", ""),
-        }
-    return out
-
-
 def validate_parameters(notebook: Path, params: dict[str, Any], declared: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Refuse unknown or mistyped parameters and check values through the library.
 
@@ -196,7 +183,7 @@ def safe_component(text: str) -> str:
 def plan(
     periods: Iterable[str],
     areas: Iterable[str],
-    notebooks: Sequence[str] = NOTEBOOKS,
+    notebooks: Sequence[str] | None = None,
     out: str | os.PathLike | None = None,
     extra: dict[str, Any] | None = None,
     db: str | os.PathLike | None = None,
@@ -222,7 +209,7 @@ def plan(
 
     out_root = check_output_folder(config.reports_dir(out))
     runs = []
-    for nb in notebooks:
+    for nb in (notebooks if notebooks is not None else report_notebooks()):
         path = _notebook_path(nb)
         declared = notebook_parameters(path)
         for period in periods:
@@ -666,9 +653,9 @@ def prepare_shared(runs: Sequence[Run]) -> list[Run]:
     Comparisons against all areas, funnel limits, and the forecasts and backtests of every
     area are computed here, in this one process, by :func:`cdp_analysis.needs.shared.compute_shared`;
     each area's notebook then only reads and renders. Runs that already name a ``shared``
-    file, or whose notebook does not take one, are left as they are.
+    file, or whose notebook does not take one (no ``shared`` parameter), are left as they are.
     """
-    needs = [r for r in runs if Path(r.notebook).stem in SHARED_NOTEBOOKS and not r.parameters.get("shared")]
+    needs = [r for r in runs if reads_shared(r.notebook) and not r.parameters.get(SHARED_PARAMETER)]
     if not needs:
         return list(runs)
     from cdp_analysis.needs.shared import compute_shared

@@ -65,7 +65,8 @@ def test_run_help_names_the_default_notebooks():
     out = subprocess.run([sys.executable, "-m", "cdp_analysis.cli", "run", "--help"], capture_output=True, text=True)
     text = " ".join(out.stdout.split())
     assert out.returncode == 0
-    assert "(default: " + " and ".join(pipeline.NOTEBOOKS) + ")" in text
+    assert "(default: every report notebook, one that takes area and period)" in text
+    assert pipeline.report_notebooks() == ["needs_assessment", "progress_report"]  # not the explore_* notebooks
 
 
 def test_make_lab_installs_registers_builds_and_starts_jupyterlab_with_a_scratch_output_folder(tmp_path):

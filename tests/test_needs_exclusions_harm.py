@@ -232,8 +232,9 @@ def test_bcp_alone_says_why_there_is_no_figure(store):
 def test_progress_prevention_section_shows_school_exclusions(store, area):
     from cdp_analysis import progress
     from cdp_analysis.report import progress_sections as ps
+    from cdp_analysis.report.items import markdown
 
-    text = ps.prevention_section(progress.load_context(area, "2023/24 Q1", db=str(store)))
+    text = markdown(ps.prevention_section(progress.load_context(area, "2023/24 Q1", db=str(store))))
     assert "**School exclusions for drug and alcohol (DfE, published).**" in text
     assert "- Suspensions for drug and alcohol, 2016/17:" in text
     _every_rise_or_fall_is_tested(text)

@@ -67,12 +67,13 @@ def test_progress_report_forecasts_the_local_cohorts_on_the_same_footing(db):
     from cdp_analysis import progress
     from cdp_analysis.models.reoffending import forecast_reoffending
     from cdp_analysis.report import progress_sections as ps
+    from cdp_analysis.report.items import markdown
 
     ctx = progress.load_context("pan-dorset", "2023/24 Q1", db=str(db))
-    text = ps.reoffending_section(ctx)
+    text = markdown(ps.reoffending_section(ctx))
     assert text.startswith("**Local proven reoffending, forecast [f].**")
     rows = ctx.returns[ctx.returns["area_code"] == "E06000058"]
     same = forecast_reoffending(rows, 4, as_of=ctx.period)
     assert same.summary() in text.replace("\\", "")
     birmingham = progress.load_context("E08000025", "2023/24 Q1", db=str(db))
-    assert ps.reoffending_section(birmingham) == ""
+    assert ps.reoffending_section(birmingham) == []

@@ -20,6 +20,7 @@ from cdp_analysis.periods import Period
 from cdp_analysis.progress import ProgressContext
 from cdp_analysis.report import progress_sections as ps
 from cdp_analysis.report.disclosure_check import scan_outputs, scan_text
+from cdp_analysis.report.items import markdown
 from tests.tests_support import ROOT
 
 FIXTURE = ROOT / "tests" / "data" / "returns_small" / "rutland_small.csv"
@@ -39,7 +40,7 @@ def _cells(md: str, first: str) -> list[str]:
 
 
 def test_projection_interval_and_change_of_a_small_count_are_hidden(ctx):
-    md = ps.outcomes_section(ctx)
+    md = markdown(ps.outcomes_section(ctx))
     cells = _cells(md, "County lines arrests")
     # to date 2 -> projected 8 (2 / 0.25): every figure from the 2 is [c], last year's 9 stays
     assert cells[2:] == ["[c] (2023/24 Q1)", "[c] (2023/24)", "[c]", "9 (2022/23)", "[c]"]
@@ -50,7 +51,7 @@ def test_projection_interval_and_change_of_a_small_count_are_hidden(ctx):
 
 
 def test_targets_hide_the_latest_count_and_the_change_needed(ctx):
-    md = ps.treatment_section(ctx)
+    md = markdown(ps.treatment_section(ctx))
     for measure in ("Adults in drug and alcohol treatment", "Young people in drug and alcohol treatment"):
         cells = _cells(md, measure)
         assert cells[2].startswith("[c]") and cells[4] == "[c]"  # target 6 minus 3 would give the 3 away
@@ -58,23 +59,23 @@ def test_targets_hide_the_latest_count_and_the_change_needed(ctx):
 
 
 def test_other_figures_and_small_last_year_hidden(ctx):
-    treatment = ps.other_figures_section(ctx, "treatment")
+    treatment = markdown(ps.other_figures_section(ctx, "treatment"))
     assert _cells(treatment, "Residential rehabilitation placements")[3] == "[c]"
-    enforcement = ps.other_figures_section(ctx, "enforcement")
+    enforcement = markdown(ps.other_figures_section(ctx, "enforcement"))
     assert "| 3 |" not in enforcement
 
 
 def test_local_deaths_comparison_withheld(ctx):
-    text = ps.deaths_section(ctx)
+    text = markdown(ps.deaths_section(ctx))
     assert "[c]" in text and not re.search(r"\b[14] deaths?\b", text)
     assert "against 1" not in text and scan_text(text) == []
-    summary = ps.summary_section(ctx)
+    summary = markdown(ps.summary_section(ctx))
     assert scan_text(summary) == [] and "[c]" in summary and "on course for 8" not in summary
 
 
 def test_large_figures_are_untouched(ctx):
     # neighbourhood crimes to date (40) and its projection are shown; only its small last year is hidden
-    cells = _cells(ps.outcomes_section(ctx), "Neighbourhood crimes")
+    cells = _cells(markdown(ps.outcomes_section(ctx)), "Neighbourhood crimes")
     assert cells[2].startswith("40 ")
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cdp_analysis.report.tables import escape_md
 
-__all__ = ["Md", "Figure", "Table", "Item", "show"]
+__all__ = ["Md", "Figure", "Table", "Item", "show", "markdown"]
 
 
 @dataclass
@@ -81,3 +81,14 @@ def show(items: Sequence[Item]) -> None:
             outputs.show_table(item.df, item.name, title=item.title, source=item.source, notes=item.notes,
                                count_columns=tuple(item.count_columns), formats=item.formats,
                                totals=item.totals, show_status=item.show_status, origin=item.origin)
+
+
+def markdown(items: Sequence[Item]) -> str:
+    """The Markdown of a section's text items, joined by blank lines (figures and tables left out).
+
+    >>> print(markdown([Md("A finding."), Figure("f", lambda: (None, "")), Md("Another.")]))
+    A finding.
+    <BLANKLINE>
+    Another.
+    """
+    return "\n\n".join(i.text for i in items if isinstance(i, Md))

@@ -1,9 +1,17 @@
-"""Markdown for each section of the progress report, from :mod:`cdp_analysis.progress`.
+"""The sections of the progress report, from :mod:`cdp_analysis.progress`.
 
-Every number here is computed by the library; this module only words and formats it.
+Every number here is computed by the library; this module only words and formats it. Each
+section takes the :class:`~cdp_analysis.progress.ProgressContext` and returns a list of
+items (:mod:`cdp_analysis.report.items`), like the appendix's sections, and
+:func:`~cdp_analysis.report.items.show` displays them; the chart is a
+:class:`~cdp_analysis.report.items.Figure` item, drawn only when shown.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +28,7 @@ from cdp_analysis.progress import (
     returns_sources,
     targets_table,
 )
+from cdp_analysis.report.items import Figure, Item, Md, show
 from cdp_analysis.report.outputs import METHODS_NOTE
 from cdp_analysis.report.tables import escape_md, markdown_table
 from cdp_analysis.report.wording import comparison_phrase
@@ -33,7 +42,7 @@ from cdp_analysis.returns_disclosure import (
     small_figures,
 )
 
-__all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section",
+__all__ = ["show", "header", "outcomes_section", "outcomes_chart", "treatment_section", "deaths_section", "checks_section", "summary_section",
            "prevention_section", "other_figures_section", "notes_section", "reoffending_section"]
 
 
@@ -60,19 +69,28 @@ def _hidden_sentence() -> str:
 def _area_label(ctx: ProgressContext, code: str) -> str:
     from cdp_analysis import areas
 
-    try:
+    if areas.is_area(code):
         area = areas.get_area(code)
-    except Exception:
-        try:
-            return areas.area_name(code)
-        except Exception:
-            return code
-    if getattr(area, "type", "") == "police_force":
-        return f"{area.name} police force area"
-    return area.name
+        return f"{area.name} police force area" if area.type == "police_force" else area.name
+    return areas.name_or_code(code)
 
 
+def _section(words: Callable[..., str]) -> Callable[..., list[Item]]:
+    """Make a function that writes a section's Markdown into a section: its text as one item (none if empty)."""
+
+    @functools.wraps(words)
+    def section(*args: Any, **kwargs: Any) -> list[Item]:
+        text = words(*args, **kwargs)
+        return [Md(text)] if text else []
+
+    section.__annotations__ = {**section.__annotations__, "return": "list[Item]"}
+    section.words = words  # the Markdown alone
+    return section
+
+
+@_section
 def header(ctx: ProgressContext) -> str:
+    """The title block: area, period, and what the report is built from."""
     text = (f"## {escape_md(ctx.area_name)}, {ctx.period}\n\n"
             f"Reporting period **{ctx.period}** ({ctx.period.start:%d %B %Y} to {ctx.period.end:%d %B %Y}). "
             "Every figure below is computed from the partnership's returns by the cdp-analysis library; "
@@ -99,6 +117,7 @@ def _other_table(df: pd.DataFrame, ctx: ProgressContext) -> str:
     return markdown_table(table, align={"Figure": "right"})
 
 
+@_section
 def other_figures_section(ctx: ProgressContext, section: str) -> str:
     """The returns' other figures of one section (``metrics.csv``), shown as they stand.
 
@@ -112,6 +131,7 @@ def other_figures_section(ctx: ProgressContext, section: str) -> str:
                       "", _other_table(df, ctx)])
 
 
+@_section
 def reoffending_section(ctx: ProgressContext) -> str:
     """The partnership's own reoffending cohorts: a forecast [f] for each area with 10 or more, then the figures.
 
@@ -134,7 +154,7 @@ def reoffending_section(ctx: ProgressContext) -> str:
             lines.append(f"- {escape_md(_area_label(ctx, code))}: no forecast ({escape_md(exc.message)}).")
             continue
         lines.append(f"- {escape_md(_area_label(ctx, code))}: {escape_md(fc.summary())}")
-    other = other_figures_section(ctx, "reoffending")
+    other = other_figures_section.words(ctx, "reoffending")
     if not lines:
         return other
     head = ("**Local proven reoffending, forecast [f].** The returns hold the partnership's own cohorts; each is "
@@ -178,9 +198,10 @@ def _school_exclusions(ctx: ProgressContext) -> str:
                       "", *lines])
 
 
+@_section
 def prevention_section(ctx: ProgressContext) -> str:
     """Prevention figures in the returns, or what the returns do not hold, and the published school exclusions."""
-    text = other_figures_section(ctx, "prevention")
+    text = other_figures_section.words(ctx, "prevention")
     school = _school_exclusions(ctx)
     if not text:
         text = ("The returns hold no prevention figures for this period. The prevention sub-group's work "
@@ -188,6 +209,7 @@ def prevention_section(ctx: ProgressContext) -> str:
     return text + ("\n\n" + school if school else "")
 
 
+@_section
 def notes_section(ctx: ProgressContext) -> str:
     """Where the figures come from (the sources in ``metrics.csv`` of the figures shown) and how to read them."""
     words = {"enforcement": "Enforcement figures", "treatment": "Treatment figures", "deaths": "Drug-related deaths",
@@ -212,7 +234,9 @@ def _printed(pub: float, agrees: bool | None, unit: str, decimals: int | None = 
     return f"{text} (agrees)" if agrees else f"{text} (**differs**)"
 
 
+@_section
 def outcomes_section(ctx: ProgressContext) -> str:
+    """The national outcomes: figures to date, projections with intervals, changes tested, and the printed figures checked."""
     df = protect_outcomes(outcomes_table(ctx.returns, ctx.period, ctx.metrics), _small(ctx))
     if df.empty:
         return f"No part-year figures ending in {ctx.period} are in the returns."
@@ -271,27 +295,33 @@ def outcomes_section(ctx: ProgressContext) -> str:
     return "\n".join(lines)
 
 
-def outcomes_chart(ctx: ProgressContext) -> None:
-    """Display the projected changes on last year with their 95% ranges (saved as SVG and PNG)."""
+def outcomes_chart(ctx: ProgressContext) -> list[Item]:
+    """The projected changes on last year with their 95% ranges, as a figure item (drawn when shown)."""
     from cdp_analysis.progress import change_chart_data, change_headline
-    from cdp_analysis.report import charts, outputs
 
     out = protect_outcomes(outcomes_table(ctx.returns, ctx.period, ctx.metrics), _small(ctx))
     data = change_chart_data(out[(out["status"] != "c") & (out["last_year_status"] != "c")])
     if data.empty:
-        return
-    fig, alt = charts.comparison_bars(
-        data, label="name", value="change", lower="change_lower", upper="change_upper",
-        title=change_headline(data),
-        subtitle=f"Projected change on last year (%), {ctx.area_name}, {ctx.period}",
-        source="Source: partnership returns (police management information); cdp-analysis projections",
-        x_label="Projected change on last year (%)", benchmark=("No change", 0.0),
-        interval_label="95% predictive range",
-    )
-    outputs.show_figure(fig, "outcomes_change", alt=alt)
+        return []
+    title = change_headline(data)
+
+    def build() -> tuple[Any, str]:
+        from cdp_analysis.report import charts
+
+        return charts.comparison_bars(
+            data, label="name", value="change", lower="change_lower", upper="change_upper", title=title,
+            subtitle=f"Projected change on last year (%), {ctx.area_name}, {ctx.period}",
+            source="Source: partnership returns (police management information); cdp-analysis projections",
+            x_label="Projected change on last year (%)", benchmark=("No change", 0.0),
+            interval_label="95% predictive range",
+        )
+
+    return [Figure("outcomes_change", build, title)]
 
 
+@_section
 def treatment_section(ctx: ProgressContext) -> str:
+    """Treatment figures against their targets, with the straight-line trajectory and the rule."""
     df = protect_targets(targets_table(ctx.returns, ctx.metrics), _small(ctx))
     if df.empty:
         return "No targets are in the returns."
@@ -325,7 +355,9 @@ def _deaths_text(ctx: ProgressContext) -> str | None:
     return text
 
 
+@_section
 def deaths_section(ctx: ProgressContext) -> str:
+    """Local drug-related deaths: the latest two years compared with an exact test."""
     text = _deaths_text(ctx)
     if text is None:
         return "No drug-related deaths figures for two years are in the returns."
@@ -333,6 +365,7 @@ def deaths_section(ctx: ProgressContext) -> str:
             "and must not be mixed with ONS figures.")
 
 
+@_section
 def checks_section(ctx: ProgressContext) -> str:
     """The audit's findings on the returns (the same table ``cdp audit`` prints)."""
     printed = [c for c in ("published_projection", "published_change_pct", "published_status")
@@ -352,7 +385,9 @@ def checks_section(ctx: ProgressContext) -> str:
     return markdown_table(show)
 
 
+@_section
 def summary_section(ctx: ProgressContext) -> str:
+    """The summary: each outcome's projection and its tested change, and the deaths statement."""
     out = protect_outcomes(outcomes_table(ctx.returns, ctx.period, ctx.metrics), _small(ctx))
     bullets = []
     for r in out.itertuples(index=False):

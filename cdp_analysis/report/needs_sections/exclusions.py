@@ -91,7 +91,8 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                    "England per 10,000", "Compared with England", "status"]]
     items += [Figure(metric, build, title),
               Table(table, metric, f"{noun.capitalize()} for drug and alcohol, {ctx.area_name}",
-                    DFE_SOURCE, count_columns=("Exclusions",),
+                    DFE_SOURCE,  # counts protected where computed (exclusions_series); [x] rows are not counts
+                    count_columns=(),
                     formats={"Exclusions": "{:,.0f}", "Pupils": "{:,.0f}", "Per 10,000 pupils": "{:.1f}",
                              "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}",
                              "England per 10,000": "{:.1f}"})]
