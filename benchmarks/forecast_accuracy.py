@@ -66,7 +66,7 @@ HISTORY = (
     "scored but not chosen, ETS only at 20+ a year, default GLM kept unless another model is "
     "significantly better) was adopted after seeing those results, so the `auto` row is not an "
     "independent test of the selection rule. The `glm` row (the windowed quasi-Poisson GLM, "
-    "specified in forecasting.md before this data was used) is."
+    "specified in docs/references/forecasting.md before this data was used) is."
 )
 
 

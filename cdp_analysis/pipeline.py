@@ -68,7 +68,7 @@ def set_single_thread_blas() -> None:
     """Set BLAS/OpenMP threads to 1 in this process and in kernels it starts.
 
     Two processes sharing two cores each running multi-threaded OpenBLAS slow
-    statsmodels 2-10x (research/forecasting.md §5.5).
+    statsmodels 2-10x (docs/references/forecasting.md §5.5).
     """
     for var in BLAS_ENV:
         os.environ[var] = "1"

@@ -1,6 +1,6 @@
 """Rolling-origin backtests and forecast accuracy scores: MASE, RMSSE, coverage, interval score.
 
-Protocol (forecasting.md §6; Tashman 2000; FPP3 §5.10 "time series cross-validation"): the
+Protocol (docs/references/forecasting.md §6; Tashman 2000; FPP3 §5.10 "time series cross-validation"): the
 last ``n_origins`` (5) forecast origins, each refitted on all data up to the origin and scored
 on horizons 1..H that are already observed (H = 3 years, 4 quarters or 12 months), so every
 origin contributes H checks. Scores are scaled per series so that areas of different size can
