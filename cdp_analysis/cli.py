@@ -164,20 +164,25 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_list(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from cdp_analysis.errors import printable
+
+    def show(text: str) -> None:  # names from data files: control characters shown as escapes
+        print(printable(text))
+
     pd.set_option("display.width", 200)
     pd.set_option("display.max_rows", 500)
     if args.what == "areas":
         from cdp_analysis import areas
 
-        print(areas.areas().to_string(index=False))
+        show(areas.areas().to_string(index=False))
     elif args.what == "partnerships":
         from cdp_analysis import areas
 
-        print(areas.partnerships().to_string(index=False))
+        show(areas.partnerships().to_string(index=False))
     elif args.what == "metrics":
         from cdp_analysis import metrics
 
-        print(metrics.metrics()[["metric_id", "name", "section", "unit", "polarity"]].to_string(index=False))
+        show(metrics.metrics()[["metric_id", "name", "section", "unit", "polarity"]].to_string(index=False))
     elif args.what == "notebooks":
         from cdp_analysis import config, pipeline
 
@@ -186,15 +191,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
             params = pipeline.notebook_parameters(nb)
             desc = ", ".join(f"{k}: {v['type']} = {v['default']}" for k, v in params.items())
             kind = "report, run by `cdp run`" if nb.stem in reports else "exploration, for JupyterLab"
-            print(f"{nb.stem} ({kind}): {desc}")
+            show(f"{nb.stem} ({kind}): {desc}")
     else:
         from cdp_analysis.data.store import Store
 
         with Store(args.db, read_only=True) as store:
             if args.what == "sources":
-                print(store.sources_summary().to_string(index=False))
+                show(store.sources_summary().to_string(index=False))
             else:
-                print(store.sql("SELECT DISTINCT period FROM returns ORDER BY period").to_string(index=False))
+                show(store.sql("SELECT DISTINCT period FROM returns ORDER BY period").to_string(index=False))
     return 0
 
 

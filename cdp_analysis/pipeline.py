@@ -730,4 +730,6 @@ def format_results(results: Sequence[dict[str, Any]]) -> str:
         if r.get("executed_notebook"):
             lines.append(f"        executed notebook: {r['executed_notebook']}")
     lines.append(f"{len(ok)} ok, {len(failed)} failed, {len(skipped)} skipped")
-    return "\n".join(lines)
+    from cdp_analysis.errors import printable
+
+    return printable("\n".join(lines))  # a kernel's error may carry terminal colour codes
