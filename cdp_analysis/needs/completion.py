@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.areas import ENGLAND
+from cdp_analysis.needs.common import latest_full_period
 from cdp_analysis.periods import sort_by_period
 
 __all__ = ["COMPLETION_METRICS", "treatment_outcomes"]
@@ -85,12 +86,10 @@ def treatment_outcomes(obs: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
         own = d[d["area_code"].isin(codes)]
         if len(codes) > 1:
             own = own[own["count"].notna() & own["denominator"].notna()]
-        full = own.groupby("period")["area_code"].nunique()
-        periods = [p for p in full.index if full[p] == len(set(codes))]
+        period = latest_full_period(own, codes)
         row = dict.fromkeys(cols, np.nan)
         row.update(metric_id=mid, what=what, comparison="", status="")
-        if periods:
-            period = sort_by_period(pd.DataFrame({"period": periods}))["period"].iloc[-1]
+        if period is not None:
             o = own[own["period"] == period]
             row["period"] = period
             if len(codes) == 1:

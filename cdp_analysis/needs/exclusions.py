@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.areas import ENGLAND
+from cdp_analysis.needs.common import rate_change
 
 PUPILS = "school_pupils"
 #: the drug-and-alcohol exclusion metrics shown, and their nouns
@@ -219,7 +220,6 @@ def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dic
     >>> exclusions_change(s)["sentence"].split(":")[1].strip()[:40]
     'not a statistically significant change ('
     """
-    from cdp_analysis import indicators as ind
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
 
     s = series.dropna(subset=["pupils"])
@@ -243,11 +243,5 @@ def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dic
         out["sentence"] = (f"{measure.capitalize()} in {a['period']} against {b['period']}: the change cannot be "
                            f"tested ({ad.reason})")
         return out
-    test = ind.rate_ratio_test(float(a["count"]), float(a["pupils"]), float(b["count"]), float(b["pupils"])).iloc[0]
-    out.update(tested=True, significant=bool(test["significant"]), ratio=float(test["ratio"]),
-               p_value=float(test["p_value"]))
-    out["sentence"] = str(ind.describe_change(float(a["count"]), float(b["count"]), str(a["period"]),
-                                              str(b["period"]), measure=measure, denominator_a=float(a["pupils"]),
-                                              denominator_b=float(b["pupils"]), multiplier=PER,
-                                              rate_unit="per 10,000 pupils"))
+    out.update(rate_change(a, b, "pupils", measure, PER, "per 10,000 pupils"))
     return out

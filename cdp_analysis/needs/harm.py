@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.areas import ENGLAND
+from cdp_analysis.needs.common import rate_change
 from cdp_analysis.needs.exclusions import exact_parts
 
 REGIONS = [f"E1200000{i}" for i in range(1, 10)]
@@ -131,7 +132,6 @@ def admissions_change(series: pd.DataFrame, metric: str) -> dict[str, Any] | Non
     >>> admissions_change(s, "admissions_drug_mental_behavioural")["sentence"].split(":")[1].strip()[:40]
     'not a statistically significant change ('
     """
-    from cdp_analysis import indicators as ind
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
 
     what, testable = HARM_METRICS[metric]
@@ -154,12 +154,5 @@ def admissions_change(series: pd.DataFrame, metric: str) -> dict[str, Any] | Non
         why = ad.reason if not ad else "no population estimate for one of the years"
         out["sentence"] = f"{what.capitalize()}, {a['period']} against {b['period']}: the change cannot be tested ({why})"
         return out
-    test = ind.rate_ratio_test(float(a["count"]), float(a["population"]), float(b["count"]),
-                               float(b["population"])).iloc[0]
-    out.update(tested=True, significant=bool(test["significant"]), ratio=float(test["ratio"]),
-               p_value=float(test["p_value"]))
-    out["sentence"] = str(ind.describe_change(float(a["count"]), float(b["count"]), str(a["period"]),
-                                              str(b["period"]), measure=what, denominator_a=float(a["population"]),
-                                              denominator_b=float(b["population"]), multiplier=PER,
-                                              rate_unit="per 100,000"))
+    out.update(rate_change(a, b, "population", what, PER, "per 100,000"))
     return out

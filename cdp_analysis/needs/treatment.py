@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.areas import ENGLAND
+from cdp_analysis.needs.common import latest_full_period
 from cdp_analysis.periods import Period, sort_by_period
 from cdp_analysis.progress import targets_table
 
@@ -194,12 +195,10 @@ def unmet_need(context: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
             continue
         eng = d[d["area_code"] == ENGLAND]
         own = d[d["area_code"].isin(codes)]
-        full = own.groupby("period")["area_code"].nunique()
-        periods = [p for p in full.index if full[p] == len(set(codes))]
+        period = latest_full_period(own, codes)
         row = dict.fromkeys(cols, np.nan)
         row.update(metric_id=mid, who=who, comparison="")
-        if periods:
-            period = sort_by_period(pd.DataFrame({"period": periods}))["period"].iloc[-1]
+        if period is not None:
             o = own[own["period"] == period]
             row["period"] = period
             if len(codes) == 1:

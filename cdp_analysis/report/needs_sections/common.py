@@ -40,6 +40,13 @@ def members_text(ctx: NeedsContext) -> str:
     return " and ".join(areas.name_or_code(c) for c in ctx.codes)
 
 
+def boundary_note(ctx: NeedsContext) -> str:
+    """Why figures on the old boundaries do not fit BCP or Dorset Council alone (empty otherwise)."""
+    if len(ctx.codes) == 1 and ctx.codes[0] in ("E06000058", "E06000059"):
+        return " (Christchurch, now in BCP, lay in Dorset County)"
+    return ""
+
+
 def parts_text(parts: str, codes: list[str]) -> str:
     """', the sum of X, Y and Z (the authorities of the time that make up exactly this area)' or ''."""
     names = [areas.name_or_code(c) for c in parts.split("+")]

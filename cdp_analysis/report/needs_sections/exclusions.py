@@ -11,18 +11,12 @@ from cdp_analysis.report.items import Figure, Md, Table
 from cdp_analysis.report.needs_sections.common import (
     DFE_SOURCE,
     NO_DATA,
+    boundary_note,
     charts,
     parts_text,
 )
 from cdp_analysis.report.tables import escape_md
 from cdp_analysis.report.wording import comparison_phrase
-
-
-def _why(ctx: NeedsContext) -> str:
-    """The Dorset example, for BCP or Dorset Council alone."""
-    if len(ctx.codes) == 1 and ctx.codes[0] in ("E06000058", "E06000059"):
-        return " (Christchurch, now in BCP, lay in Dorset County)"
-    return ""
 
 
 # --------------------------------------------------------------------------- school exclusions
@@ -54,7 +48,7 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             lines.append(f"  {ch['sentence']}.")
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " DfE's exclusion figures (to 2016/17) are on "
-                   f"the local authorities of their time; no set of them makes up exactly this area{_why(ctx)}.")]
+                   f"the local authorities of their time; no set of them makes up exactly this area{boundary_note(ctx)}.")]
     metric, noun, s = main
     text = ["School suspensions (fixed-period exclusions until 2021) and permanent exclusions whose main reason was "
             "**drug and alcohol related** "

@@ -12,18 +12,12 @@ from cdp_analysis.report.items import Figure, Md, Table
 from cdp_analysis.report.needs_sections.common import (
     NHS_SOURCE,
     NO_DATA,
+    boundary_note,
     charts,
     parts_text,
 )
 from cdp_analysis.report.tables import escape_md
 from cdp_analysis.report.wording import comparison_phrase
-
-
-def _why(ctx: NeedsContext) -> str:
-    """The Dorset example, for BCP or Dorset Council alone."""
-    if len(ctx.codes) == 1 and ctx.codes[0] in ("E06000058", "E06000059"):
-        return " (Christchurch, now in BCP, lay in Dorset County)"
-    return ""
 
 
 # --------------------------------------------------------------------------- harm
@@ -54,7 +48,7 @@ def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " The admissions are compiled on the health "
                    "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this "
-                   f"area{_why(ctx)}.")]
+                   f"area{boundary_note(ctx)}.")]
     metric, what, s = main
     text = ["Hospital admissions related to drugs (NHS Digital, Hospital Episode Statistics; financial years), the "
             "harm short of death that reaches hospitals. Crude rates per 100,000 residents of all ages (NHS "
