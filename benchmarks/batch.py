@@ -69,8 +69,7 @@ def main() -> int:
     from cdp_analysis import pipeline
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--notebook", default="needs_assessment" if "needs_assessment" in pipeline.NOTEBOOKS
-                    else "progress_report")
+    ap.add_argument("--notebook", default="needs_assessment")
     ap.add_argument("--period", default="2023/24 Q1")
     ap.add_argument("--limit", type=int, help="run only the first N areas and project the rest")
     ap.add_argument("--plain-limit", type=int, help="time plain papermill on the first N of those areas only "

@@ -66,7 +66,7 @@ HISTORY = (
     "scored but not chosen, ETS only at 20+ a year, default GLM kept unless another model is "
     "significantly better) was adopted after seeing those results, so the `auto` row is not an "
     "independent test of the selection rule. The `glm` row (the windowed quasi-Poisson GLM, "
-    "specified in forecasting.md before this data was used) is."
+    "specified in docs/references/forecasting.md before this data was used) is."
 )
 
 
@@ -159,8 +159,10 @@ PRE_ORIGINS = tuple(str(y) for y in range(2009, 2014))
 EVAL_ORIGINS = tuple(str(y) for y in range(2014, 2019))
 POOLED_GRID = [(w, t) for w in (6, 8, 10) for t in ("region", "england", "none")]
 POOLED_SPEC = (10, "region")
-POOLED_DEFAULT_TEXT = ("All met. (Chosen on origins 2009-2013 by MASE: towards the region 1.063, towards England 1.064; "
-                       "England had the lower MSIS there.)")
+POOLED_DEFAULT_TEXT = ("All met: the pooled model is the appendix's default deaths forecast for every upper-tier area "
+                       "and partnership it can pool (`cdp_analysis.needs.pooled_deaths_forecasts`; others keep the "
+                       "`auto` GLM). (Chosen on origins 2009-2013 by MASE: towards the region 1.063, towards England "
+                       "1.064; England had the lower MSIS there.)")
 
 
 def _groups(codes: list[str], target: str) -> dict[str, str]:
@@ -177,7 +179,7 @@ def pooled_checks(series: dict[tuple[str, str], pd.Series], origins: tuple[str, 
     """Backtest rows (the format of :func:`backtest`) of the pooled model, per measure, at ``origins``."""
     import numpy as np
 
-    from cdp_analysis.models.backtest import _score, naive_scale
+    from cdp_analysis.models.backtest import naive_scale, score_checks
     from cdp_analysis.models.pooled import pooled_forecast
 
     rows = []
@@ -199,7 +201,7 @@ def pooled_checks(series: dict[tuple[str, str], pd.Series], origins: tuple[str, 
                              "mean": r.mean, "lower_80": r.lower_80, "upper_80": r.upper_80, "lower_95": r.lower_95,
                              "upper_95": r.upper_95, "scale_mae": mae, "scale_mse": mse, "measure": metric,
                              "area_code": r.area})
-    df = _score(pd.DataFrame(rows))
+    df = score_checks(pd.DataFrame(rows))
     return df[np.isfinite(df["scale_mae"])]
 
 

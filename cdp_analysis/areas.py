@@ -13,7 +13,7 @@ Two reference tables, packaged with the library (canonical copies in the reposit
 
 An *area* argument anywhere in the library is a GSS code or a partnership id.
 Partnership totals are built by summing members' numerators and denominators, never by
-averaging rates (DESIGN §4).
+averaging rates (docs/design.md §4).
 
 Examples
 --------

@@ -1,6 +1,6 @@
 """Audit a report's own figures: recompute what it derived and say what disagrees.
 
-A returns file (DESIGN §4) keeps, beside each figure the partnership holds, what a printed
+A returns file (docs/design.md §4) keeps, beside each figure the partnership holds, what a printed
 report derived from it: ``published_projection`` (the year-end projection),
 ``published_change_pct`` (the change on last year) and ``published_status`` (on or off
 track against ``target``). :func:`audit_returns` recomputes each of them from the figures
@@ -343,7 +343,7 @@ def audit_returns(
     Parameters
     ----------
     path_or_frame
-        A returns CSV (DESIGN §4) or a frame with its columns: ``metric_id, area_code,
+        A returns CSV (docs/design.md §4) or a frame with its columns: ``metric_id, area_code,
         period, value`` and optionally ``target, target_period, published_projection,
         published_change_pct, published_status, note, status``.
     metrics

@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--area", action="append", help=f"partnership id or GSS code (default: {DEFAULT_AREA}); repeat")
     run.add_argument("--all-areas", action="store_true", help="every English upper-tier area")
     run.add_argument("--notebook", action="append",
-                     help="notebook name (default: progress_report and needs_assessment); repeat")
+                     help="notebook name (default: every report notebook, one that takes area and period); repeat")
     run.add_argument("--out", help="output folder (default: reports/)")
     run.add_argument("--db", help="store file (default: data/cdp.duckdb)")
     run.add_argument("--workers", type=int, help="worker processes (default: number of CPUs)")
@@ -118,7 +118,7 @@ def _run_batch(args: argparse.Namespace, areas: list[str], scheduler: str | None
         with Store(args.db, read_only=True):
             pass
     periods = args.period or [latest_period(args.db)]
-    notebooks = args.notebook or list(pipeline.NOTEBOOKS)
+    notebooks = args.notebook or pipeline.report_notebooks()
     runs = pipeline.plan(periods, areas, notebooks, out=args.out, db=args.db, strict=False)
     if runs and all(r.error for r in runs):  # nothing valid to run: one clear error
         raise CdpError(runs[0].error)
@@ -164,36 +164,42 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_list(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from cdp_analysis.errors import printable
+
+    def show(text: str) -> None:  # names from data files: control characters shown as escapes
+        print(printable(text))
+
     pd.set_option("display.width", 200)
     pd.set_option("display.max_rows", 500)
     if args.what == "areas":
         from cdp_analysis import areas
 
-        print(areas.areas().to_string(index=False))
+        show(areas.areas().to_string(index=False))
     elif args.what == "partnerships":
         from cdp_analysis import areas
 
-        print(areas.partnerships().to_string(index=False))
+        show(areas.partnerships().to_string(index=False))
     elif args.what == "metrics":
         from cdp_analysis import metrics
 
-        print(metrics.metrics()[["metric_id", "name", "section", "unit", "polarity"]].to_string(index=False))
+        show(metrics.metrics()[["metric_id", "name", "section", "unit", "polarity"]].to_string(index=False))
     elif args.what == "notebooks":
         from cdp_analysis import config, pipeline
 
+        reports = set(pipeline.report_notebooks())
         for nb in sorted(config.notebooks_dir().glob("*.ipynb")):
             params = pipeline.notebook_parameters(nb)
             desc = ", ".join(f"{k}: {v['type']} = {v['default']}" for k, v in params.items())
-            kind = "report, run by `cdp run`" if nb.stem in pipeline.NOTEBOOKS else "exploration, for JupyterLab"
-            print(f"{nb.stem} ({kind}): {desc}")
+            kind = "report, run by `cdp run`" if nb.stem in reports else "exploration, for JupyterLab"
+            show(f"{nb.stem} ({kind}): {desc}")
     else:
         from cdp_analysis.data.store import Store
 
         with Store(args.db, read_only=True) as store:
             if args.what == "sources":
-                print(store.sources_summary().to_string(index=False))
+                show(store.sources_summary().to_string(index=False))
             else:
-                print(store.sql("SELECT DISTINCT period FROM returns ORDER BY period").to_string(index=False))
+                show(store.sql("SELECT DISTINCT period FROM returns ORDER BY period").to_string(index=False))
     return 0
 
 

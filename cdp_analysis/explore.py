@@ -378,3 +378,46 @@ def latest_change(series: pd.DataFrame, metric: str = "drug_misuse_deaths") -> p
     names, latest, before, a, b = zip(*rows, strict=True)
     out = ind.rate_ratio_test(pd.Series(a, index=list(names)), 1.0, pd.Series(b, index=list(names)), 1.0)
     return out
+
+
+def show_police_by_deprivation(frame: pd.DataFrame, name: str = "explore-police-deprivation") -> None:
+    """Bars of :func:`police_by_deprivation` per force (offences per LSOA by IMD decile, 95%
+    intervals), titled with the quasi-Poisson gradient across the deciles."""
+    from cdp_analysis.deprivation import deprivation_gradient
+    from cdp_analysis.report.charts import comparison_bars
+    from cdp_analysis.report.outputs import show_figure
+
+    for i, (force, f) in enumerate(frame.groupby("force_name", sort=True)):
+        g = deprivation_gradient(f, events="offences", exposure="lsoas", x="imd_decile", multiplier=1,
+                                 units="deciles")
+        pct = abs(g.rate_ratio - 1) * 100
+        title = (f"{force}: {frame.attrs.get('crime_type', 'offences').lower()} offences per neighbourhood are "
+                 f"{pct:.0f}% {'higher' if g.rate_ratio > 1 else 'lower'} for each decile more deprived"
+                 if g.significant else f"{force}: no statistically significant gradient with deprivation")
+        bars = f.assign(decile=[f"Decile {d}" + (" (most deprived)" if d == 1 else " (least deprived)" if d == 10
+                                                else "") for d in f["imd_decile"]])
+        chart = comparison_bars(bars, label="decile", value="per_lsoa", sort=False, title=title,
+                                subtitle=f"police.uk records per LSOA, {f['first_month'].iloc[0]} to "
+                                         f"{f['last_month'].iloc[0]} ({int(f['months'].iloc[0])} months), by the "
+                                         "LSOA's national IMD 2019 decile",
+                                source="Source: police.uk street-level crime; MHCLG English indices of deprivation "
+                                       "2019", x_label="Offences per LSOA")
+        show_figure(chart.figure, f"{name}-{i + 1}", alt=chart.alt)
+
+
+def show_reoffending(frame: pd.DataFrame, name: str = "explore-reoffending") -> None:
+    """Small multiples of :func:`reoffending` (all offenders, adults, juveniles), titled with
+    the latest cohort's rate (a figure, not a change: no trend is claimed)."""
+    from cdp_analysis import plots
+    from cdp_analysis.report.outputs import show_figure
+
+    f = frame.assign(measure="Proven reoffending rate (%)", group=frame["age"].str.capitalize(),
+                     period=frame["period_start"].dt.strftime("%Y-%m"))
+    f["group"] = f["group"].replace({"All": "All offenders", "Adult": "Adults", "Juvenile": "Juveniles"})
+    latest = f[f["age"] == "all"].sort_values("period_start").iloc[-1]
+    title = (f"{latest['value']:.1f}% of offenders in the latest cohort (from {latest['period_start']:%B %Y}) "
+             "reoffended within a year")
+    chart = plots.small_multiples(f, x="period", group="group", lower=None, upper=None, highlight="All offenders",
+                                  title=title, subtitle="England and Wales, quarterly cohorts by the month they "
+                                  "start", source="Source: Ministry of Justice, proven reoffending statistics")
+    show_figure(chart.figure, name, alt=chart.alt)

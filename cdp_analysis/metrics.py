@@ -1,4 +1,4 @@
-"""The metric catalogue (DESIGN §4): what each ``metric_id`` means and how to treat it.
+"""The metric catalogue (docs/design.md §4): what each ``metric_id`` means and how to treat it.
 
 The catalogue is ``data/reference/metrics.csv`` (packaged as
 ``cdp_analysis/reference/metrics.csv``), one row per metric with the columns

@@ -1,6 +1,6 @@
 """Reporting periods: parse, print and reason about the labels the field uses.
 
-Labels (the **contract** of DESIGN §3), parsed and printed exactly like this:
+Labels (the **contract** of docs/design.md §3), parsed and printed exactly like this:
 
 =====================  =======================================================
 ``2022``               calendar year (1 Jan - 31 Dec)

@@ -32,7 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cdp_analysis.batch_checks import check_output_folder, check_scheduler, check_workers
 from cdp_analysis.errors import CdpParameterError
+from cdp_analysis.notebooks import (
+    SHARED_PARAMETER,
+    notebook_parameters,
+    reads_shared,
+    report_notebooks,
+)
 from cdp_analysis.periods import Period
 
 __all__ = [
@@ -44,6 +51,8 @@ __all__ = [
     "run_one",
     "execute",
     "ensure_kernel",
+    "report_notebooks",
+    "reads_shared",
     "set_single_thread_blas",
     "check_workers",
     "check_output_folder",
@@ -52,8 +61,6 @@ __all__ = [
 
 KERNEL_NAME = "cdp-analysis"
 BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOTEBOOKS = ("progress_report", "needs_assessment")
-SHARED_NOTEBOOKS = ("needs_assessment",)  # notebooks that read the per-period shared results
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
@@ -61,7 +68,7 @@ def set_single_thread_blas() -> None:
     """Set BLAS/OpenMP threads to 1 in this process and in kernels it starts.
 
     Two processes sharing two cores each running multi-threaded OpenBLAS slow
-    statsmodels 2-10x (research/forecasting.md §5.5).
+    statsmodels 2-10x (docs/references/forecasting.md §5.5).
     """
     for var in BLAS_ENV:
         os.environ[var] = "1"
@@ -93,25 +100,6 @@ def ensure_kernel(name: str = KERNEL_NAME) -> str:
 
 
 # --------------------------------------------------------------------------- parameters
-def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The parameters a notebook declares: ``{name: {type, default, help}}``.
-
-    Read by papermill from the cell tagged ``parameters``; the types come from the
-    annotations (``area: str = "pan-dorset"  # partnership or GSS code``).
-    """
-    import papermill
-
-    found = papermill.inspect_notebook(str(notebook))
-    out = {}
-    for name, info in found.items():
-        out[name] = {
-            "type": (info.get("inferred_type_name") or "None").strip(),
-            "default": info.get("default"),
-            "help": info.get("help", ""),
-        }
-    return out
-
-
 def validate_parameters(notebook: Path, params: dict[str, Any], declared: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Refuse unknown or mistyped parameters and check values through the library.
 
@@ -183,66 +171,6 @@ def _notebook_path(name: str) -> Path:
     return path.resolve()
 
 
-# --------------------------------------------------------------------------- batch parameters
-def check_workers(workers: int | None) -> int | None:
-    """Refuse a number of worker processes below 1 (``None``: the number of CPUs).
-
-    Examples
-    --------
-    >>> check_workers(2)
-    2
-    >>> check_workers(0)
-    Traceback (most recent call last):
-    ...
-    cdp_analysis.errors.CdpParameterError: --workers must be a whole number of 1 or more, not 0
-    """
-    if workers is None:
-        return None
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise CdpParameterError(f"--workers must be a whole number of 1 or more, not {workers!r}")
-    return workers
-
-
-def check_output_folder(out: str | os.PathLike) -> Path:
-    """Create the output folder if needed and prove it can be written (a file is made and removed).
-
-    Raises
-    ------
-    CdpParameterError
-        Naming the folder and the reason (a file in the way, no permission, a read-only or
-        full file system).
-    """
-    from cdp_analysis import config
-
-    return config.writable_folder(out, "output folder")
-
-
-_SCHEDULER = __import__("re").compile(
-    r"(?:(?P<scheme>tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))"
-    r":(?P<port>\d{1,5})/?")
-
-
-def check_scheduler(address: str) -> str:
-    """A Dask scheduler address, checked for form: ``[tcp|tls|ucx|ws|wss://]HOST:PORT``.
-
-    Examples
-    --------
-    >>> check_scheduler("tcp://127.0.0.1:8786")
-    'tcp://127.0.0.1:8786'
-    >>> check_scheduler("localhost:8786")
-    'tcp://localhost:8786'
-    >>> check_scheduler("not an address")
-    Traceback (most recent call last):
-    ...
-    cdp_analysis.errors.CdpParameterError: --scheduler 'not an address' is not a Dask scheduler address (expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786)
-    """
-    m = _SCHEDULER.fullmatch(address.strip()) if isinstance(address, str) else None
-    if m is None or not 1 <= int(m["port"]) <= 65535:
-        raise CdpParameterError(f"--scheduler {address!r} is not a Dask scheduler address "
-                                "(expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786)")
-    return f"{m['scheme'] or 'tcp'}://{m['host']}:{int(m['port'])}"
-
-
 def safe_component(text: str) -> str:
     """A path component for an area id: letters, digits, '-', '_' only; refuses anything else."""
     import re
@@ -255,7 +183,7 @@ def safe_component(text: str) -> str:
 def plan(
     periods: Iterable[str],
     areas: Iterable[str],
-    notebooks: Sequence[str] = NOTEBOOKS,
+    notebooks: Sequence[str] | None = None,
     out: str | os.PathLike | None = None,
     extra: dict[str, Any] | None = None,
     db: str | os.PathLike | None = None,
@@ -281,7 +209,7 @@ def plan(
 
     out_root = check_output_folder(config.reports_dir(out))
     runs = []
-    for nb in notebooks:
+    for nb in (notebooks if notebooks is not None else report_notebooks()):
         path = _notebook_path(nb)
         declared = notebook_parameters(path)
         for period in periods:
@@ -725,9 +653,9 @@ def prepare_shared(runs: Sequence[Run]) -> list[Run]:
     Comparisons against all areas, funnel limits, and the forecasts and backtests of every
     area are computed here, in this one process, by :func:`cdp_analysis.needs.shared.compute_shared`;
     each area's notebook then only reads and renders. Runs that already name a ``shared``
-    file, or whose notebook does not take one, are left as they are.
+    file, or whose notebook does not take one (no ``shared`` parameter), are left as they are.
     """
-    needs = [r for r in runs if Path(r.notebook).stem in SHARED_NOTEBOOKS and not r.parameters.get("shared")]
+    needs = [r for r in runs if reads_shared(r.notebook) and not r.parameters.get(SHARED_PARAMETER)]
     if not needs:
         return list(runs)
     from cdp_analysis.needs.shared import compute_shared
@@ -802,4 +730,6 @@ def format_results(results: Sequence[dict[str, Any]]) -> str:
         if r.get("executed_notebook"):
             lines.append(f"        executed notebook: {r['executed_notebook']}")
     lines.append(f"{len(ok)} ok, {len(failed)} failed, {len(skipped)} skipped")
-    return "\n".join(lines)
+    from cdp_analysis.errors import printable
+
+    return printable("\n".join(lines))  # a kernel's error may carry terminal colour codes

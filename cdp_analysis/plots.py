@@ -9,7 +9,8 @@ Three kinds of chart an analyst needs beside the report charts (:mod:`cdp_analys
 * :func:`regression`: a scatter of areas with a fitted line and its confidence band, the band
   taken from the model the caller fitted (not re-estimated by seaborn).
 
-Every function takes tidy frames and returns ``(figure, alt_text)`` like the report charts:
+Every function takes tidy frames and returns a :class:`~cdp_analysis.report.charts.Chart`
+like the report charts (it shows itself in JupyterLab and unpacks as ``(figure, alt_text)``):
 a title that states the finding (the caller's words), a subtitle with the measure, areas and
 period, a source line, and alt text written from the data (about 300 characters at most).
 Pass both to :func:`cdp_analysis.report.outputs.show_figure`, or show the figure as it is.
@@ -36,7 +37,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,7 @@ from cdp_analysis.report.charts import (
     GREY,
     LABEL_GREY,
     STYLE,
+    Chart,
     _check_columns,
     _clip,
     _decimals,
@@ -57,9 +59,6 @@ from cdp_analysis.report.charts import (
     fmt_number,
     palette,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
 
 __all__ = ["small_multiples", "distribution", "regression", "theme", "close", "position_against_limits"]
 
@@ -105,7 +104,7 @@ def small_multiples(
     col_wrap: int = 3,
     height: float = 2.6,
     interval_label: str = "95% confidence interval",
-) -> tuple[Figure, str]:
+) -> Chart:
     """Trends of one area against its comparators, one panel per measure (seaborn ``relplot``).
 
     Parameters
@@ -124,7 +123,7 @@ def small_multiples(
 
     Returns
     -------
-    (matplotlib.figure.Figure, str)
+    Chart
         The figure and its alt text: the panels, the x range, the groups and, per panel, the
         highlighted group's latest value against the others'.
     """
@@ -151,7 +150,7 @@ def small_multiples(
         wrap = max(1, min(col_wrap, len(panels)))
         grid = sns.relplot(data=data, x="_x", y=y, hue=group, hue_order=groups, palette=colours, col=panel,
                            col_order=panels, col_wrap=wrap if len(panels) > 1 else None, kind="line",
-                           marker="o", markersize=4, height=height, aspect=1.35,
+                           marker="o" if len(order) <= 20 else None, markersize=4, height=height, aspect=1.35,
                            facet_kws={"sharey": False, "sharex": True}, legend=False)
         for name, ax in grid.axes_dict.items():
             sub = data[data[panel].astype(str) == str(name)]
@@ -196,7 +195,16 @@ def small_multiples(
         dec = _decimals(list(sub[y]))
         comp = ", ".join(f"{g} {_fmt_fixed(v, dec)}" for g, v in zip(others[group], others[y], strict=True))
         alt.append(f"{name}: {focus} {_fmt_fixed(last[y], dec)} in {last[x]}{f' ({comp})' if comp else ''}.")
-    return fig, _clip(" ".join(alt))
+    return _chart(fig, " ".join(alt))
+
+
+def _chart(fig, alt: str) -> Chart:
+    """The figure, no longer held by pyplot (so JupyterLab shows it once, through the Chart),
+    and its alt text clipped to whole sentences."""
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return Chart(fig, _clip(alt))
 
 
 def _line(colour: str):
@@ -232,7 +240,7 @@ def distribution(
     subtitle: str,
     source: str,
     x_label: str,
-) -> tuple[Figure, str]:
+) -> Chart:
     """Where one area sits among all areas: a strip of every area over a box plot.
 
     Parameters
@@ -251,7 +259,7 @@ def distribution(
 
     Returns
     -------
-    (matplotlib.figure.Figure, str)
+    Chart
         The alt text gives the number of areas, the median and range, and the highlighted
         area's value, rank (1 = highest) and position against the limits.
     """
@@ -311,7 +319,7 @@ def distribution(
         parts.append(f"{highlight}: {fmt_number(hv)}, ranked {rank} of {len(data)} (1 = highest).")
         if lim is not None:
             parts.append(f"{highlight} is {position_against_limits(hv, lim)}.")
-    return fig, _clip(" ".join(parts))
+    return _chart(fig, " ".join(parts))
 
 
 def position_against_limits(v: float, lim: Mapping[str, float]) -> str:
@@ -349,7 +357,7 @@ def regression(
     y_label: str,
     fit_label: str = "fitted line",
     interval_label: str = "95% confidence band",
-) -> tuple[Figure, str]:
+) -> Chart:
     """Areas as points, the fitted line and its confidence band (from the caller's model).
 
     Parameters
@@ -368,7 +376,7 @@ def regression(
 
     Returns
     -------
-    (matplotlib.figure.Figure, str)
+    Chart
         The alt text names the number of areas, the direction of the fitted line from its
         ends and where each highlighted area sits against the band.
     """
@@ -422,4 +430,4 @@ def regression(
     for name in highlights:
         h = pts[pts[label] == name].iloc[0]
         parts.append(f"{name}: {_with_interval(float(h[y]), None, None)} at {fmt_number(h[x])}.")
-    return fig, _clip(" ".join(parts))
+    return _chart(fig, " ".join(parts))

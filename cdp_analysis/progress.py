@@ -1,6 +1,6 @@
 """The quarterly progress report's figures, computed from the returns instead of typed.
 
-Pure functions over the returns frame (DESIGN §4) and the metric catalogue: the national
+Pure functions over the returns frame (docs/design.md §4) and the metric catalogue: the national
 outcomes table (value to date, year-end projection with its interval, last year, change
 and whether it is statistically significant), the treatment targets table, the drug
 deaths statement, and the comparison of every printed figure with its recomputation.

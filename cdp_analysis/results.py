@@ -287,7 +287,7 @@ class TargetStatus(ResultFrame):
                                            if "probability" in r.index else ".") for _, r in self.iterrows()]
         rules = tuple(dict.fromkeys(str(r) for r in self.get("rule", [])))
         return Explanation("Target status", tuple(sentences), method="; ".join(rules),
-                           reference="project note research/forecasting.md §3.3 (judged on the predictive range)")
+                           reference="project note docs/references/forecasting.md §3.3 (judged on the predictive range)")
 
 
 class Comparison(ResultFrame):

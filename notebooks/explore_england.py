@@ -86,6 +86,9 @@ police
 deprivation.deprivation_gradient(police, events="offences", exposure="lsoas", x="imd_decile", multiplier=1,
                                  units="deciles")
 
+# %%
+explore.show_police_by_deprivation(police)
+
 # %% [markdown]
 # ## Proven reoffending, England and Wales
 #
@@ -95,3 +98,6 @@ deprivation.deprivation_gradient(police, events="offences", exposure="lsoas", x=
 # %%
 reoff = explore.reoffending(store)
 reoff.pivot_table(index="period", columns="age", values="value").tail(8)
+
+# %%
+explore.show_reoffending(reoff)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cdp-analysis)
 #     language: python
@@ -23,52 +25,53 @@ period: str = "2023/24 Q1"  # reporting period, e.g. '2023/24 Q1'
 db: str = ""  # path to the DuckDB store; empty for data/cdp.duckdb
 
 # %%
-from IPython.display import Markdown, display
-
 from cdp_analysis.progress import load_context
 from cdp_analysis.report import progress_sections as sections
 
 ctx = load_context(area=area, period=period, db=db or None)
-display(Markdown(sections.header(ctx)))
+sections.show(sections.header(ctx))
 
 # %% [markdown]
 # ## Summary
 
 # %%
-display(Markdown(sections.summary_section(ctx)))
+sections.show(sections.summary_section(ctx))
 
 # %% [markdown]
 # ## 1. Prevention
 
 # %%
-display(Markdown(sections.prevention_section(ctx)))
+sections.show(sections.prevention_section(ctx))
 
 # %% [markdown]
 # ## 2. Enforcement: national outcomes projected for the year
 
 # %%
-sections.outcomes_chart(ctx)
+sections.show(sections.outcomes_chart(ctx))
 
 # %%
-display(Markdown(sections.outcomes_section(ctx)))
+sections.show(sections.outcomes_section(ctx))
 
 # %%
-display(Markdown(sections.other_figures_section(ctx, "enforcement")))
+sections.show(sections.other_figures_section(ctx, "enforcement"))
 
 # %% [markdown]
 # ## 3. Treatment and recovery: local delivery of national targets
 
 # %%
-display(Markdown(sections.treatment_section(ctx)))
+sections.show(sections.treatment_section(ctx))
 
 # %%
-display(Markdown(sections.other_figures_section(ctx, "treatment")))
+sections.show(sections.other_figures_section(ctx, "treatment"))
+
+# %%
+sections.show(sections.reoffending_section(ctx))
 
 # %% [markdown]
 # ### Drug-related deaths
 
 # %%
-display(Markdown(sections.deaths_section(ctx)))
+sections.show(sections.deaths_section(ctx))
 
 # %% [markdown]
 # ## 4. Checks of the printed figures
@@ -78,10 +81,10 @@ display(Markdown(sections.deaths_section(ctx)))
 # arithmetic error, a wrong base period).
 
 # %%
-display(Markdown(sections.checks_section(ctx)))
+sections.show(sections.checks_section(ctx))
 
 # %% [markdown]
 # ## Notes and sources
 
 # %%
-display(Markdown(sections.notes_section(ctx)))
+sections.show(sections.notes_section(ctx))

@@ -65,4 +65,29 @@ def test_run_help_names_the_default_notebooks():
     out = subprocess.run([sys.executable, "-m", "cdp_analysis.cli", "run", "--help"], capture_output=True, text=True)
     text = " ".join(out.stdout.split())
     assert out.returncode == 0
-    assert "(default: " + " and ".join(pipeline.NOTEBOOKS) + ")" in text
+    assert "(default: every report notebook, one that takes area and period)" in text
+    assert pipeline.report_notebooks() == ["needs_assessment", "progress_report"]  # not the explore_* notebooks
+
+
+def test_make_lab_installs_registers_builds_and_starts_jupyterlab_with_a_scratch_output_folder(tmp_path):
+    """`make -n lab` (dry run): the lab extra, the kernel, the store only when missing, then
+    JupyterLab on notebooks/ with CDP_OUTPUT_DIR set (the README's one line for analysts)."""
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("no make")
+    root = Path(__file__).resolve().parents[1]
+    venv = tmp_path / "venv"  # a venv that does not exist: every install step is listed
+    out = subprocess.run(["make", "-n", "lab", f"VENV={venv}", f"LAB_OUTPUT={tmp_path / 'scratch'}"], cwd=root,
+                         capture_output=True, text=True, check=True).stdout
+    steps = [line for line in out.splitlines() if line.strip()]
+    install = next(i for i, s in enumerate(steps) if '-e ".[lab]"' in s)
+    kernel = next(i for i, s in enumerate(steps) if "ipykernel install" in s and "cdp-analysis" in s)
+    store = next(i for i, s in enumerate(steps) if "cdp ingest" in s)
+    lab = next(i for i, s in enumerate(steps) if "jupyter lab" in s)
+    assert install < lab and kernel < lab and store < lab
+    assert steps[store].startswith("test -f ")  # the store is built only when it is missing
+    assert f'CDP_OUTPUT_DIR="{tmp_path / "scratch"}"' in steps[lab] and "--notebook-dir=notebooks" in steps[lab]

@@ -141,3 +141,12 @@ def test_broken_pipe_is_quiet(tmp_path):
     proc = subprocess.run(f"{exe} list areas | head -n 1", shell=True, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert "Traceback" not in proc.stderr and "Broken pipe" not in proc.stderr
+
+
+def test_batch_results_never_print_a_kernels_colour_codes():
+    from cdp_analysis.pipeline import format_results
+
+    failed = {"key": "2023/24 Q1 / pan-dorset / progress_report", "status": "failed", "cell": 3,
+              "error": "ValueError: \x1b[0;31mbad\x1b[0m\rover", "executed_notebook": "x.ipynb"}
+    text = format_results([failed])
+    assert "\x1b" not in text and "\r" not in text and "\\x1b[0;31mbad" in text

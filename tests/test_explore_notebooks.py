@@ -74,4 +74,6 @@ def test_explore_england(full_store, tmp_path, area):
     assert "Generalized Linear Model Regression Results" in "\n".join(
         o.get("data", {}).get("text/plain", "") + o.get("data", {}).get("text/html", "") for o in outs)
     alts = _figures(nb)
-    assert len(alts) == 1 and alts[0].startswith("Scatter plot of deaths per 100,000 person-years")
+    assert len(alts) == 3  # the regression, police.uk by decile (one force in the store), reoffending
+    assert alts[0].startswith("Scatter plot of deaths per 100,000 person-years")
+    assert alts[1].startswith("Bar chart of offences per LSOA") and alts[2].startswith("Line charts in 1 panel")

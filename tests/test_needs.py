@@ -301,9 +301,15 @@ def test_shared_round_trip_and_staleness(db, tmp_path, deaths):
     res = shared.load_shared("2023/24 Q1", out=tmp_path, fingerprint=fp)
     assert res is not None and res.meta["areas"] == "2"
     fc = res.forecast("pan-dorset", "drug_misuse_deaths")
-    direct = needs.deaths_forecast(needs.deaths_annual(deaths, PAN, until=Period.parse("2023")))
+    # the default deaths forecast is the pooled small-area model (it met the backtest targets)
+    persons = deaths[(deaths["sex"] == "persons") & (deaths["metric_id"] == "drug_misuse_deaths")]
+    direct = needs.pooled_deaths_forecasts(persons, "drug_misuse_deaths", Period.parse("2023/24 Q1"),
+                                           ["pan-dorset"])["pan-dorset"]
     pd.testing.assert_frame_equal(fc.reset_index(drop=True), direct.reset_index(drop=True), check_dtype=False)
+    assert fc.attrs["model"] == "pooled" and (fc["status"] == "[f]").all()
     assert fc.attrs["n_origins"] == 5 and fc.attrs["mase"] == pytest.approx(direct.attrs["mase"])
+    # pan-Dorset is forecast from its members' summed counts: 46, 41, 37, 48, 47 in 2017-2021
+    assert 25 < fc["mean"].iloc[0] < 80 and fc["lower_95"].iloc[0] < fc["mean"].iloc[0] < fc["upper_95"].iloc[0]
     asmr = res.rows("asmr", "pan-dorset", "drug_misuse_asmr").set_index("area_code")
     assert asmr.loc["E06000058", "vs_england"] == "worse" and asmr.loc["E06000058", "vs_region"] == "similar"
     pts, lim = res.funnel("drug_misuse_asmr", PAN)

@@ -61,3 +61,19 @@ def test_local_returns_give_a_local_forecast(db):
     assert not [i for i in items if isinstance(i, Table) and i.name == "reoffending_forecast_E06000059"]
     birmingham = needs.load_context("E08000025", "2023/24 Q1", db=str(db), include_forecast=False)
     assert "no local reoffending figures" in _text(reoffending_section(birmingham))
+
+
+def test_progress_report_forecasts_the_local_cohorts_on_the_same_footing(db):
+    from cdp_analysis import progress
+    from cdp_analysis.models.reoffending import forecast_reoffending
+    from cdp_analysis.report import progress_sections as ps
+    from cdp_analysis.report.items import markdown
+
+    ctx = progress.load_context("pan-dorset", "2023/24 Q1", db=str(db))
+    text = markdown(ps.reoffending_section(ctx))
+    assert text.startswith("**Local proven reoffending, forecast [f].**")
+    rows = ctx.returns[ctx.returns["area_code"] == "E06000058"]
+    same = forecast_reoffending(rows, 4, as_of=ctx.period)
+    assert same.summary() in text.replace("\\", "")
+    birmingham = progress.load_context("E08000025", "2023/24 Q1", db=str(db))
+    assert ps.reoffending_section(birmingham) == []

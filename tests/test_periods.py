@@ -1,4 +1,4 @@
-"""Period labels (DESIGN §3): every form parses, prints back exactly, and knows its dates."""
+"""Period labels (docs/design.md §3): every form parses, prints back exactly, and knows its dates."""
 
 import datetime as dt
 

@@ -130,17 +130,26 @@ def test_every_other_figure_of_the_returns_is_listed_once(returns):
 def test_progress_report_for_an_area_without_returns(returns_store, tmp_path):
     from cdp_analysis import progress
     from cdp_analysis.report import progress_sections as ps
+    from cdp_analysis.report.items import markdown
 
     ctx = progress.load_context("E08000025", "2023/24 Q1", db=str(returns_store))  # Birmingham
     assert ctx.returns.empty  # England's comparator rows alone are not Birmingham's returns
-    text = "\n".join([ps.header(ctx), ps.prevention_section(ctx), ps.other_figures_section(ctx, "treatment"),
-                      ps.checks_section(ctx), ps.notes_section(ctx)])
+    text = markdown([*ps.header(ctx), *ps.prevention_section(ctx), *ps.other_figures_section(ctx, "treatment"),
+                     *ps.checks_section(ctx), *ps.notes_section(ctx)])
     assert "**No returns for Birmingham are in the store.**" in text
     assert "The returns hold no printed figures to check." in text
     assert "Dorset" not in text and "NDTMS" not in text
     pan = progress.load_context("pan-dorset", "2023/24 Q1", db=str(returns_store))
-    notes = ps.notes_section(pan)
-    assert "- Enforcement figures: Dorset Police management information;" in notes and "No returns" not in ps.header(pan)
+    notes = markdown(ps.notes_section(pan))
+    assert "- Enforcement figures: Dorset Police management information;" in notes
+    assert "No returns" not in markdown(ps.header(pan))
+    assert ps.other_figures_section(ctx, "treatment") == []  # nothing to show: no item at all
+    # the chart is an item, built only when shown (no drawing as a side effect)
+    chart = ps.outcomes_chart(pan)
+    assert [type(i).__name__ for i in chart] == ["Figure"] and chart[0].title.startswith("Projected change")
+    fig, alt = chart[0].build()
+    assert "County lines arrests" in alt and fig.axes
+    assert ps.outcomes_chart(ctx) == []
 
 
 def test_seasonal_projection_when_the_returns_hold_two_complete_years_of_quarters():

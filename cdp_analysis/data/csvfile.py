@@ -85,6 +85,35 @@ def read_text(source: str | PathLike[str] | IO[str], file: str | None = None) ->
     return text
 
 
+def _csv_error(exc: csv.Error, text: str, start: int, line_num: int, header: list[str] | None,
+               file: str | None) -> CdpInputError:
+    """The csv module's error on the record starting at line ``start``, in our words."""
+    lines = text.splitlines()
+    first = lines[start - 1] if start - 1 < len(lines) else ""
+    column = None
+    try:  # the column of the offending cell: count the fields before it on the first line
+        partial = next(csv.reader([first]))
+        column = (header[len(partial) - 1] if header and len(partial) - 1 < len(header)
+                  else _letter(len(partial) - 1))
+    except (csv.Error, StopIteration):
+        pass
+    reason = str(exc)
+    if "field larger than field limit" in reason:
+        message, expected = (f"a cell longer than {FIELD_LIMIT:,} characters",
+                             "cells of ordinary length (a quote left open?)")
+    elif "unexpected end of data" in reason or "EOF" in reason:
+        message, expected = ("a quoted field is never closed: every later line would be read "
+                             "into this one cell", "a closing double quote '\"' in the same cell")
+    elif line_num > start:  # a quote left open, closed by a quote on a later line
+        message, expected = (f"a quoted field is never closed on its line: lines {start + 1} to "
+                             f"{line_num} were read into this one cell",
+                             "a closing double quote '\"' in the same cell")
+    else:
+        message, expected = (f"a double quote in the middle of a cell ({reason})",
+                             "quotes only around a whole cell, doubled inside it (\"\")")
+    return CdpInputError(message, file=file, row=start, column=column or None, expected=expected)
+
+
 def read_records(
     source: str | PathLike[str] | IO[str],
     file: str | None = None,
@@ -104,47 +133,21 @@ def read_records(
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
-    start = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            lines = text.splitlines()
-            first = lines[start - 1] if start - 1 < len(lines) else ""
-            column = None
-            try:  # the column of the offending cell: count the fields before it on the first line
-                partial = next(csv.reader([first]))
-                column = (header[len(partial) - 1] if header and len(partial) - 1 < len(header)
-                          else _letter(len(partial) - 1))
-            except (csv.Error, StopIteration):
-                pass
-            reason = str(exc)
-            if "field larger than field limit" in reason:
-                message, expected = (f"a cell longer than {FIELD_LIMIT:,} characters",
-                                     "cells of ordinary length (a quote left open?)")
-            elif "unexpected end of data" in reason or "EOF" in reason:
-                message, expected = ("a quoted field is never closed: every later line would be read "
-                                     "into this one cell", "a closing double quote '\"' in the same cell")
-            elif reader.line_num > start:  # a quote left open, closed by a quote on a later line
-                message, expected = (f"a quoted field is never closed on its line: lines {start + 1} to "
-                                     f"{reader.line_num} were read into this one cell",
-                                     "a closing double quote '\"' in the same cell")
-            else:
-                message, expected = (f"a double quote in the middle of a cell ({reason})",
-                                     "quotes only around a whole cell, doubled inside it (\"\")")
-            raise CdpInputError(message, file=file, row=start, column=column or None, expected=expected) from None
-        line = start
-        start = reader.line_num + 1
-        if not cells or (skip_blank and all(c.strip() == "" for c in cells)):
-            continue
-        if header is None:
-            header = [c.strip() for c in cells]
-            if line != 1:
-                raise CdpInputError("the header must be the first line", file=file, row=line)
-            continue
-        records.append((line, cells))
+    start = 1  # the line the next record starts on
+    try:
+        for cells in reader:
+            line = start
+            start = reader.line_num + 1
+            if not cells or (skip_blank and not "".join(cells).strip()):
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                if line != 1:
+                    raise CdpInputError("the header must be the first line", file=file, row=line)
+                continue
+            records.append((line, cells))
+    except csv.Error as exc:
+        raise _csv_error(exc, text, start, reader.line_num, header, file) from None
     return header or [], records
 
 

@@ -90,7 +90,7 @@ HOSTS = {
     "police_uk": ("CDP_POLICE_UK_URL", "https://data.police.uk"),
     "ons": ("CDP_ONS_URL", "https://www.ons.gov.uk"),
 }
-#: Fingertips indicators the appendix uses (ids from domain.md; 92544 and 92906 to confirm
+#: Fingertips indicators the appendix uses (ids from docs/references/domain.md; 92544 and 92906 to confirm
 #: with the indicator metadata): deaths from drug misuse, successful completion of drug
 #: treatment (opiate, non-opiate), unmet need for treatment (opiate/crack users, dependent
 #: drinkers), continuity of care after prison, admission episodes for alcohol-specific conditions.

@@ -1,4 +1,4 @@
-"""Read and validate a partnership's returns file (DESIGN §4).
+"""Read and validate a partnership's returns file (docs/design.md §4).
 
 A returns file (``data/returns/<partnership>.csv``) holds the figures only the
 partnership has (police management information, local treatment counts, targets) and
@@ -15,7 +15,7 @@ expected:
 - the required columns are present and no column is unknown;
 - ``metric_id`` is in the metric catalogue (:mod:`cdp_analysis.metrics`);
 - ``area_code`` is a known GSS code or partnership id (:mod:`cdp_analysis.areas`);
-- ``period`` and ``target_period`` are period labels (DESIGN §3), normalised to the
+- ``period`` and ``target_period`` are period labels (docs/design.md §3), normalised to the
   canonical label;
 - numbers are numbers: thousands separators, a leading ``£`` and a trailing ``%`` are
   accepted; text such as ``n/a`` is rejected (leave the cell empty instead; a missing

@@ -1,4 +1,4 @@
-"""The tidy tables of the store (DESIGN §5) and checks that a loader's output fits them.
+"""The tidy tables of the store (docs/design.md §5) and checks that a loader's output fits them.
 
 ``observations`` (**contract**) is one long table for every published indicator and count::
 
@@ -14,7 +14,7 @@ flag, never 0.
 single year of age; ``age`` 90 means 90 and over; ``sex`` is ``persons``, ``males`` or
 ``females``; ``year`` is the mid-year of the estimate).
 
-``returns``: the partnership's own figures (DESIGN §4), see :mod:`cdp_analysis.data.returns`.
+``returns``: the partnership's own figures (docs/design.md §4), see :mod:`cdp_analysis.data.returns`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The embedded DuckDB store: tables, idempotent and transactional ingest, and queries.
 
-Tables (DESIGN §5): ``observations`` (**contract**), ``population``, ``returns``,
+Tables (docs/design.md §5): ``observations`` (**contract**), ``population``, ``returns``,
 ``areas``, ``partnerships``, ``metrics`` and ``ingest_log`` (one row per file loaded:
 path, SHA-256, table, source, edition, rows).
 

@@ -1,6 +1,6 @@
 """Public-health indicator calculations: frame in, frame out, vectorised.
 
-The API of DESIGN §6. Names are loaded lazily from their modules so that
+The API of docs/design.md §6. Names are loaded lazily from their modules so that
 ``import cdp_analysis.indicators`` stays light.
 
 Parameters follow one vocabulary (:mod:`cdp_analysis.vocabulary`): ``count`` (events, the

@@ -222,12 +222,9 @@ def _benchmark_area(df: pd.DataFrame, code: str, area: str) -> tuple[np.ndarray,
             f"benchmark {code!r} is neither a column nor an area in column {area!r}"
             + suggest(code, [*map(str, df.columns), *map(str, df[area].unique())])
         )
-    try:
-        from cdp_analysis.areas import area_name
+    from cdp_analysis.areas import name_or_code
 
-        name = area_name(code)
-    except Exception:  # an area outside the shipped reference: its code names it
-        name = code
+    name = name_or_code(code)  # an area outside the shipped reference: its code names it
     if "period" in df.columns:
         if rows["period"].duplicated().any():
             raise CdpInputError(f"the benchmark area {code} has more than one row for a period",
@@ -362,7 +359,7 @@ def recent_trend(
     value, lower, upper : str
         Value and 95% limit columns (regression method).
     period : str, default "period"
-        Period labels (DESIGN §3). Labels that are not periods are ordered as text and
+        Period labels (docs/design.md §3). Labels that are not periods are ordered as text and
         taken as equally spaced, one unit apart (``slope`` is then per period).
     by : str or sequence of str, optional
         Series identifiers (e.g. ``"area_code"``).

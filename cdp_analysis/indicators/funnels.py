@@ -20,7 +20,7 @@ from cdp_analysis.indicators._validate import check_frame, check_multiplier, num
 from cdp_analysis.indicators.rates import count_limits
 from cdp_analysis.vocabulary import renamed
 
-__all__ = ["funnel_limits", "funnel_significance", "funnel_points"]
+__all__ = ["derived_denominator", "funnel_limits", "funnel_significance", "funnel_points"]
 
 LEVELS = ((0.95, "95", "0.025"), (0.998, "99_8", "0.001"))
 NOT_APPLICABLE = "Not applicable for events less than 10 for DSRs"
@@ -69,9 +69,14 @@ def _check_statistic(statistic: str, rate: str | None, rate_type: str | None, ra
         raise CdpParameterError("for ratios give ratio_type='count' or 'isr'")
 
 
-def _derived_denominator(
+def derived_denominator(
     df: pd.DataFrame, numerator: str, rate: str, rate_type: str, denominator: str | None, multiplier: float
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Events ``O`` and each area's derived denominator :math:`d = m O / \\text{rate}` (Fingertips).
+
+    For DSRs with no events ``d`` is NaN; for crude rates with no events it is ``denominator``
+    (required then). Used by the funnels and by :mod:`cdp_analysis.indicators.overdispersion`.
+    """
     o = numeric(df, numerator)
     r = numeric(df, rate, allow_nan=rate_type == "dsr")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -207,7 +212,7 @@ def funnel_limits(
         out["baseline"] = 0.0 if ratio_type == "count" else 100.0
         return out
     check_frame(df, [numerator, rate])
-    o, d = _derived_denominator(df, numerator, rate, rate_type, denominator, m)
+    o, d = derived_denominator(df, numerator, rate, rate_type, denominator, m)
     ok = ~np.isnan(d)
     avg = o[ok].sum() / d[ok].sum()  # events per person
     years = float(years_of_data)
@@ -302,7 +307,7 @@ def funnel_significance(
             na = np.zeros(len(df), dtype=bool)
         else:
             check_frame(df, [numerator, rate])
-            o, d = _derived_denominator(df, numerator, rate, rate_type, denominator, m)
+            o, d = derived_denominator(df, numerator, rate, rate_type, denominator, m)
             ok = ~np.isnan(d)
             target = o[ok].sum() / d[ok].sum()
             na = (o < 10) if rate_type == "dsr" else np.zeros(len(df), dtype=bool)
@@ -380,7 +385,7 @@ def funnel_points(
     _check_statistic("rate", rate, rate_type, None)
     m = check_multiplier(multiplier)
     check_frame(df, [numerator, rate])
-    o, d = _derived_denominator(df, numerator, rate, rate_type, denominator, m)
+    o, d = derived_denominator(df, numerator, rate, rate_type, denominator, m)
     r = numeric(df, rate, allow_nan=True, minimum=None)
     hide = (o < 10) if rate_type == "dsr" else np.zeros(len(df), dtype=bool)
     out = df.copy()

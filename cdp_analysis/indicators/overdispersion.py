@@ -103,10 +103,10 @@ def _score_inputs(df, numerator, statistic, denominator, rate, rate_type, multip
         return _Scored(x / n, n, 1.0 / n, 1.0, keep)  # O/E with Poisson O: var = 1/E at the target
     if rate is None or rate_type not in ("dsr", "crude"):
         raise CdpParameterError("for rates give rate= (the rate column) and rate_type='dsr' or 'crude'")
-    from cdp_analysis.indicators.funnels import _derived_denominator
+    from cdp_analysis.indicators.funnels import derived_denominator
 
     check_frame(df, [numerator, rate])
-    o, d = _derived_denominator(df, numerator, rate, rate_type, denominator, multiplier)
+    o, d = derived_denominator(df, numerator, rate, rate_type, denominator, multiplier)
     keep = ~np.isnan(d)
     if rate_type == "dsr":
         keep &= o >= 10

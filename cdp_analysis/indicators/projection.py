@@ -51,7 +51,7 @@ References
 Cox DR, Lewis PAW. The statistical analysis of series of events. Methuen, 1966 (Poisson
 process). Bernardo JM, Smith AFM. Bayesian theory. Wiley, 1994, appendix A (gamma-Poisson and
 beta-negative-binomial predictive distributions). Jeffreys H. Theory of probability, 3rd ed.
-OUP, 1961. ``research/forecasting.md`` §3.2 (project note).
+OUP, 1961. ``docs/references/forecasting.md`` §3.2 (project note).
 
 Examples
 --------

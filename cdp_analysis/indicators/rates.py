@@ -203,7 +203,7 @@ def rate(
     pandas.DataFrame
         Input (or group) columns plus ``value``, the limit columns, ``method``
         (``"exact"`` or ``"byars"``), ``status`` (``"u"`` below 20 events, the
-        ONS/Fingertips reliability flag of DESIGN §5, otherwise ``""``) and ``note``.
+        ONS/Fingertips reliability flag of docs/design.md §5, otherwise ``""``) and ``note``.
 
     Raises
     ------

@@ -357,7 +357,7 @@ def dsr(
 
     Examples
     --------
-    The check case of domain.md §4: 40 deaths in bands 15-19 ... 65-69, every band
+    The check case of docs/references/domain.md §4: 40 deaths in bands 15-19 ... 65-69, every band
     population 20,000.
 
     >>> import pandas as pd

@@ -14,7 +14,7 @@ References
 ----------
 Home Office. Drugs strategy guidance for local delivery partners, Appendix 2 (2022, updated
 2024): national ambitions with baselines and target years.
-``research/forecasting.md`` §3.3 (project note): report the probability of reaching a target
+``docs/references/forecasting.md`` §3.3 (project note): report the probability of reaching a target
 rather than a yes/no from a point forecast.
 """
 

@@ -1,4 +1,4 @@
-"""Trend models, forecasts and backtests (DESIGN §7).
+"""Trend models, forecasts and backtests (docs/design.md §7).
 
 Public API
 ----------

@@ -40,7 +40,7 @@ class Spec:
     Every entry of ``candidates`` is backtested and reported; only ``selectable`` ones (the
     models, not the benchmarks) can be chosen, and a model in ``min_level`` only when the mean
     of the last ``level_span`` observations at the origin is at least that level (Gaussian
-    ETS intervals are not used for counts below ~20 per period, forecasting.md §3.1).
+    ETS intervals are not used for counts below ~20 per period, docs/references/forecasting.md §3.1).
     """
 
     candidates: dict[str, Fn]

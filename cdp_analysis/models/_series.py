@@ -1,6 +1,6 @@
 """Validate and normalise the series given to the models (internal).
 
-A series is a pandas Series indexed by period labels (DESIGN §3: ``"2021"``, ``"2022/23"``,
+A series is a pandas Series indexed by period labels (docs/design.md §3: ``"2021"``, ``"2022/23"``,
 ``"2023/24 Q1"``, ``"2023-06"``), by :class:`~cdp_analysis.periods.Period` objects, or by a
 pandas ``PeriodIndex``. Periods must be single years, quarters or months, of one kind, with no
 gaps: pooled periods (``"2019-2021"``) are refused because overlapping three-year sums are

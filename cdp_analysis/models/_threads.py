@@ -1,7 +1,7 @@
 """Limit BLAS/OpenMP threads to one per process.
 
 statsmodels' small matrix work gains nothing from BLAS threads, and on the 2-core project
-machine a second busy process makes default-threaded fits 2-10x slower (forecasting.md §5.5).
+machine a second busy process makes default-threaded fits 2-10x slower (docs/references/forecasting.md §5.5).
 Batch workers therefore run with one BLAS thread and parallelise across areas with processes.
 
 Environment variables only take effect if set before numpy is first imported; call

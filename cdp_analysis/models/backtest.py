@@ -1,6 +1,6 @@
 """Rolling-origin backtests and forecast accuracy scores: MASE, RMSSE, coverage, interval score.
 
-Protocol (forecasting.md §6; Tashman 2000; FPP3 §5.10 "time series cross-validation"): the
+Protocol (docs/references/forecasting.md §6; Tashman 2000; FPP3 §5.10 "time series cross-validation"): the
 last ``n_origins`` (5) forecast origins, each refitted on all data up to the origin and scored
 on horizons 1..H that are already observed (H = 3 years, 4 quarters or 12 months), so every
 origin contributes H checks. Scores are scaled per series so that areas of different size can
@@ -41,7 +41,7 @@ from cdp_analysis.models._series import prepare
 from cdp_analysis.models._types import ModelForecast
 from cdp_analysis.vocabulary import renamed
 
-__all__ = ["backtest", "interval_score", "mase", "naive_scale", "rmsse", "summarise"]
+__all__ = ["backtest", "interval_score", "mase", "naive_scale", "rmsse", "score_checks", "summarise"]
 
 #: Criterion used to choose a model per series: mean scaled 95% interval score (MSIS).
 SELECTION_METRIC = "msis_95"
@@ -70,7 +70,7 @@ def naive_scale(y: np.ndarray, m: int = 1) -> tuple[float, float]:
 def mase(actual: np.ndarray, forecast: np.ndarray, train: np.ndarray, m: int = 1) -> float:
     """Mean absolute scaled error (Hyndman & Koehler 2006).
 
-    MASE = mean |y − ŷ| / mean |y_t − y_{t−m}| over the training data.
+    ``MASE = mean |y − ŷ| / mean |y_t − y_{t−m}|`` over the training data.
 
     Examples
     --------
@@ -164,6 +164,16 @@ def _score(df: pd.DataFrame) -> pd.DataFrame:
     df["msis_80"] = interval_score(df["actual"], df["lower_80"], df["upper_80"], 0.2) / df["scale_mae"]
     df["msis_95"] = interval_score(df["actual"], df["lower_95"], df["upper_95"], 0.05) / df["scale_mae"]
     return df
+
+
+def score_checks(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the scores (``ase``, ``sse``, ``in_80``, ``in_95``, ``msis_80``, ``msis_95``) to forecast checks.
+
+    ``df`` holds ``actual``, ``mean``, the 80%/95% bounds and the naive scales ``scale_mae``
+    and ``scale_mse``: the rows of a model scored outside :func:`backtest` (the pooled model,
+    which forecasts all areas at once) then pool with :func:`summarise` like any other.
+    """
+    return _score(df)
 
 
 def _origins(n_obs: int, H: int, n_origins: int, min_train: int) -> list[int]:

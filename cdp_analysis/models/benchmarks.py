@@ -1,6 +1,6 @@
 """Benchmark forecasts: naive, drift, mean of the last 3, seasonal naive, last 4 pooled.
 
-Every model is judged against these (forecasting.md §6). Point forecasts and interval
+Every model is judged against these (docs/references/forecasting.md §6). Point forecasts and interval
 formulas follow Hyndman & Athanasopoulos, *Forecasting: Principles and Practice* (3rd ed.,
 FPP3), §5.5 "Distributional forecasts and prediction intervals":
 
@@ -17,7 +17,7 @@ The two pooled benchmarks use count distributions instead:
 
 * **mean of the last 3** (counts): the rate is Gamma(S + ½, E) given S events over exposure E
   in the last three periods (Jeffreys prior), so the next count over exposure e is negative
-  binomial NB(S + ½, E/(E + e)) — the gamma–Poisson predictive of forecasting.md §3.1.
+  binomial NB(S + ½, E/(E + e)) — the gamma–Poisson predictive of docs/references/forecasting.md §3.1.
 * **last 4 pooled** (proportions, rates): the proportion is Beta(X + ½, N − X + ½) given X of N
   in the last four cohorts, and the next cohort of size n is beta-binomial; rates use the
   negative binomial as above. Results are divided by the future exposure.

@@ -6,11 +6,11 @@ The model for a count y_t with exposure E_t (population, offenders) is
 
 fitted by iteratively reweighted least squares (IRLS, McCullagh & Nelder 1989, §2.5) on the
 last ``window`` periods only: a full-history trend is the best model until the trend breaks,
-then the worst (forecasting.md §5.3). The dispersion φ is Pearson's X²/(n − p) (quasi-Poisson,
+then the worst (docs/references/forecasting.md §5.3). The dispersion φ is Pearson's X²/(n − p) (quasi-Poisson,
 McCullagh & Nelder §4.5); coefficient standard errors are scaled by max(φ, 1).
 
 Prediction intervals come from the predictive distribution, never from plug-in or Gaussian
-quantiles (forecasting.md §3.1): draw the coefficients from N(b̂, max(φ,1)·(XᵀWX)⁻¹),
+quantiles (docs/references/forecasting.md §3.1): draw the coefficients from N(b̂, max(φ,1)·(XᵀWX)⁻¹),
 exponentiate the linear predictor, then draw gamma–Poisson (negative binomial) counts with
 variance φμ whenever the estimated dispersion φ exceeds 1, and Poisson counts otherwise. (Until
 #17 the noise was negative binomial only when φ was *significantly* above 1, by the Pearson X²

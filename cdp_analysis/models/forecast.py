@@ -1,4 +1,4 @@
-"""The forecasting facade: validate, backtest the candidates, choose, forecast (DESIGN §7).
+"""The forecasting facade: validate, backtest the candidates, choose, forecast (docs/design.md §7).
 
 See :func:`forecast`. The candidate models per kind of series are listed in
 :mod:`cdp_analysis.models._registry`; benchmarks are always computed and reported.

@@ -43,7 +43,7 @@ import pandas as pd
 
 from cdp_analysis.errors import CdpInputError
 
-__all__ = ["PooledForecast", "pooled_forecast", "pooled_means", "nb2_alpha"]
+__all__ = ["PooledForecast", "pooled_backtest", "pooled_forecast", "pooled_means", "nb2_alpha"]
 
 
 def _poisson_slope(y: np.ndarray) -> tuple[float, float]:
@@ -69,8 +69,13 @@ def _poisson_slope(y: np.ndarray) -> tuple[float, float]:
     return float(b[1]), float(np.sqrt(cov[1, 1] * phi))
 
 
-def pooled_means(Y: np.ndarray, groups: np.ndarray, horizon: int, window: int = 10) -> tuple[np.ndarray, dict]:
+def pooled_means(Y: np.ndarray, groups: np.ndarray, horizon: int, window: int = 10,
+                 extra: np.ndarray | None = None, extra_groups: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
     """Point forecasts (areas x horizon) of the shrunk-slope model from the last ``window`` columns of ``Y``.
+
+    ``extra`` rows (e.g. partnerships, sums of areas already in ``Y``) are forecast with the
+    group slopes and between-area variances estimated from ``Y`` alone; their means follow
+    the rows of ``Y`` in the result.
 
     Returns
     -------
@@ -97,6 +102,17 @@ def pooled_means(Y: np.ndarray, groups: np.ndarray, horizon: int, window: int = 
         lam[ok] = tau2 / (tau2 + se[ok] ** 2)
         bstar[idx] = lam[idx] * np.where(np.isfinite(b[idx]), b[idx], 0) + (1 - lam[idx]) * bg
         gslope[g], gtau2[g] = bg, tau2
+    if extra is not None and len(extra):
+        Ew = np.asarray(extra, float)[:, -window:]
+        eb, ese = np.array([_poisson_slope(y) for y in Ew]).reshape(-1, 2).T
+        etau = np.array([gtau2.get(g, 0.0) for g in extra_groups])
+        egs = np.array([gslope.get(g, np.nan) for g in extra_groups])
+        egs = np.where(np.isfinite(egs), egs, eb)
+        elam = np.where(np.isfinite(ese) & (ese > 0), etau / (etau + ese**2), 0.0)
+        ebstar = elam * np.where(np.isfinite(eb), eb, 0) + (1 - elam) * egs
+        Yw = np.vstack([Yw, Ew])
+        b, se = np.r_[b, eb], np.r_[se, ese]
+        bstar, lam = np.r_[bstar, ebstar], np.r_[lam, elam]
     j = np.arange(window)
     level = Yw[:, ::-1].sum(axis=1) / np.exp(-np.outer(bstar, j)).sum(axis=1)
     h = np.arange(1, horizon + 1)
@@ -173,6 +189,7 @@ def pooled_forecast(
     *,
     window: int = 10,
     calibration_origins: int = 5,
+    extra: pd.DataFrame | None = None,
 ) -> PooledForecast:
     """Forecast every area of ``panel`` with slopes shrunk towards its group's, and NB2 intervals.
 
@@ -189,6 +206,10 @@ def pooled_forecast(
         Years each GLM is fitted on.
     calibration_origins : int, default 5
         Past origins whose errors (outcomes all observed) estimate the NB2 α of each horizon.
+    extra : pandas.DataFrame, optional
+        More series with the same columns (partnerships: sums of areas in ``panel``), forecast
+        with the groups' slopes and variances from ``panel`` (they do not enter the estimates);
+        their group is ``groups[code]``.
 
     Returns
     -------
@@ -223,6 +244,10 @@ def pooled_forecast(
         raise CdpInputError(f"the pooled model needs {need} years, got {Y.shape[1]}",
                             expected=f"window ({window}) + horizon ({horizon}) + calibration origins - 1")
     g = np.array([str(groups.get(a, "other")) if hasattr(groups, "get") else "other" for a in panel.index])
+    X = None if extra is None or extra.empty else extra[list(panel.columns)].to_numpy(dtype=float)
+    if X is not None and (not np.isfinite(X).all() or (X < 0).any()):
+        raise CdpInputError("missing or negative counts in the extra series", row=list(extra.index))
+    gx = None if X is None else np.array([str(groups.get(a, "other")) for a in extra.index])
     n = Y.shape[1]
     alpha = {}
     errs: dict[int, tuple[list, list]] = {h: ([], []) for h in range(1, horizon + 1)}
@@ -233,7 +258,8 @@ def pooled_forecast(
             errs[h][1].append(mu[:, h - 1])
     for h, (ys, mus) in errs.items():
         alpha[h] = nb2_alpha(np.concatenate(ys), np.concatenate(mus))
-    means, info = pooled_means(Y, g, horizon, window)
+    means, info = pooled_means(Y, g, horizon, window, X, gx)
+    names = list(panel.index) + ([] if X is None else list(extra.index))
     labels = _labels_after(str(panel.columns[-1]), horizon)
     rows = []
     for h in range(1, horizon + 1):
@@ -242,8 +268,62 @@ def pooled_forecast(
         r = 1.0 / a
         p = r / (r + np.maximum(mu, 1e-12))
         q = {lv: nbinom.ppf(lv, r, p) for lv in (0.025, 0.1, 0.9, 0.975)}
-        rows.append(pd.DataFrame({"area": panel.index, "period": labels[h - 1], "h": h, "mean": mu,
+        rows.append(pd.DataFrame({"area": names, "period": labels[h - 1], "h": h, "mean": mu,
                                   "lower_80": q[0.1], "upper_80": q[0.9], "lower_95": q[0.025],
                                   "upper_95": q[0.975], "status": "[f]"}))
     table = pd.concat(rows, ignore_index=True).sort_values(["area", "h"], kind="stable").reset_index(drop=True)
     return PooledForecast(table, alpha, info)
+
+
+def pooled_backtest(
+    panel: pd.DataFrame,
+    groups: Mapping[str, str] | pd.Series,
+    horizon: int = 3,
+    *,
+    n_origins: int = 5,
+    window: int = 10,
+    calibration_origins: int = 5,
+    extra: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin checks of the pooled model and of naive, per area, in the format of :func:`backtest`.
+
+    The last ``n_origins`` origins whose ``horizon`` outcomes are all observed are refitted
+    (pooled over all areas, calibration included) on the data up to each; naive (last value,
+    with its Gaussian interval from the in-sample one-step changes, as
+    :func:`cdp_analysis.models.benchmarks.naive`) is scored on the same checks. Pass the result
+    to :func:`cdp_analysis.models.summarise` (per area or pooled).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``series`` (area code), ``model`` (``pooled`` or ``naive``), ``origin``, ``h``, ``period``,
+        ``actual``, ``mean``, the 80%/95% bounds and the scaled scores.
+    """
+    from cdp_analysis.models import benchmarks as bm
+    from cdp_analysis.models.backtest import naive_scale, score_checks
+
+    cols = list(panel.columns)
+    both = panel if extra is None or extra.empty else pd.concat([panel, extra[cols]])
+    n = len(cols)
+    rows = []
+    for L in range(n - horizon - n_origins + 1, n - horizon + 1):
+        f = pooled_forecast(panel.iloc[:, :L], groups, horizon, window=window,
+                            calibration_origins=calibration_origins,
+                            extra=None if extra is None or extra.empty else extra.iloc[:, :L]).table
+        for r in f.itertuples(index=False):
+            y = both.loc[r.area].to_numpy(float)
+            mae, mse = naive_scale(y[:L])
+            base = {"series": r.area, "origin": cols[L - 1], "h": r.h, "period": r.period,
+                    "actual": y[cols.index(r.period)], "scale_mae": mae, "scale_mse": mse}
+            rows.append({**base, "model": "pooled", "mean": r.mean, "lower_80": r.lower_80, "upper_80": r.upper_80,
+                         "lower_95": r.lower_95, "upper_95": r.upper_95})
+        for code in both.index:
+            y = both.loc[code].to_numpy(float)
+            nv = bm.naive(y[:L], horizon)
+            mae, mse = naive_scale(y[:L])
+            for h in range(1, horizon + 1):
+                rows.append({"series": code, "origin": cols[L - 1], "h": h, "period": cols[L + h - 1],
+                             "actual": y[L + h - 1], "scale_mae": mae, "scale_mse": mse, "model": "naive",
+                             "mean": nv.mean[h - 1], "lower_80": nv.lower_80[h - 1], "upper_80": nv.upper_80[h - 1],
+                             "lower_95": nv.lower_95[h - 1], "upper_95": nv.upper_95[h - 1]})
+    return score_checks(pd.DataFrame(rows))

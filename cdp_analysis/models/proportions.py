@@ -9,7 +9,7 @@ fitted by IRLS with the cohort sizes as binomial weights on the last ``window`` 
 McCullagh & Nelder 1989, §4.5); the coefficient covariance is scaled by max(φ, 1).
 
 The predictive distribution of the next published proportion includes the binomial noise of a
-cohort of the expected size n (forecasting.md §3.3): draw the coefficients from their normal
+cohort of the expected size n (docs/references/forecasting.md §3.3): draw the coefficients from their normal
 approximation, take p = logistic(η), draw x ~ Binomial(n, p) — or beta-binomial with
 intra-cohort correlation ρ = (φ − 1)/(n − 1), so Var x = φ·n·p(1 − p), whenever the estimated
 φ exceeds 1 (as the count GLM, #17 item 4; the Pearson X² test at level ``overdispersion_p``

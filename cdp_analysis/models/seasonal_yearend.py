@@ -15,7 +15,7 @@ Two rules, and the projection says which it used and why:
 * **run rate** otherwise: year to date / share of the year elapsed, with the gamma-Poisson
   interval of :func:`cdp_analysis.models.yearend.simulate_year_end` at the flat share k/12
   (or k/4): the count to date X gives the annual rate Gamma(X + ½, ·) and the remainder is
-  negative binomial (forecasting.md §3.2).
+  negative binomial (docs/references/forecasting.md §3.2).
 
 References
 ----------

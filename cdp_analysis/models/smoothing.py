@@ -4,7 +4,7 @@ The model is ETS(A,Ad,N) for annual series and ETS(A,Ad,A) for seasonal monthly 
 quarterly series (Hyndman & Athanasopoulos, FPP3 §8.4-8.6; Gardner & McKenzie 1985 for the
 damped trend), fitted with statsmodels' ``ETSModel`` and heuristic initialisation, which is
 8x faster than estimated initial states for the same accuracy on monthly data
-(forecasting.md §4-5). Series shorter than 10 periods use estimated initial states
+(docs/references/forecasting.md §4-5). Series shorter than 10 periods use estimated initial states
 (statsmodels' heuristic needs 10).
 
 ETS intervals are Gaussian: they are floored at zero, capped at ``upper_bound`` and, for counts,

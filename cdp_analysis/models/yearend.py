@@ -1,7 +1,7 @@
 """Model-based year-end projection paths and the probability of meeting a target.
 
 A year-to-date count X after k months is projected to the year end as a Poisson process whose
-rate follows the usual seasonal profile (forecasting.md §3.2):
+rate follows the usual seasonal profile (docs/references/forecasting.md §3.2):
 
 * the share s of a year's events normally reached after k months is estimated from the last
   ``n_years`` complete years (pooled: Σ first-k-months / Σ year totals) and, unless given,

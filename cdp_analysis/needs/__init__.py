@@ -41,6 +41,7 @@ from cdp_analysis.needs.deaths import (
     deaths_forecast,
     deaths_funnel,
     deaths_trend_test,
+    pooled_deaths_forecasts,
 )
 from cdp_analysis.needs.police import (
     POLICE_METRICS,
@@ -77,7 +78,7 @@ __all__ = [
     "NeedsContext", "load_context",
     "population_profile", "alcohol_dependence", "drug_use_prevalence",
     "deaths_annual", "deaths_change", "deaths_asmr_comparison", "comparison_columns", "deaths_funnel",
-    "deaths_trend_test", "deaths_forecast",
+    "deaths_trend_test", "deaths_forecast", "pooled_deaths_forecasts",
     "police_monthly", "police_top_lsoas", "police_seasonality", "police_same_months_change",
     "police_year_end_projection", "seizures_annual", "seizures_summary",
     "treatment_targets", "unmet_need", "reoffending_national", "reoffending_local", "reoffending_change",

@@ -192,13 +192,20 @@ def exclusions_series(obs: pd.DataFrame, codes: Sequence[str], metric: str = "sc
         out.loc[ok, "comparison"] = cmp["comparison"].to_numpy()
     out["parts"] = "+".join(parts)
     out["period"] = out["period"].map(academic_label)
+    out = out[cols]
+    missing = out["count"].isna()
+    out.loc[missing & (out["status"] != "c"), "status"] = "x"  # DfE's ':' or '.', or no row for a part
+    if missing.all():
+        return out
     # DfE's apportioned counts (2006/07-2009/10) are fractional: the decision is made on the rounded count
-    frac = out["count"].notna() & (out["count"] % 1 != 0)
-    safe = ind.protect(out[cols].assign(count=out["count"].round()), "count", metric=metric,
+    have = out[~missing]
+    frac = (have["count"] % 1 != 0).to_numpy()
+    safe = ind.protect(have.assign(count=have["count"].round()).reset_index(drop=True), "count", metric=metric,
                        derived=["value", "lower_95", "upper_95"])
-    shown = frac & safe["count"].notna()
-    safe.loc[shown, "count"] = out.loc[shown, "count"]
-    return safe
+    shown = frac & safe["count"].notna().to_numpy()
+    safe.loc[shown, "count"] = have["count"].to_numpy()[shown]
+    safe.index = have.index
+    return pd.concat([safe, out[missing]]).sort_index()[cols]
 
 
 def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dict[str, Any] | None:
@@ -222,8 +229,10 @@ def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dic
     out = {"period": a["period"], "previous_period": b["period"], "count": float(a["count"]),
            "previous": float(b["count"]), "significant": False, "tested": False}
     if pd.isna(a["count"]) or pd.isna(b["count"]):
+        hidden = any("c" in str(r.get("status", "")).split() for r in (a, b))
+        why = "suppressed" if hidden else "not available"
         out["sentence"] = (f"{measure.capitalize()} in {a['period']} against {b['period']}: the change cannot be "
-                           "tested (a figure of one of the two years is suppressed)")
+                           f"tested (a figure of one of the two years is {why})")
         return out
     ad = comparison_adequacy(a["count"], b["count"], measure)
     if not float(a["count"]).is_integer() or not float(b["count"]).is_integer():

@@ -43,6 +43,7 @@ from cdp_analysis.needs.deaths import (
     deaths_forecast,
     deaths_funnel,
     deaths_trend_test,
+    pooled_deaths_forecasts,
 )
 from cdp_analysis.periods import Period
 
@@ -157,6 +158,7 @@ def compute_results(deaths: pd.DataFrame, period: Period, areas: Sequence[str] |
         if len(pts):
             out["funnel_points"].append(pts.drop(columns=["highlight"]).assign(metric_id=asmr_id))
             out["funnel_limits"].append(lim.assign(metric_id=asmr_id))
+        pooled = pooled_deaths_forecasts(d_count, count_id, p, todo, horizon) if forecasts else {}
         for area in todo:
             codes = geo.members(area)
             bench = geo.comparators(area)
@@ -169,7 +171,9 @@ def compute_results(deaths: pd.DataFrame, period: Period, areas: Sequence[str] |
             if len(tr):
                 out["trends"].append(tr.assign(area=area, metric_id=count_id))
             if forecasts:
-                fc = deaths_forecast(annual, horizon, measure=count_id)
+                fc = pooled.get(area)  # the pooled small-area model where it applies (it met the backtest targets)
+                if fc is None:
+                    fc = deaths_forecast(annual, horizon, measure=count_id)
                 a = fc.attrs
                 out["backtests"].append(pd.DataFrame([{
                     "area": area, "metric_id": count_id, **{k: a.get(k) for k in BACKTEST_KEYS},

@@ -52,6 +52,10 @@ _SMALL_WITH_NOUN = re.compile(rf"(?<![\d.,\-–/])\b(\d+(?:\.0+)?)\s+(?:[A-Za-z]
 # "... against 1 in 2020", "from 2 in 2019", "compared with 3 in 2022"
 _SMALL_AGAINST = re.compile(r"\b(?:against|versus|vs\.?|from|compared with|than|to)\s+(\d[\d,]*(?:\.0+)?)\s+"
                             r"(?:in|during|for)\s+(?:the\s+)?(?:year\s+)?((?:19|20)\d\d\b)", re.IGNORECASE)
+# "Rutland: 3 in 2022/23", "2 in 2021": a figure given with its year
+_SMALL_IN_YEAR = re.compile(r"(?<![\d.,/\-–])\b(\d+)\s+in\s+((?:19|20)\d\d(?:/\d\d)?)\b")
+# a table cell "3 (2022/23)": a figure with its period
+_CELL_WITH_PERIOD = re.compile(r"^\s*(\d[\d,]*(?:\.0+)?)\s+\((?:19|20)\d\d")
 # alt text of a chart: "highest 2 in 2004", "lowest 1 in 2010", "Latest value (2020): 1"
 _EXTREME = re.compile(r"\b(highest|lowest|peak|maximum|minimum|latest value[^:]{0,40}:)\s+(?:of\s+|was\s+)?"
                       r"(\d[\d,]*(?:\.\d+)?)", re.IGNORECASE)
@@ -169,6 +173,8 @@ def scan_text(text: str, threshold: int = 5, *, counts_chart: bool = False) -> l
     []
     >>> [p for p, _ in scan_text("3 adults in treatment; interval 0.03 to 5.57")]
     ['3 adults', '0.03 to 5.57']
+    >>> [p for p, _ in scan_text("Adults in treatment, Rutland: 3 in 2022/23 against a target of 6")]
+    ['3 in 2022/23']
     """
     found: list[tuple[str, str]] = []
     for m in _SMALL_WITH_NOUN.finditer(text):
@@ -180,6 +186,13 @@ def scan_text(text: str, threshold: int = 5, *, counts_chart: bool = False) -> l
     for m in _SMALL_AGAINST.finditer(text):
         if _small(float(m.group(1).replace(",", "")), threshold):
             found.append((m.group(0).strip(), f"a count below {threshold} in a comparison"))
+    for m in _SMALL_IN_YEAR.finditer(text):
+        before = text[max(0, m.start() - 14):m.start()]
+        if _small(float(m.group(1)), threshold) and not _NOT_A_COUNT_BEFORE.search(before) \
+                and not re.search(r"(?:against|versus|vs\.?|from|compared with|than|to|top|rank(?:ed)?|"
+                                  r"table|figure|note|step|phase|quarter|Q|highest|lowest|peak|maximum|minimum|"
+                                  r"target of)\s*$", before, re.IGNORECASE):
+            found.append((m.group(0), f"a count below {threshold} given with its year"))
     if counts_chart:
         for m in _EXTREME.finditer(text):
             v = float(m.group(2).replace(",", ""))
@@ -234,6 +247,17 @@ def _check_frame(df: pd.DataFrame, meta: dict | None, where: str, threshold: int
                 if _small(_as_count(cell), threshold):
                     found.append({"file": where, "kind": kind, "table": name, "row": i + 1, "column": col,
                                   "value": cell, "problem": f"count below {threshold} shown"})
+    # a figure with its period ("3 (2022/23)"), in any column: a count in a table written as text
+    if not _exempt(meta, published_counts):
+        for col in df.columns:
+            if re.search(r"year|period|month|date|target", str(col), re.IGNORECASE):
+                continue  # a target is not a count of people
+            for i, cell in enumerate(df[col].tolist()):
+                m = _CELL_WITH_PERIOD.match(str(cell)) if isinstance(cell, str) else None
+                if m and _small(float(m.group(1).replace(",", "")), threshold):
+                    found.append({"file": where, "kind": "table cell", "table": name, "row": i + 1,
+                                  "column": str(col), "value": cell,
+                                  "problem": f"count below {threshold} shown with its period"})
     # figures beside a [c]: its interval, its rate, its change
     cols = [str(c) for c in df.columns]
     for i, row in enumerate(df.itertuples(index=False)):
@@ -545,6 +569,19 @@ def scan_outputs(folder: str | Path, threshold: int = 5, published_counts: str =
     folder = Path(folder)
     metas = _tables_meta(folder)
     found: list[dict] = []
+    figures = folder / "figures"
+    sidecars = {}
+    for side in sorted(figures.glob("*.json")) if figures.is_dir() else []:
+        try:
+            sidecars[side] = json.loads(side.read_text(encoding="utf-8"))
+        except ValueError:
+            found.append(_finding(str(side.relative_to(folder)), "chart data", "", "chart data file unreadable"))
+    # charts of openly published counts, by alt text (how the HTML and Word images are matched to them)
+    published_alts = {" ".join(str(d.get("alt", "")).split()) for d in sidecars.values()
+                      if published_counts == "show" and d.get("origin") == "published"}
+
+    def exempt_image(alt: str) -> bool:
+        return " ".join(alt.split()) in published_alts
 
     def text_findings(text: str, where: str, kind: str, counts_chart: bool = False) -> None:
         if published_counts == "show" and re.search(r"registered|registration", text, re.IGNORECASE):
@@ -574,10 +611,12 @@ def scan_outputs(folder: str | Path, threshold: int = 5, published_counts: str =
         for df in frames:
             found += _check_frame(df, _matching_meta(df, metas), html.name, threshold, "table cell", published_counts)
         for alt in alts:
-            text_findings(alt, html.name, "alt text", counts_chart=_counts_measure(alt))
+            if not exempt_image(alt):
+                text_findings(alt, html.name, "alt text", counts_chart=_counts_measure(alt))
         for k, svg in enumerate(svgs):
-            found += _check_svg(svg, f"{html.name}: image {k + 1}", threshold,
-                                _counts_measure(alts[k] if k < len(alts) else ""))
+            alt = alts[k] if k < len(alts) else ""
+            if not exempt_image(alt):
+                found += _check_svg(svg, f"{html.name}: image {k + 1}", threshold, _counts_measure(alt))
         for p in paragraphs:
             text_findings(p, html.name, "sentence")
     for doc in sorted(folder.glob("*.docx")):
@@ -585,7 +624,8 @@ def scan_outputs(folder: str | Path, threshold: int = 5, published_counts: str =
         for df in frames:
             found += _check_frame(df, _matching_meta(df, metas), doc.name, threshold, "table cell", published_counts)
         for alt in alts:
-            text_findings(alt, doc.name, "alt text", counts_chart=_counts_measure(alt))
+            if not exempt_image(alt):
+                text_findings(alt, doc.name, "alt text", counts_chart=_counts_measure(alt))
         for p in paragraphs:
             text_findings(p, doc.name, "sentence")
     xlsx = folder / "tables.xlsx"
@@ -595,17 +635,16 @@ def scan_outputs(folder: str | Path, threshold: int = 5, published_counts: str =
             found += _check_frame(df, meta, f"tables.xlsx:{sheet}", threshold, "table cell", published_counts)
         for sheet, text in texts:
             text_findings(text, f"tables.xlsx:{sheet}", "sentence")
-    figures = folder / "figures"
     for svg in sorted(figures.glob("*.svg")) if figures.is_dir() else []:
         side = svg.with_suffix(".json")
-        data = json.loads(side.read_text(encoding="utf-8")) if side.exists() else {}
+        data = sidecars.get(side, {})
         y_labels = " ".join(a.get("y_label", "") for a in data.get("axes", []))
         counts_chart = bool(data.get("counts")) if data.get("counts") is not None else _counts_measure(y_labels)
         if not (published_counts == "show" and data.get("origin") == "published"):
             found += _check_svg(svg.read_text(encoding="utf-8"), str(svg.relative_to(folder)), threshold, counts_chart)
         if data:
             found += _check_chart_data(data, str(side.relative_to(folder)), threshold, published_counts)
-            if data.get("alt"):
+            if data.get("alt") and not exempt_image(data["alt"]):
                 text_findings(data["alt"], str(side.relative_to(folder)), "alt text",
                               counts_chart=counts_chart or _counts_measure(data["alt"]))
     out = pd.DataFrame(found, columns=COLUMNS)

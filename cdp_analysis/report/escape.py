@@ -16,9 +16,10 @@ CSV cell               :func:`csv_cell`                      ``report.outputs.sh
 =====================  ===================================  ===============================
 
 Markdown: ``<``, ``>`` and ``&`` become HTML entities (no raw HTML, no ``<scheme:...>``
-autolinks); the punctuation that makes links, images and table cells (``\\ ( ) [ ] |``)
-is backslash-escaped (shorthand such as ``[c]`` is kept as written; emphasis such as
-``**differs**``, which the report's own cells use, is left to render), and ``://`` is broken for the bare-URL autolinker, so
+autolinks); the brackets that open links and images, backslashes and table pipes
+(``[ ] \\ |``) are backslash-escaped (shorthand such as ``[c]`` is kept as written when no
+link target follows it; emphasis such as ``**differs**``, which the report's own cells use,
+is left to render), and ``://`` is broken for the bare-URL autolinker, so
 ``[x](javascript:alert(1))`` and ``https://example.org`` stay text. Newlines become
 spaces (a cell cannot start a heading, list or link definition). Rendered, the reader sees
 exactly the characters of the input.
@@ -32,8 +33,8 @@ stay numbers. The workbook is also written with xlsxwriter's ``strings_to_formul
 
 Examples
 --------
->>> markdown_text("[click](javascript:alert(1)) <b>")
-'\\\\[click\\\\]\\\\(javascript:alert\\\\(1\\\\)\\\\) &lt;b&gt;'
+>>> markdown_text("[click](javascript:alert(1)) [x](javascript:alert(2)) [c] <b>")
+'\\\\[click\\\\](javascript:alert(1)) \\\\[x\\\\](javascript:alert(2)) [c] &lt;b&gt;'
 >>> csv_cell("=HYPERLINK(\\"http://x\\")"), csv_cell("-7.4"), csv_cell(-7.4), csv_cell("@SUM(A1)")
 ('\\'=HYPERLINK("http://x")', '-7.4', -7.4, "'@SUM(A1)")
 """
@@ -51,8 +52,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 #: xlsxwriter options: strings are written as strings, never as formulas or hyperlinks
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
-_MD_PUNCT = re.compile(r"([\\()|])")
-_SHORTHAND = re.compile(r"\[[a-z]{1,4}\]")  # [c], [x], [low]: kept as written (they link to nothing)
+_MD_PUNCT = re.compile(r"([\\|])")
+# [c], [x], [low]: kept as written (they link to nothing), unless a link target could follow them
+_SHORTHAND = re.compile(r"\[[a-z]{1,4}\](?![(\[:])")
 _BRACKET = re.compile(r"[\[\]]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?%?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cdp_analysis.report.tables import escape_md
 
-__all__ = ["Md", "Figure", "Table", "Item", "show"]
+__all__ = ["Md", "Figure", "Table", "Item", "show", "markdown"]
 
 
 @dataclass
@@ -34,6 +34,8 @@ class Figure:
     name: str
     build: Callable[[], tuple[Any, str]]
     title: str = ""
+    #: ``"published"`` when it draws counts of a source published openly at this level
+    origin: str = "local"
 
 
 @dataclass
@@ -74,8 +76,19 @@ def show(items: Sequence[Item]) -> None:
             except Exception as exc:  # a chart that cannot be drawn must not stop the report
                 display(Markdown(f"*Chart not drawn ({escape_md(exc)}).*"))
                 continue
-            outputs.show_figure(fig, item.name, alt=alt)
+            outputs.show_figure(fig, item.name, alt=alt, origin=item.origin)
         elif isinstance(item, Table):
             outputs.show_table(item.df, item.name, title=item.title, source=item.source, notes=item.notes,
                                count_columns=tuple(item.count_columns), formats=item.formats,
                                totals=item.totals, show_status=item.show_status, origin=item.origin)
+
+
+def markdown(items: Sequence[Item]) -> str:
+    """The Markdown of a section's text items, joined by blank lines (figures and tables left out).
+
+    >>> print(markdown([Md("A finding."), Figure("f", lambda: (None, "")), Md("Another.")]))
+    A finding.
+    <BLANKLINE>
+    Another.
+    """
+    return "\n\n".join(i.text for i in items if isinstance(i, Md))

@@ -44,6 +44,11 @@ __all__ = ["show_figure", "show_table", "prepare_table", "table_markdown", "writ
 
 FIGURES = "figures"
 TABLES = "tables"
+#: the methods pages, by their path in the cdp-analysis repository (``make docs`` builds them)
+METHODS_PAGE = "docs/methods/index.md"
+METHODS_NOTE = (f"- Produced with cdp-analysis; every method, its formula, its reference and its validation: "
+                f"{METHODS_PAGE} in the cdp-analysis repository (`make docs` builds it as "
+                f"docs/_build/html/methods/index.html).")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
 _CODE = re.compile(r"\[([a-z]{1,3})\]")
 
@@ -124,7 +129,8 @@ def output_folder(folder: str | Path | None = None) -> Path | None:
     return Path(env) if env else None
 
 
-def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str | Path | None = None) -> None:
+def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str | Path | None = None,
+                origin: str = "local") -> None:
     """Save a figure as SVG and PNG, display it with its alt text, and close it.
 
     Parameters
@@ -139,6 +145,9 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
     folder
         Run folder (default: ``$CDP_OUTPUT_DIR``, which ``cdp run`` sets to the run folder;
         with neither, the figure is shown and nothing is written; see :func:`output_folder`).
+    origin
+        ``"published"`` when the chart draws counts of a source published openly at this level
+        (recorded in ``figures/<name>.json`` for the disclosure scan), else ``"local"``.
 
     Returns
     -------
@@ -177,7 +186,7 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
             fig.savefig(svg, **svg_kw)
             fig.savefig(png, format="png", dpi=150, bbox_inches="tight", pad_inches=0.15)
             svg_bytes = svg.read_bytes()
-            _write_chart_data(fig, out / f"{name}.json", alt)
+            _write_chart_data(fig, out / f"{name}.json", alt, origin)
     finally:
         plt.close(fig)
     alt = " ".join(alt.split())
@@ -191,13 +200,13 @@ def show_figure(fig: Figure, name: str, *, alt: str | None = None, folder: str |
     })
 
 
-def _write_chart_data(fig: Figure, path: Path, alt: str) -> None:
+def _write_chart_data(fig: Figure, path: Path, alt: str, origin: str = "local") -> None:
     """``figures/<name>.json``: the values the chart draws, read back from the figure (see
     :mod:`cdp_analysis.report.figure_data`), with its alt text: the chart's data for readers
     and for the disclosure scan."""
     from cdp_analysis.report.figure_data import drawn_data
 
-    data = {"alt": " ".join(alt.split()), **drawn_data(fig)}
+    data = {"alt": " ".join(alt.split()), "origin": origin, **drawn_data(fig)}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
@@ -336,11 +345,16 @@ def prepare_table(
             data[c] = col
         mark = pd.Series(np.where(before, "c", ""), index=data.index, dtype=object)
         for c in count_columns:
-            res = suppress(data.assign(__cdp_status=mark), count=c, threshold=applied, by=by, totals=totals,
-                           columns=[], status="__cdp_status")
-            mask = res[c].isna().to_numpy()
+            # a count missing at source ([x], not suppressed) is neither shown nor hidden: left out
+            present = (data[c].notna().to_numpy() | before)
+            res = suppress(data[present].assign(__cdp_status=mark[present]), count=c, threshold=applied, by=by,
+                           totals=totals, columns=[], status="__cdp_status")
+            mask = np.zeros(len(data), dtype=bool)
+            mask[present] = res[c].isna().to_numpy()
             hidden[c] = mask
-            data[c] = res[c]
+            col = pd.to_numeric(data[c], errors="coerce").astype(float)
+            col[present] = res[c].to_numpy(dtype=float)
+            data[c] = col
             info = res.attrs.get("suppression", {})
             meta["suppressed"][c] = {"primary": int(info.get("primary", 0)) + int(info.get("already", 0)),
                                      "secondary": int(info.get("secondary", 0))}
@@ -440,7 +454,7 @@ def table_markdown(text: pd.DataFrame, *, title: str, source: str, notes: Sequen
     **Deaths by area**
     <BLANKLINE>
     | Area | Deaths |
-    | :--- | ---: |
+    | :---- | ------: |
     | A | [c] |
     | B | 40 |
     <BLANKLINE>

@@ -1,9 +1,17 @@
-"""Markdown for each section of the progress report, from :mod:`cdp_analysis.progress`.
+"""The sections of the progress report, from :mod:`cdp_analysis.progress`.
 
-Every number here is computed by the library; this module only words and formats it.
+Every number here is computed by the library; this module only words and formats it. Each
+section takes the :class:`~cdp_analysis.progress.ProgressContext` and returns a list of
+items (:mod:`cdp_analysis.report.items`), like the appendix's sections, and
+:func:`~cdp_analysis.report.items.show` displays them; the chart is a
+:class:`~cdp_analysis.report.items.Figure` item, drawn only when shown.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,29 +28,69 @@ from cdp_analysis.progress import (
     returns_sources,
     targets_table,
 )
+from cdp_analysis.report.items import Figure, Item, Md, show
+from cdp_analysis.report.outputs import METHODS_NOTE
 from cdp_analysis.report.tables import escape_md, markdown_table
 from cdp_analysis.report.wording import comparison_phrase
+from cdp_analysis.returns_disclosure import (
+    HIDDEN_SENTENCE,
+    deaths_hidden,
+    protect_findings,
+    protect_other,
+    protect_outcomes,
+    protect_targets,
+    small_figures,
+)
 
-__all__ = ["header", "outcomes_section", "treatment_section", "deaths_section", "checks_section", "summary_section",
-           "prevention_section", "other_figures_section", "notes_section"]
+__all__ = ["show", "header", "outcomes_section", "outcomes_chart", "treatment_section", "deaths_section", "checks_section", "summary_section",
+           "prevention_section", "other_figures_section", "notes_section", "reoffending_section"]
+
+
+def _small(ctx: ProgressContext) -> set[tuple[str, str, str]]:
+    """The returns' figures hidden as [c] (local returns are always suppressed when small)."""
+    return small_figures(ctx.returns, ctx.metrics)
+
+
+def _f(value: object, unit: str = "count", decimals: int | None = None, hidden: bool = False) -> str:
+    """A figure as a reader sees it: ``[c]`` when suppressed."""
+    return "[c]" if hidden else fmt(value, unit, decimals)
+
+
+def _threshold() -> int:
+    from cdp_analysis.indicators.disclosure import DisclosurePolicy
+
+    return DisclosurePolicy.from_env().threshold_for("local")
+
+
+def _hidden_sentence() -> str:
+    return HIDDEN_SENTENCE.format(threshold=_threshold())
 
 
 def _area_label(ctx: ProgressContext, code: str) -> str:
     from cdp_analysis import areas
 
-    try:
+    if areas.is_area(code):
         area = areas.get_area(code)
-    except Exception:
-        try:
-            return areas.area_name(code)
-        except Exception:
-            return code
-    if getattr(area, "type", "") == "police_force":
-        return f"{area.name} police force area"
-    return area.name
+        return f"{area.name} police force area" if area.type == "police_force" else area.name
+    return areas.name_or_code(code)
 
 
+def _section(words: Callable[..., str]) -> Callable[..., list[Item]]:
+    """Make a function that writes a section's Markdown into a section: its text as one item (none if empty)."""
+
+    @functools.wraps(words)
+    def section(*args: Any, **kwargs: Any) -> list[Item]:
+        text = words(*args, **kwargs)
+        return [Md(text)] if text else []
+
+    section.__annotations__ = {**section.__annotations__, "return": "list[Item]"}
+    section.words = words  # the Markdown alone
+    return section
+
+
+@_section
 def header(ctx: ProgressContext) -> str:
+    """The title block: area, period, and what the report is built from."""
     text = (f"## {escape_md(ctx.area_name)}, {ctx.period}\n\n"
             f"Reporting period **{ctx.period}** ({ctx.period.start:%d %B %Y} to {ctx.period.end:%d %B %Y}). "
             "Every figure below is computed from the partnership's returns by the cdp-analysis library; "
@@ -61,23 +109,57 @@ def _other_table(df: pd.DataFrame, ctx: ProgressContext) -> str:
         "Measure": df["name"].to_numpy(),
         "Area": [_area_label(ctx, a) for a in df["area_code"]],
         "Period": df["period"].to_numpy(),
-        "Figure": [fmt(v, u) for v, u in zip(df["value"], df["unit"], strict=True)],
+        "Figure": [_f(v, u, hidden=st == "c") for v, u, st in zip(df["value"], df["unit"],
+                                                                   df.get("status", pd.Series("", index=df.index)),
+                                                                   strict=True)],
         "Source": df["source"].to_numpy(),
     })
     return markdown_table(table, align={"Figure": "right"})
 
 
+@_section
 def other_figures_section(ctx: ProgressContext, section: str) -> str:
     """The returns' other figures of one section (``metrics.csv``), shown as they stand.
 
     Empty text when there are none, so the notebook shows nothing.
     """
-    df = other_figures(ctx.returns, ctx.period, ctx.metrics, section=section)
+    df = protect_other(other_figures(ctx.returns, ctx.period, ctx.metrics, section=section), _small(ctx))
     if df.empty:
         return ""
     return "\n".join([f"**Other {escape_md(section)} figures in the returns.** Single figures, or figures for "
                       "other areas and years than those above: shown as they stand, with no projection or test.",
                       "", _other_table(df, ctx)])
+
+
+@_section
+def reoffending_section(ctx: ProgressContext) -> str:
+    """The partnership's own reoffending cohorts: a forecast [f] for each area with 10 or more, then the figures.
+
+    Each area whose returns hold ``reoffending_cohort`` and ``reoffenders`` rows is forecast with
+    :func:`cdp_analysis.models.reoffending.forecast_reoffending` (the binomial trend model of the
+    appendix, on the same footing); empty text when the returns hold no reoffending figures.
+    """
+    from cdp_analysis.errors import CdpInputError
+    from cdp_analysis.models.reoffending import forecast_reoffending
+
+    ids = {"reoffending_cohort", "reoffenders", "reoffences", "proven_reoffending_rate"}
+    r = ctx.returns[ctx.returns["metric_id"].isin(ids)] if len(ctx.returns) else ctx.returns
+    lines = []
+    for code, rows in (r.groupby("area_code", sort=True) if len(r) else []):
+        if not {"reoffending_cohort", "reoffenders"} <= set(rows["metric_id"]):
+            continue
+        try:
+            fc = forecast_reoffending(rows, 4, as_of=ctx.period)
+        except CdpInputError as exc:
+            lines.append(f"- {escape_md(_area_label(ctx, code))}: no forecast ({escape_md(exc.message)}).")
+            continue
+        lines.append(f"- {escape_md(_area_label(ctx, code))}: {escape_md(fc.summary())}")
+    other = other_figures_section.words(ctx, "reoffending")
+    if not lines:
+        return other
+    head = ("**Local proven reoffending, forecast [f].** The returns hold the partnership's own cohorts; each is "
+            "forecast with the binomial trend model the appendix uses for the national series.")
+    return "\n".join([head, "", *lines] + (["", other] if other else []))
 
 
 def _school_exclusions(ctx: ProgressContext) -> str:
@@ -96,7 +178,8 @@ def _school_exclusions(ctx: ProgressContext) -> str:
         if s.empty:
             continue
         last = s.iloc[-1]
-        rate = "[c]" if pd.isna(last["value"]) else f"{last['value']:.1f} per 10,000 pupils"
+        rate = (("[c]" if "c" in str(last["status"]).split() else "[x]") if pd.isna(last["value"])
+                else f"{last['value']:.1f} per 10,000 pupils")
         cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
         ch = ex.exclusions_change(s, noun)
         lines.append(f"- {noun.capitalize()} for drug and alcohol, {last['period']}: "
@@ -115,9 +198,10 @@ def _school_exclusions(ctx: ProgressContext) -> str:
                       "", *lines])
 
 
+@_section
 def prevention_section(ctx: ProgressContext) -> str:
     """Prevention figures in the returns, or what the returns do not hold, and the published school exclusions."""
-    text = other_figures_section(ctx, "prevention")
+    text = other_figures_section.words(ctx, "prevention")
     school = _school_exclusions(ctx)
     if not text:
         text = ("The returns hold no prevention figures for this period. The prevention sub-group's work "
@@ -125,6 +209,7 @@ def prevention_section(ctx: ProgressContext) -> str:
     return text + ("\n\n" + school if school else "")
 
 
+@_section
 def notes_section(ctx: ProgressContext) -> str:
     """Where the figures come from (the sources in ``metrics.csv`` of the figures shown) and how to read them."""
     words = {"enforcement": "Enforcement figures", "treatment": "Treatment figures", "deaths": "Drug-related deaths",
@@ -138,7 +223,7 @@ def notes_section(ctx: ProgressContext) -> str:
         lines.append("- Local drug-related deaths are surveillance figures, not ONS registrations.")
     lines += ["- Confidence and predictive intervals are 95%. \"Not a statistically significant change\" means the "
               "difference is within what chance alone would often produce.",
-              "- Produced with cdp-analysis; methods and references are in the library's documentation."]
+              METHODS_NOTE]
     return "\n".join(lines)
 
 
@@ -149,22 +234,25 @@ def _printed(pub: float, agrees: bool | None, unit: str, decimals: int | None = 
     return f"{text} (agrees)" if agrees else f"{text} (**differs**)"
 
 
+@_section
 def outcomes_section(ctx: ProgressContext) -> str:
-    df = outcomes_table(ctx.returns, ctx.period, ctx.metrics)
+    """The national outcomes: figures to date, projections with intervals, changes tested, and the printed figures checked."""
+    df = protect_outcomes(outcomes_table(ctx.returns, ctx.period, ctx.metrics), _small(ctx))
     if df.empty:
         return f"No part-year figures ending in {ctx.period} are in the returns."
     rows = []
     for r in df.itertuples(index=False):
-        interval = (f"{fmt(r.lower, r.unit, 0)} to {fmt(r.upper, r.unit, 0)}"
+        now, last = r.status == "c", r.last_year_status == "c"
+        interval = ("[c]" if now else f"{fmt(r.lower, r.unit, 0)} to {fmt(r.upper, r.unit, 0)}"
                     if not (np.isnan(r.lower) or np.isnan(r.upper)) else "no interval (not a count)")
         rows.append({
             "Measure": r.name,
             "Area": _area_label(ctx, r.area_code),
-            "To date": f"{fmt(r.value, r.unit)} ({r.period})",
-            "Projected year end": f"{fmt(r.projection, r.unit, 0)} ({r.year})",
+            "To date": f"{_f(r.value, r.unit, hidden=now)} ({r.period})",
+            "Projected year end": f"{_f(r.projection, r.unit, 0, hidden=now)} ({r.year})",
             "95% interval": interval,
-            "Last year": f"{fmt(r.last_year, r.unit)} ({r.last_year_period})",
-            "Change": "[x]" if np.isnan(r.change_pct) else f"{r.change_pct:+.1f}%",
+            "Last year": f"{_f(r.last_year, r.unit, hidden=last)} ({r.last_year_period})",
+            "Change": "[c]" if now or last else "[x]" if np.isnan(r.change_pct) else f"{r.change_pct:+.1f}%",
         })
     table = pd.DataFrame(rows)
     right = {c: "right" for c in table.columns if c not in ("Measure", "Area", "95% interval")}
@@ -179,14 +267,17 @@ def outcomes_section(ctx: ProgressContext) -> str:
              "against last year's figure instead; that comparison assumes every month is average (no "
              "seasonality) and that counts vary only by chance (no extra-Poisson variation), so it is not "
              "called a statistically significant change.", "", *notes]
-    printed = df[df["published_projection"].notna() | df["published_change_pct"].notna()]
+    printed = df[df["published_projection"].notna() | df["published_change_pct"].notna()
+                 | (df["printed_status"] == "c")]
     if len(printed):
         check = pd.DataFrame({
             "Measure": printed["name"].to_numpy(),
             "Area": [_area_label(ctx, a) for a in printed["area_code"]],
-            "Printed projection": [_printed(r.published_projection, r.projection_agrees, r.unit, 0)
+            "Printed projection": ["[c]" if r.status == "c" else _printed(r.published_projection, r.projection_agrees,
+                                                                          r.unit, 0)
                                    for r in printed.itertuples(index=False)],
-            "Printed change": [_printed(r.published_change_pct, r.change_agrees, "percent")
+            "Printed change": ["[c]" if "c" in (r.status, r.last_year_status) else
+                               _printed(r.published_change_pct, r.change_agrees, "percent")
                                for r in printed.itertuples(index=False)],
         })
         lines += ["", "**The printed report's projections and changes, checked** (a printed change is judged "
@@ -204,39 +295,47 @@ def outcomes_section(ctx: ProgressContext) -> str:
     return "\n".join(lines)
 
 
-def outcomes_chart(ctx: ProgressContext) -> None:
-    """Display the projected changes on last year with their 95% ranges (saved as SVG and PNG)."""
+def outcomes_chart(ctx: ProgressContext) -> list[Item]:
+    """The projected changes on last year with their 95% ranges, as a figure item (drawn when shown)."""
     from cdp_analysis.progress import change_chart_data, change_headline
-    from cdp_analysis.report import charts, outputs
 
-    data = change_chart_data(outcomes_table(ctx.returns, ctx.period, ctx.metrics))
+    out = protect_outcomes(outcomes_table(ctx.returns, ctx.period, ctx.metrics), _small(ctx))
+    data = change_chart_data(out[(out["status"] != "c") & (out["last_year_status"] != "c")])
     if data.empty:
-        return
-    fig, alt = charts.comparison_bars(
-        data, label="name", value="change", lower="change_lower", upper="change_upper",
-        title=change_headline(data),
-        subtitle=f"Projected change on last year (%), {ctx.area_name}, {ctx.period}",
-        source="Source: partnership returns (police management information); cdp-analysis projections",
-        x_label="Projected change on last year (%)", benchmark=("No change", 0.0),
-        interval_label="95% predictive range",
-    )
-    outputs.show_figure(fig, "outcomes_change", alt=alt)
+        return []
+    title = change_headline(data)
+
+    def build() -> tuple[Any, str]:
+        from cdp_analysis.report import charts
+
+        return charts.comparison_bars(
+            data, label="name", value="change", lower="change_lower", upper="change_upper", title=title,
+            subtitle=f"Projected change on last year (%), {ctx.area_name}, {ctx.period}",
+            source="Source: partnership returns (police management information); cdp-analysis projections",
+            x_label="Projected change on last year (%)", benchmark=("No change", 0.0),
+            interval_label="95% predictive range",
+        )
+
+    return [Figure("outcomes_change", build, title)]
 
 
+@_section
 def treatment_section(ctx: ProgressContext) -> str:
-    df = targets_table(ctx.returns, ctx.metrics)
+    """Treatment figures against their targets, with the straight-line trajectory and the rule."""
+    df = protect_targets(targets_table(ctx.returns, ctx.metrics), _small(ctx))
     if df.empty:
         return "No targets are in the returns."
     rows = []
     for r in df.itertuples(index=False):
+        hid = r.value_status == "c"
         rows.append({
             "Measure": r.name,
             "Area": _area_label(ctx, r.area_code),
-            "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
+            "Latest": f"{_f(r.value, r.unit, hidden=hid)} ({r.period})",
             "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
-            "Change needed": (f"{r.change_needed:+,.1f} points" if r.unit == "percent"
+            "Change needed": ("[c]" if hid else f"{r.change_needed:+,.1f} points" if r.unit == "percent"
                               else f"{r.change_needed:+,.0f} ({r.change_needed_pct:+.1f}%)"),
-            "On the trajectory": (f"{fmt(r.trajectory_value, r.unit)} by {r.trajectory_period}"
+            "On the trajectory": (f"{_f(r.trajectory_value, r.unit, hidden=hid)} by {r.trajectory_period}"
                                   if r.trajectory_period != r.target_period else "the target itself"),
             "Status": r.status,
             "Chance of meeting": r.chance,
@@ -249,21 +348,31 @@ def treatment_section(ctx: ProgressContext) -> str:
                       "target's own year is in the returns."])
 
 
-def deaths_section(ctx: ProgressContext) -> str:
+def _deaths_text(ctx: ProgressContext) -> str | None:
     text = deaths_statement(ctx.returns)
+    if text is not None and deaths_hidden(ctx.returns, _small(ctx)):
+        return "The change in local drug-related deaths between the latest two years. " + _hidden_sentence() + "."
+    return text
+
+
+@_section
+def deaths_section(ctx: ProgressContext) -> str:
+    """Local drug-related deaths: the latest two years compared with an exact test."""
+    text = _deaths_text(ctx)
     if text is None:
         return "No drug-related deaths figures for two years are in the returns."
     return (text + " These are local suspected drug-related deaths (surveillance), not ONS registrations, "
             "and must not be mixed with ONS figures.")
 
 
+@_section
 def checks_section(ctx: ProgressContext) -> str:
     """The audit's findings on the returns (the same table ``cdp audit`` prints)."""
     printed = [c for c in ("published_projection", "published_change_pct", "published_status")
                if c in ctx.returns.columns]
     if not printed or ctx.returns[printed].replace("", np.nan).isna().all().all():
         return "The returns hold no printed figures to check."
-    findings = printed_checks(ctx.returns, ctx.metrics)
+    findings = protect_findings(printed_checks(ctx.returns, ctx.metrics), _small(ctx))
     if findings.empty:
         return "The audit found nothing to flag in the printed figures."
     names = dict(zip(ctx.metrics["metric_id"], ctx.metrics["name"], strict=False))
@@ -276,10 +385,16 @@ def checks_section(ctx: ProgressContext) -> str:
     return markdown_table(show)
 
 
+@_section
 def summary_section(ctx: ProgressContext) -> str:
-    out = outcomes_table(ctx.returns, ctx.period, ctx.metrics)
+    """The summary: each outcome's projection and its tested change, and the deaths statement."""
+    out = protect_outcomes(outcomes_table(ctx.returns, ctx.period, ctx.metrics), _small(ctx))
     bullets = []
     for r in out.itertuples(index=False):
+        if r.status == "c" or r.last_year_status == "c":
+            bullets.append(f"- {escape_md(r.name)}: [c] (a count below {_threshold()} is suppressed, with the "
+                           "projection and change that would reveal it).")
+            continue
         sig = r.significant is True and r.change_method == "same months"
         word = ("a statistically significant " + ("rise" if r.change_pct > 0 else "fall")
                 + " on the same months of last year") if sig else {
@@ -290,7 +405,7 @@ def summary_section(ctx: ProgressContext) -> str:
             continue
         bullets.append(f"- {escape_md(r.name)}: on course for {fmt(r.projection, r.unit, 0)} in {r.year} against "
                        f"{fmt(r.last_year, r.unit)} last year ({r.change_pct:+.1f}%; {word}).")
-    deaths = deaths_statement(ctx.returns)
+    deaths = _deaths_text(ctx)
     if deaths:
         bullets.append(f"- Drug-related deaths (local surveillance): {escape_md(deaths)}")
     return "\n".join(bullets) if bullets else "No figures to summarise."

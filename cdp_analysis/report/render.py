@@ -127,13 +127,9 @@ def _area_period(nb, folder: Path) -> tuple[str, str]:
     params = nb.metadata.get("papermill", {}).get("parameters", {}) or {}
     area = str(params.get("area") or folder.name)
     period = str(params.get("period") or folder.parent.name)
-    try:
-        from cdp_analysis import areas
+    from cdp_analysis import areas
 
-        area = areas.area_name(area)
-    except Exception:  # a name is a nicety; the code will do
-        pass
-    return area, period
+    return areas.name_or_code(area), period
 
 
 def render_workbook(executed: Path, folder: Path, *, title: str | None = None, area: str | None = None,

@@ -2,7 +2,7 @@
 
 Published figures (ONS, *Drug misuse in England and Wales: year ending June 2022*): 9.2% of
 adults aged 16 to 59 and 18.6% of those aged 16 to 24 used a drug in the last year; year ending
-March 2020: 9.4% and 21.0%. The year ending March 2023 figures of domain.md §5 (9.5% / 17.6%)
+March 2020: 9.4% and 21.0%. The year ending March 2023 figures of docs/references/domain.md §5 (9.5% / 17.6%)
 are not in this edition. Every value is also checked against the sheet read by hand with openpyxl.
 """
 

@@ -1,7 +1,7 @@
 """The MoJ proven reoffending loader against the national CSV.
 
 Figures are read independently from the raw file with the csv module. The bulletin figure in
-domain.md §5 (Oct-Dec 2018 cohort, 28.1% overall) is not covered by this file (cohorts 2000 to
+docs/references/domain.md §5 (Oct-Dec 2018 cohort, 28.1% overall) is not covered by this file (cohorts 2000 to
 March 2014), so it is not asserted.
 """
 

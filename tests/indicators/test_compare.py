@@ -32,7 +32,7 @@ def test_benchmark_rule(lo, hi, polarity, label):
 
 
 def test_compare_frame_levels_and_columns():
-    # 59 deaths per 100,000: 95% 44.91-76.11, 99.8% 38.05-86.83 (domain.md §4 Byar values)
+    # 59 deaths per 100,000: 95% 44.91-76.11, 99.8% 38.05-86.83 (docs/references/domain.md §4 Byar values)
     df = ind.rate(pd.DataFrame({"count": [59, 12], "denominator": [100_000, 100_000]}))
     out = ind.compare(df, benchmark=40.0, polarity="lower_is_better")
     assert out["comparison"].tolist() == ["worse", "better"]

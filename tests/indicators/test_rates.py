@@ -1,4 +1,4 @@
-"""Crude rates: check values (domain.md §4), hand calculations, PHStatsMethods, bad input."""
+"""Crude rates: check values (docs/references/domain.md §4), hand calculations, PHStatsMethods, bad input."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def frame(counts, dens, **extra):
     [(65, 50.16, 82.85), (59, 44.91, 76.11), (55, 41.43, 71.59)],
 )
 def test_domain_byar_check_values(x, lo, hi):
-    # domain.md §4: Byar's limits of counts, printed to 2 d.p.; per-100 000 of 100 000 = count
+    # docs/references/domain.md §4: Byar's limits of counts, printed to 2 d.p.; per-100 000 of 100 000 = count
     out = ind.rate(frame([x], [100_000]))
     assert round(out["lower_95"].iloc[0], 2) == lo
     assert round(out["upper_95"].iloc[0], 2) == hi

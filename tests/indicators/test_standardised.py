@@ -51,7 +51,7 @@ def test_esp2013_table_and_reference_csv():
 
 
 def test_domain_toy_case():
-    # domain.md §4: 40 deaths in bands 15-69, each band population 20,000 -> 13.20 (9.42-17.99)
+    # docs/references/domain.md §4: 40 deaths in bands 15-69, each band population 20,000 -> 13.20 (9.42-17.99)
     counts = [0, 0, 0, 0, 3, 3, 5, 5, 5, 4, 5, 6, 3, 1, 0, 0, 0, 0, 0]
     out = ind.dsr(area("E06000058", "2022", counts, 20_000))
     assert out["count"].iloc[0] == 40

@@ -16,7 +16,7 @@ def test_run_rate_without_two_complete_years_says_so_and_matches_hand_calculatio
     p = project_year_end_seasonal(y, 3)
     assert p.rule == "run rate" and p.mean == 360  # 90 x 12/3
     assert "fewer than 2 complete years" in p.summary() and "every month is average" in p.summary()
-    # gamma-Poisson remainder NB(X + 1/2, s) with s = 3/12 (forecasting.md 3.2), its quantiles by scipy
+    # gamma-Poisson remainder NB(X + 1/2, s) with s = 3/12 (docs/references/forecasting.md 3.2), its quantiles by scipy
     from scipy.stats import nbinom
 
     assert p.lower_95 == pytest.approx(90 + nbinom.ppf(0.025, 90.5, 0.25), rel=0.015)

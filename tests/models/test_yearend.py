@@ -1,4 +1,4 @@
-"""Year-end projection paths against forecasting.md §3.2, and the target probability."""
+"""Year-end projection paths against docs/references/forecasting.md §3.2, and the target probability."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from cdp_analysis.models import probability_of_meeting, seasonal_share, simulate
 
 
 def test_flat_share_matches_research_table():
-    # forecasting.md §3.2: 38 in Q1, s = 0.25 -> 152, 95% 115-199, 80% 127-182
+    # docs/references/forecasting.md §3.2: 38 in Q1, s = 0.25 -> 152, 95% 115-199, 80% 127-182
     p = simulate_year_end([38], 1, share=0.25, n_paths=100_000, seed=0)
     q = np.percentile(p, [2.5, 10, 50, 90, 97.5])
     assert q[2] == pytest.approx(152, abs=2)

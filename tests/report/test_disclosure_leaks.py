@@ -67,9 +67,10 @@ def _docx(folder, paragraphs, table: pd.DataFrame, images) -> None:
     doc.save(str(folder / "needs_assessment.docx"))
 
 
-def _build(folder, displayed, *, annual=None, sentences=None, alt_extra="", chart_data=None) -> dict:
+def _build(folder, displayed, *, annual=None, sentences=None, alt_extra="", chart_data=None,
+           origin="local") -> dict:
     """A run folder written by the real writers; the arguments put one leak back."""
-    protected = protect(_annual(), metric="drug_misuse_deaths", policy=DisclosurePolicy())
+    protected = protect(_annual(), metric="drug_misuse_deaths", policy=DisclosurePolicy.from_env())
     annual = protected if annual is None else annual
     tab = annual[["period", "count", "lower_95", "upper_95"]].rename(columns={
         "period": "Year of registration", "count": "Deaths", "lower_95": "Lower 95% limit",
@@ -77,14 +78,14 @@ def _build(folder, displayed, *, annual=None, sentences=None, alt_extra="", char
     if "status" in annual:
         tab["status"] = annual["status"]
     outputs.show_table(tab, "deaths_annual", title="Registered drug misuse deaths, Rutland", source="Source: ONS",
-                       count_columns=["Deaths"], totals=None,
+                       count_columns=["Deaths"], totals=None, origin=origin,
                        formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"})
-    text, _, _ = outputs.prepare_table(tab, count_columns=["Deaths"], totals=None,
+    text, _, _ = outputs.prepare_table(tab, count_columns=["Deaths"], totals=None, origin=origin,
                                        formats={"Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}"})
     plot = (chart_data if chart_data is not None else protected).rename(columns={"count": "value"})
     fig, alt = charts.trend(plot, x="period", y="value", **CHART)
     alt = alt + alt_extra
-    outputs.show_figure(fig, "deaths_annual", alt=alt)
+    outputs.show_figure(fig, "deaths_annual", alt=alt, origin=origin)
     outputs.write_workbook(folder, title="Needs assessment", area="Rutland", period="2023/24 Q1")
     svg = (folder / "figures" / "deaths_annual.svg").read_text(encoding="utf-8")
     sentences = sentences if sentences is not None else [
@@ -207,6 +208,8 @@ def test_published_counts_policy_allows_published_tables_only(run_folder, displa
     ("2,749 seizures in 2018/19 against 2,126 in 2017/18", []),
     ("Counts of 1 to 4 deaths are shown as [c]; fewer than 3 deaths; 12 deaths in 2021.", []),
     ("1 in 5 adults drank", []),
+    ("Adults in drug and alcohol treatment, Rutland: 3 in 2022/23 against a target of 6 for 2023/24", ["3 in 2022/23"]),
+    ("a rate of 3.0 in 2021; Lowest 0 in 1993; highest 2 in 2004", []),  # extremes: charts of counts only
 ])
 def test_sentence_rules(text, expected):
     assert [p for p, _ in scan_text(text)] == expected
@@ -221,3 +224,29 @@ def test_values_read_back_from_an_svg_match_what_was_drawn(run_folder, displayed
     assert np.allclose(line, [0, 1, 2, 1, 0, 2, 0, 1, 1, 0], atol=1e-3)
     top = max(max(r) for r in drawn["ribbons"])
     assert abs(top - chi2.ppf(0.975, 6) / 2) < 1e-3  # the upper limit of a count of 2 (7.22)
+
+
+def test_published_counts_shown_alike_everywhere_and_scanned_under_that_policy(run_folder, displayed, monkeypatch):
+    # ONS registrations by local authority, with the analyst's policy showing published counts
+    monkeypatch.setenv("CDP_PUBLISHED_COUNTS", "show")
+    _build(run_folder, displayed, origin="published",
+           sentences=["0 drug misuse deaths registered in 2021 against 1 in 2020."])
+    table = pd.read_csv(run_folder / "tables" / "deaths_annual.csv", dtype=str)
+    side = json.loads((run_folder / "figures" / "deaths_annual.json").read_text(encoding="utf-8"))
+    assert table["Deaths"].tolist() == [str(c) for c in COUNTS]  # the table shows them ...
+    assert side["axes"][0]["lines"][0]["y"] == [float(c) for c in COUNTS]  # ... and so does the chart
+    assert "[c]" not in side["alt"]
+    assert scan_outputs(run_folder, published_counts="show").empty
+    # the same outputs under the default policy are leaks of every kind
+    assert {"table cell", "sentence", "chart data"} <= _kinds(scan_outputs(run_folder))
+
+
+def test_a_table_written_as_text_with_a_small_count_and_its_period_is_caught(tmp_path):
+    # the needs appendix's treatment table before the fix: "3 (2022/23)" against a target "6 (2023/24)"
+    (tmp_path / "report.html").write_text(
+        "<table><tr><th>Measure</th><th>Latest</th><th>Target</th></tr>"
+        "<tr><td>Adults in treatment</td><td>3 (2022/23)</td><td>6 (2023/24)</td></tr>"
+        "<tr><td>Young people in treatment</td><td>[c] (2022/23)</td><td>4 (2023/24)</td></tr></table>",
+        encoding="utf-8")
+    findings = scan_outputs(tmp_path)
+    assert findings[["kind", "column", "value"]].values.tolist() == [["table cell", "Latest", "3 (2022/23)"]]

@@ -9,6 +9,7 @@ read back with an HTML parser, python-docx, the ``csv`` module and openpyxl.
 from __future__ import annotations
 
 import csv
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from cdp_analysis.report.tables import escape_md, markdown_table
 #: text an analyst might paste into a returns note or an area name, each a way to make a live output
 HOSTILE_TEXT = [
     "[click me](javascript:alert(1))",
+    "[x](javascript:alert(7)) and [c][x]: javascript:alert(8)",
     "![pixel](http://tracker.example/p.png)",
     "<javascript:alert(2)>",
     "<script>alert(3)</script>",
@@ -109,7 +111,8 @@ def test_word_report_has_no_hyperlink_or_image_from_data(tmp_path):
 @pytest.mark.parametrize("text", HOSTILE_TEXT)
 def test_markdown_text_leaves_no_link_syntax(text):
     s = markdown_text(text)
-    assert "](" not in s and "<" not in s and "://" not in s and "\n" not in s
+    assert not re.search(r"(?<!\\)\]\(", s), s  # no unescaped "](": no inline link or image
+    assert "<" not in s and "://" not in s and "\n" not in s
 
 
 @pytest.mark.parametrize("cell", FORMULAS)

@@ -33,7 +33,7 @@ as ``denominator`` and DfE's published rate (per 100 pupils, 2 decimals) as ``va
 ``Total`` only.
 
 All layouts: ``period`` the **academic year** as a month range (``200607`` ->
-``2006-09..2007-08``, DESIGN §3 has no academic-year label); ``sex`` ``persons``; ``age``
+``2006-09..2007-08``, docs/design.md §3 has no academic-year label); ``sex`` ``persons``; ``age``
 ``"all ages"`` (pupils of compulsory school age and over, as DfE counts them);
 ``source`` ``'dfe_exclusions'``; ``edition`` ``'<layout> <first>-<last>'``. ``x`` is
 suppressed by DfE (1 or 2 exclusions, or to stop disclosure): ``status`` ``c``, value

@@ -10,7 +10,7 @@ added columns over time (``Time period range``, ``Time period Sortable``, ``New 
 
 Two tables receive the rows:
 
-``observations`` (DESIGN §5)
+``observations`` (docs/design.md §5)
     One row per indicator, area, period, sex and age **without a category** (rows with a
     ``Category Type``, e.g. deprivation deciles, are not area figures and go only to the
     table below). ``metric_id`` ``fingertips_<Indicator ID>``; ``value``, ``lower_95``,
@@ -134,7 +134,7 @@ _MISSING = {"*": "c", "c": "c", "x": "x", ":": "x", "-": "x", "..": "x", "null":
 
 
 def period_label(text: str) -> str:
-    """Our period label (DESIGN §3) for a Fingertips ``Time period``.
+    """Our period label (docs/design.md §3) for a Fingertips ``Time period``.
 
     Raises
     ------

@@ -5,7 +5,7 @@ bulletin data, England and Wales, Open Government Licence v3.0), one row per fig
 
     measure, temporal_unit, date, group, rate, value
 
-into the store's ``observations`` table (DESIGN §5), ``area_code`` ``K04000001`` (England and
+into the store's ``observations`` table (docs/design.md §5), ``area_code`` ``K04000001`` (England and
 Wales), ``sex`` ``persons``, ``source`` ``'moj_proven_reoffending'``.
 
 * ``date`` is the **start of the offender cohort**. ``temporal_unit`` ``3-monthly`` cohorts

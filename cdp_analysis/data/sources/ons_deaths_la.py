@@ -3,7 +3,7 @@
 Reads the publisher's own workbook, e.g. ``2021localauthorities.xlsx``, the dataset *Drug
 misuse deaths by local authority* that accompanies the ONS bulletin *Deaths related to drug
 poisoning in England and Wales* (here the 2021 registrations edition, © Crown copyright 2022,
-Open Government Licence v3.0), into the store's ``observations`` table (DESIGN §5).
+Open Government Licence v3.0), into the store's ``observations`` table (docs/design.md §5).
 
 What the workbook holds, and what :func:`read` makes of it:
 

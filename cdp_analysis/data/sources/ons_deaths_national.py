@@ -3,7 +3,7 @@
 Reads the publisher's own workbook of *Deaths related to drug poisoning in England and Wales*
 (ONS, main reference tables, e.g. ``2021registrations.xlsx`` and ``2022registrations.xlsx``,
 © Crown copyright, Open Government Licence v3.0) into the store's ``observations`` table
-(DESIGN §5). Deaths are counted by **year of registration** (``period`` ``"2022"``), 1993 to
+(docs/design.md §5). Deaths are counted by **year of registration** (``period`` ``"2022"``), 1993 to
 the edition year.
 
 Four tables are read, each found by its title (never by sheet name or cell address):

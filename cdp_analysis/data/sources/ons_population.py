@@ -4,7 +4,7 @@ Reads the publisher's own workbook of *Population estimates for the UK, England 
 Scotland and Northern Ireland* (ONS, Open Government Licence v3.0), e.g.
 ``ukpopestimatesmid2020on2021geography.xls`` (mid-2020), ``ukpopestimatesmid2021on2021geographyfinal.xls``
 (mid-2021, Census 2021-based) or ``mye22final.xlsx`` (mid-2022), into the store's ``population``
-table (DESIGN §5): one row per area, sex and single year of age::
+table (docs/design.md §5): one row per area, sex and single year of age::
 
     area_code, year, sex, age, population, source, edition
 

@@ -7,6 +7,7 @@ from typing import Any
 from cdp_analysis import areas
 from cdp_analysis.needs import NeedsContext
 from cdp_analysis.report.items import Md
+from cdp_analysis.report.outputs import METHODS_NOTE
 from cdp_analysis.report.tables import escape_md
 
 ONS_SOURCE = "Source: ONS, Deaths related to drug poisoning by local authority, England and Wales (registrations)"
@@ -78,5 +79,5 @@ def notes_section(ctx: NeedsContext) -> list[Md]:
         "- Partnership totals sum the members' counts and populations; rates are never averaged.",
         "- Police.uk and Home Office seizures are counts of police activity, not of drug use; Crime Survey "
         "figures are national; alcohol-dependence figures are modelled estimates on the boundaries of their year.",
-        "- Produced with cdp-analysis; methods and references are in the library's documentation.",
+        METHODS_NOTE,
     ]))]

@@ -94,7 +94,8 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
                                + (" with forecast [f]" if fc_plot is not None else "") + hidden_note,
                                source=ONS_SOURCE, y_label="Deaths registered", forecast=fc_plot)
 
-    items.append(Figure(f"deaths_{measure}_annual", build_annual, title))
+    items.append(Figure(f"deaths_{measure}_annual", build_annual, title,
+                        origin=origin_of(needs.DEATH_METRICS[measure][0])))
     tab = have[["period", "count", "lower_95", "upper_95", "status"]].tail(10).rename(columns={
         "period": "Year of registration", "count": "Deaths", "lower_95": "Lower 95% limit",
         "upper_95": "Upper 95% limit"})
@@ -250,7 +251,9 @@ def _forecast_items(ctx: NeedsContext, fc: pd.DataFrame, noun: str, measure: str
                f"({'better' if mase < 1 else 'no better'} than repeating the last year's count, which scores 1).")
     else:
         acc = " The series was too short to backtest the model."
-    model = {"glm": "a log-linear Poisson trend model", "ets": "a damped-trend exponential smoothing model",
+    model = {"pooled": "a pooled small-area trend model (each area's trend is shrunk towards its region's, "
+                       "which steadies the forecasts of small areas; benchmarks/results/forecast_accuracy.md)",
+             "glm": "a log-linear Poisson trend model", "ets": "a damped-trend exponential smoothing model",
              "naive": "last year's count", "drift": "the average change", "mean3": "the mean of the last three years"
              }.get(str(a.get("model")), str(a.get("model")))
     text = ["### Forecast [f]", "", f"Forecast registrations of {noun} from {model}." + acc, "", *rows, "",

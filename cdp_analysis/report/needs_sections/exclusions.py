@@ -18,6 +18,13 @@ from cdp_analysis.report.tables import escape_md
 from cdp_analysis.report.wording import comparison_phrase
 
 
+def _why(ctx: NeedsContext) -> str:
+    """The Dorset example, for BCP or Dorset Council alone."""
+    if len(ctx.codes) == 1 and ctx.codes[0] in ("E06000058", "E06000059"):
+        return " (Christchurch, now in BCP, lay in Dorset County)"
+    return ""
+
+
 # --------------------------------------------------------------------------- school exclusions
 def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     """Suspensions and permanent exclusions for drug and alcohol per 10,000 pupils, against England, tested change."""
@@ -35,7 +42,7 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         if main is None:
             main = (metric, noun, s)
         last = s.iloc[-1]
-        rate = ("[c]" if pd.isna(last["value"]) else
+        rate = (("[c]" if "c" in str(last["status"]).split() else "[x]") if pd.isna(last["value"]) else
                 f"{last['value']:.1f} per 10,000 pupils (95% interval {last['lower_95']:.1f} to {last['upper_95']:.1f})")
         eng = f"England {last['england']:.1f}"
         cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
@@ -47,8 +54,7 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             lines.append(f"  {ch['sentence']}.")
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " DfE's exclusion figures (to 2016/17) are on "
-                   "the local authorities of their time; no set of them makes up exactly this area (BCP or Dorset "
-                   "Council alone: Christchurch lay in Dorset County).")]
+                   f"the local authorities of their time; no set of them makes up exactly this area{_why(ctx)}.")]
     metric, noun, s = main
     text = ["School suspensions (fixed-period exclusions until 2021) and permanent exclusions whose main reason was "
             "**drug and alcohol related** "
@@ -85,7 +91,8 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                    "England per 10,000", "Compared with England", "status"]]
     items += [Figure(metric, build, title),
               Table(table, metric, f"{noun.capitalize()} for drug and alcohol, {ctx.area_name}",
-                    DFE_SOURCE, count_columns=("Exclusions",),
+                    DFE_SOURCE,  # counts protected where computed (exclusions_series); [x] rows are not counts
+                    count_columns=(),
                     formats={"Exclusions": "{:,.0f}", "Pupils": "{:,.0f}", "Per 10,000 pupils": "{:.1f}",
                              "Lower 95% limit": "{:.1f}", "Upper 95% limit": "{:.1f}",
                              "England per 10,000": "{:.1f}"})]

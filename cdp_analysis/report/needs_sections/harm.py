@@ -19,6 +19,13 @@ from cdp_analysis.report.tables import escape_md
 from cdp_analysis.report.wording import comparison_phrase
 
 
+def _why(ctx: NeedsContext) -> str:
+    """The Dorset example, for BCP or Dorset Council alone."""
+    if len(ctx.codes) == 1 and ctx.codes[0] in ("E06000058", "E06000059"):
+        return " (Christchurch, now in BCP, lay in Dorset County)"
+    return ""
+
+
 # --------------------------------------------------------------------------- harm
 def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     """Hospital admissions related to drugs per 100,000 residents, against England, tested change."""
@@ -35,7 +42,7 @@ def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         if main is None:
             main = (metric, what, s)
         last = s.iloc[-1]
-        rate = ("[c]" if pd.isna(last["value"]) else
+        rate = (("[c]" if "c" in str(last["status"]).split() else "[x]") if pd.isna(last["value"]) else
                 f"{last['value']:.1f} per 100,000 residents (95% interval {last['lower_95']:.1f} to "
                 f"{last['upper_95']:.1f})")
         cmp = comparison_phrase(last["comparison"], "England") if last["comparison"] else "not compared with England"
@@ -46,8 +53,8 @@ def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             lines.append(f"  {ch['sentence']}.")
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " The admissions are compiled on the health "
-                   "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this area "
-                   "(BCP or Dorset Council alone: Christchurch lay in Dorset County).")]
+                   "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this "
+                   f"area{_why(ctx)}.")]
     metric, what, s = main
     text = ["Hospital admissions related to drugs (NHS Digital, Hospital Episode Statistics; financial years), the "
             "harm short of death that reaches hospitals. Crude rates per 100,000 residents of all ages (NHS "
