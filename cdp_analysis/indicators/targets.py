@@ -418,7 +418,7 @@ PROBABILITY_RULE = (
 def target_assessment(
     value_to_date: ArrayLike,
     target: ArrayLike,
-    period: str | Period = "2023/24 Q1",
+    period: str | Period,
     polarity: Polarity = "higher_is_better",
     unit: str = "count",
     history: pd.DataFrame | pd.Series | None = None,
