@@ -10,8 +10,11 @@ PERIOD ?=
 AREA   ?= pan-dorset
 LAB_OUTPUT ?= $(CURDIR)/scratch
 LAB_ARGS   ?=
+# exact versions every install is constrained to (pip -c): re-running a quarter next year gives
+# the same numbers; a package not in the lock (newly added to pyproject.toml) still installs
+LOCK   ?= requirements/lock.txt
 
-.PHONY: report test setup setup-test kernel ingest run lint clean-reports lab setup-lab store docs setup-docs
+.PHONY: report test setup setup-test kernel ingest run lint clean-reports lab setup-lab store docs setup-docs lock hooks
 
 report: setup kernel ingest run
 
@@ -19,20 +22,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test]"
 	touch $@
 
 $(VENV)/.installed-lab: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[lab]"
 	touch $@
 
 $(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[docs]"
 	touch $@
 
 setup: $(VENV)/.installed
@@ -73,3 +76,20 @@ lint: setup-test
 
 clean-reports:
 	find reports -mindepth 1 -not -name README.md -exec rm -rf {} +
+
+# Renew the lock: install the newest versions pyproject.toml allows (every extra) into a fresh
+# venv, run the tests there, then write its exact versions to $(LOCK). Review the diff.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e ".[test,lab,docs]"
+	head -2 $(LOCK) > $(LOCK).new
+	.venv-lock/bin/python -m pip freeze --exclude-editable | LC_ALL=C sort -f >> $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf .venv-lock
+	@echo "$(LOCK) renewed: run make test, then commit it with the reason"
+
+# the pre-commit hooks (ruff, notebook outputs stripped, jupytext pairs) on every file
+hooks: setup-test
+	$(BIN)/pre-commit run --all-files

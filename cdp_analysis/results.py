@@ -42,9 +42,10 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["Explanation", "ResultFrame", "fmt", "fmt_set"]
+__all__ = ["Explanation", "ResultFrame", "chance_words", "fmt", "fmt_set"]
 
 
 def fmt(v: Any, digits: int = 2) -> str:
@@ -82,6 +83,21 @@ def fmt_set(*values: Any) -> list[str]:
     top = max(finite)
     digits = 0 if top >= 1000 else 1 if top >= 10 else 2
     return ["not available" if x != x else f"{x:,.{digits}f}" for x in nums]
+
+
+def chance_words(p: float) -> str:
+    """A probability as readers say it.
+
+    >>> chance_words(0.946), chance_words(0.9991), chance_words(0.004), chance_words(float("nan"))
+    ('95% chance', 'more than 99% chance', 'less than 1% chance', 'chance not estimable')
+    """
+    if not np.isfinite(p):
+        return "chance not estimable"
+    if p > 0.99:
+        return "more than 99% chance"
+    if p < 0.01:
+        return "less than 1% chance"
+    return f"{p * 100:.0f}% chance"
 
 
 @dataclass(frozen=True)
@@ -280,10 +296,8 @@ class TargetStatus(ResultFrame):
     """
 
     def explain(self) -> Explanation:
-        from cdp_analysis.indicators.targets import _chance
-
         sentences = [f"Projection {fmt(r['projection'], 0)} against a target of {fmt(r['target'])}: {r['status']} "
-                     f"({r['reason']})" + (f"; {_chance(float(r['probability']))} of meeting it."
+                     f"({r['reason']})" + (f"; {chance_words(float(r['probability']))} of meeting it."
                                            if "probability" in r.index else ".") for _, r in self.iterrows()]
         rules = tuple(dict.fromkeys(str(r) for r in self.get("rule", [])))
         return Explanation("Target status", tuple(sentences), method="; ".join(rules),

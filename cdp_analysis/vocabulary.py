@@ -41,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -149,6 +150,7 @@ def renamed(**old_to_new: str) -> Callable[[F], F]:
             return fn(*args, **kwargs)
 
         wrapper.__renamed__ = dict(old_to_new)  # type: ignore[attr-defined]
+        wrapper.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]  # completion shows the new names
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -38,7 +38,7 @@ def test_projection_refuses_months_that_do_not_start_the_financial_year():
 def test_projection_and_probability_have_no_default_period():
     from cdp_analysis import indicators as ind
 
-    for fn in (ind.project_year_end, ind.probability_of_meeting_target):
+    for fn in (ind.project_year_end, ind.probability_of_meeting_target, ind.target_assessment):
         assert inspect.signature(fn).parameters["period"].default is inspect.Parameter.empty
     with pytest.raises(TypeError):
         ind.project_year_end(38)  # type: ignore[call-arg]

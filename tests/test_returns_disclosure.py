@@ -109,3 +109,39 @@ def test_progress_report_outputs_reveal_no_small_local_count(tmp_path):
     assert scan_text(text) == [] and "against 1 in 2021" not in text
     html = (folder / "progress_report.html").read_text(encoding="utf-8")
     assert "[c]" in html and "4 deaths in 2022" not in html
+
+
+def test_needs_treatment_targets_hide_small_local_counts():
+    from cdp_analysis.needs import treatment_targets
+
+    returns = pd.read_csv(FIXTURE, dtype={"period": str, "status": str, "target_period": str})
+    t = treatment_targets(returns, metrics(), ["E06000017"], Period.parse("2023/24 Q1"))
+    assert t["value_status"].tolist() == ["c", "c"]
+    assert t[["value", "change_needed", "expected_now"]].isna().all().all()
+    assert t["target"].tolist() == [6.0, 4.0]  # targets are not counts of people: shown
+
+
+@pytest.mark.slow
+def test_needs_appendix_with_small_local_returns(tmp_path):
+    import shutil
+
+    import docx
+
+    from cdp_analysis import pipeline
+    from cdp_analysis.data.store import ingest
+    from tests.tests_support import DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("*.duckdb", "*.py"))
+    shutil.copy(FIXTURE, data / "returns" / FIXTURE.name)
+    db = tmp_path / "cdp.duckdb"
+    ingest(data, db)
+    runs = pipeline.plan(["2023/24 Q1"], ["E06000017"], ["needs_assessment"], out=tmp_path / "out", db=db)
+    assert [r["status"] for r in pipeline.execute(runs, workers=1, progress=False)] == ["ok"]
+    folder = tmp_path / "out" / "2023-24-Q1" / "E06000017"
+    assert scan_outputs(folder).empty
+    doc = docx.Document(str(folder / "needs_assessment.docx"))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Rutland: [c] in 2022/23" in text and "3 in 2022/23" not in text
+    rows = {r.cells[0].text: [c.text for c in r.cells] for t in doc.tables for r in t.rows}
+    assert rows["Adults in drug and alcohol treatment"][2] == "[c] (2022/23)"

@@ -108,3 +108,16 @@ def test_store_filters_by_metric_and_area(full_store):
             old = s.observations(metric="drug_misuse_deaths", area_code="E08000025")
     pd.testing.assert_frame_equal(new, old)
     assert len(new) and set(new["area_code"]) == {"E08000025"}
+
+
+def test_tab_completion_sees_the_new_names_not_kwargs():
+    jedi = pytest.importorskip("jedi")  # what IPython's completer uses
+    from cdp_analysis import indicators as ind
+    from cdp_analysis.data.store import Store
+
+    for code, ns, wanted in (("ind.compare(", {"ind": ind}, "confidence"),
+                             ("ind.rate_ratio_test(", {"ind": ind}, "denominator_a"),
+                             ("Store.observations(", {"Store": Store}, "area")):
+        (sig,) = jedi.Interpreter(code, [ns]).get_signatures()
+        names = [p.name for p in sig.params]
+        assert wanted in names and "kwargs" not in names, names

@@ -415,21 +415,10 @@ PROBABILITY_RULE = (
 )
 
 
-def _chance(p: float) -> str:
-    """A probability as readers say it: "95% chance", "more than 99% chance", "less than 1% chance"."""
-    if not np.isfinite(p):
-        return "chance not estimable"
-    if p > 0.99:
-        return "more than 99% chance"
-    if p < 0.01:
-        return "less than 1% chance"
-    return f"{p * 100:.0f}% chance"
-
-
 def target_assessment(
     value_to_date: ArrayLike,
     target: ArrayLike,
-    period: str | Period = "2023/24 Q1",
+    period: str | Period,
     polarity: Polarity = "higher_is_better",
     unit: str = "count",
     history: pd.DataFrame | pd.Series | None = None,
@@ -481,8 +470,9 @@ def target_assessment(
     prob = probability_of_meeting_target(proj["value_to_date"].to_numpy() if "value_to_date" in proj
                                          else value_to_date, tgt, period, pol, unit, history, year_basis)
     p = prob["probability"].to_numpy(dtype=float)
-    label = [f"{s}: {_chance(v)} of meeting the target" for s, v in zip(status["status"], p, strict=True)]
-    from cdp_analysis.results import TargetStatus
+    from cdp_analysis.results import TargetStatus, chance_words
+
+    label = [f"{s}: {chance_words(v)} of meeting the target" for s, v in zip(status["status"], p, strict=True)]
 
     return TargetStatus.wrap(pd.DataFrame({
         "period": prob["period"].to_numpy(),

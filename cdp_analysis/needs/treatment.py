@@ -34,13 +34,19 @@ def treatment_targets(returns: pd.DataFrame, metrics: pd.DataFrame, codes: Seque
     :func:`cdp_analysis.progress.targets_table` (change still needed, honest status) plus
     ``expected_now``: the value on the straight line from the latest figure to the target at
     the end of the reporting period's financial year (NaN when that year is not between them).
+
+    The returns are local figures: a latest count from 1 to 4 is hidden (``value_status``
+    ``c``) with the change needed and the straight line from it
+    (:func:`cdp_analysis.returns_disclosure.protect_targets`).
     """
     from cdp_analysis import indicators as ind
+    from cdp_analysis.returns_disclosure import protect_targets, small_figures
 
     r = returns[returns["area_code"].isin(list(codes))]
     t = targets_table(r, metrics)
     if t.empty:
-        return t.assign(expected_now=pd.Series(dtype=float), expected_at=pd.Series(dtype=object))
+        return t.assign(expected_now=pd.Series(dtype=float), expected_at=pd.Series(dtype=object),
+                        value_status=pd.Series(dtype=object))
     at = period.containing_year("financial")
     exp, when = [], []
     for row in t.itertuples(index=False):
@@ -51,7 +57,9 @@ def treatment_targets(returns: pd.DataFrame, metrics: pd.DataFrame, codes: Seque
         except Exception:
             exp.append(np.nan)
             when.append(None)
-    return t.assign(expected_now=exp, expected_at=when)
+    t = protect_targets(t.assign(expected_now=exp, expected_at=when), small_figures(r, metrics))
+    t.loc[t["value_status"] == "c", "expected_now"] = np.nan
+    return t
 
 
 def reoffending_national(reoff: pd.DataFrame, metric_id: str = "proven_reoffending_rate",

@@ -52,6 +52,10 @@ _SMALL_WITH_NOUN = re.compile(rf"(?<![\d.,\-–/])\b(\d+(?:\.0+)?)\s+(?:[A-Za-z]
 # "... against 1 in 2020", "from 2 in 2019", "compared with 3 in 2022"
 _SMALL_AGAINST = re.compile(r"\b(?:against|versus|vs\.?|from|compared with|than|to)\s+(\d[\d,]*(?:\.0+)?)\s+"
                             r"(?:in|during|for)\s+(?:the\s+)?(?:year\s+)?((?:19|20)\d\d\b)", re.IGNORECASE)
+# "Rutland: 3 in 2022/23", "2 in 2021": a figure given with its year
+_SMALL_IN_YEAR = re.compile(r"(?<![\d.,/\-–])\b(\d+)\s+in\s+((?:19|20)\d\d(?:/\d\d)?)\b")
+# a table cell "3 (2022/23)": a figure with its period
+_CELL_WITH_PERIOD = re.compile(r"^\s*(\d[\d,]*(?:\.0+)?)\s+\((?:19|20)\d\d")
 # alt text of a chart: "highest 2 in 2004", "lowest 1 in 2010", "Latest value (2020): 1"
 _EXTREME = re.compile(r"\b(highest|lowest|peak|maximum|minimum|latest value[^:]{0,40}:)\s+(?:of\s+|was\s+)?"
                       r"(\d[\d,]*(?:\.\d+)?)", re.IGNORECASE)
@@ -169,6 +173,8 @@ def scan_text(text: str, threshold: int = 5, *, counts_chart: bool = False) -> l
     []
     >>> [p for p, _ in scan_text("3 adults in treatment; interval 0.03 to 5.57")]
     ['3 adults', '0.03 to 5.57']
+    >>> [p for p, _ in scan_text("Adults in treatment, Rutland: 3 in 2022/23 against a target of 6")]
+    ['3 in 2022/23']
     """
     found: list[tuple[str, str]] = []
     for m in _SMALL_WITH_NOUN.finditer(text):
@@ -180,6 +186,13 @@ def scan_text(text: str, threshold: int = 5, *, counts_chart: bool = False) -> l
     for m in _SMALL_AGAINST.finditer(text):
         if _small(float(m.group(1).replace(",", "")), threshold):
             found.append((m.group(0).strip(), f"a count below {threshold} in a comparison"))
+    for m in _SMALL_IN_YEAR.finditer(text):
+        before = text[max(0, m.start() - 14):m.start()]
+        if _small(float(m.group(1)), threshold) and not _NOT_A_COUNT_BEFORE.search(before) \
+                and not re.search(r"(?:against|versus|vs\.?|from|compared with|than|to|top|rank(?:ed)?|"
+                                  r"table|figure|note|step|phase|quarter|Q|highest|lowest|peak|maximum|minimum|"
+                                  r"target of)\s*$", before, re.IGNORECASE):
+            found.append((m.group(0), f"a count below {threshold} given with its year"))
     if counts_chart:
         for m in _EXTREME.finditer(text):
             v = float(m.group(2).replace(",", ""))
@@ -234,6 +247,17 @@ def _check_frame(df: pd.DataFrame, meta: dict | None, where: str, threshold: int
                 if _small(_as_count(cell), threshold):
                     found.append({"file": where, "kind": kind, "table": name, "row": i + 1, "column": col,
                                   "value": cell, "problem": f"count below {threshold} shown"})
+    # a figure with its period ("3 (2022/23)"), in any column: a count in a table written as text
+    if not _exempt(meta, published_counts):
+        for col in df.columns:
+            if re.search(r"year|period|month|date|target", str(col), re.IGNORECASE):
+                continue  # a target is not a count of people
+            for i, cell in enumerate(df[col].tolist()):
+                m = _CELL_WITH_PERIOD.match(str(cell)) if isinstance(cell, str) else None
+                if m and _small(float(m.group(1).replace(",", "")), threshold):
+                    found.append({"file": where, "kind": "table cell", "table": name, "row": i + 1,
+                                  "column": str(col), "value": cell,
+                                  "problem": f"count below {threshold} shown with its period"})
     # figures beside a [c]: its interval, its rate, its change
     cols = [str(c) for c in df.columns]
     for i, row in enumerate(df.itertuples(index=False)):

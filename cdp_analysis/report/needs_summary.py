@@ -71,7 +71,8 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
                     f"{seiz['change']['sentence']}."})
     tt = needs.treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
     for r in tt.itertuples(index=False):
-        out.append({"topic": "Treatment", "finding": f"{r.name}, {areas.name_or_code(r.area_code)}: {fmt(r.value, r.unit)} in "
+        latest = "[c]" if r.value_status == "c" else fmt(r.value, r.unit)
+        out.append({"topic": "Treatment", "finding": f"{r.name}, {areas.name_or_code(r.area_code)}: {latest} in "
                     f"{r.period} against a target of {fmt(r.target, r.unit)} for {r.target_period}; {r.status}."})
     if not out:
         out.append({"topic": "Data", "finding": "No figures for this area are in the store."})

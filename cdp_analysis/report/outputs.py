@@ -345,11 +345,16 @@ def prepare_table(
             data[c] = col
         mark = pd.Series(np.where(before, "c", ""), index=data.index, dtype=object)
         for c in count_columns:
-            res = suppress(data.assign(__cdp_status=mark), count=c, threshold=applied, by=by, totals=totals,
-                           columns=[], status="__cdp_status")
-            mask = res[c].isna().to_numpy()
+            # a count missing at source ([x], not suppressed) is neither shown nor hidden: left out
+            present = (data[c].notna().to_numpy() | before)
+            res = suppress(data[present].assign(__cdp_status=mark[present]), count=c, threshold=applied, by=by,
+                           totals=totals, columns=[], status="__cdp_status")
+            mask = np.zeros(len(data), dtype=bool)
+            mask[present] = res[c].isna().to_numpy()
             hidden[c] = mask
-            data[c] = res[c]
+            col = pd.to_numeric(data[c], errors="coerce").astype(float)
+            col[present] = res[c].to_numpy(dtype=float)
+            data[c] = col
             info = res.attrs.get("suppression", {})
             meta["suppressed"][c] = {"primary": int(info.get("primary", 0)) + int(info.get("already", 0)),
                                      "secondary": int(info.get("secondary", 0))}

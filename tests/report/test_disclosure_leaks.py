@@ -208,6 +208,8 @@ def test_published_counts_policy_allows_published_tables_only(run_folder, displa
     ("2,749 seizures in 2018/19 against 2,126 in 2017/18", []),
     ("Counts of 1 to 4 deaths are shown as [c]; fewer than 3 deaths; 12 deaths in 2021.", []),
     ("1 in 5 adults drank", []),
+    ("Adults in drug and alcohol treatment, Rutland: 3 in 2022/23 against a target of 6 for 2023/24", ["3 in 2022/23"]),
+    ("a rate of 3.0 in 2021; Lowest 0 in 1993; highest 2 in 2004", []),  # extremes: charts of counts only
 ])
 def test_sentence_rules(text, expected):
     assert [p for p, _ in scan_text(text)] == expected
@@ -237,3 +239,14 @@ def test_published_counts_shown_alike_everywhere_and_scanned_under_that_policy(r
     assert scan_outputs(run_folder, published_counts="show").empty
     # the same outputs under the default policy are leaks of every kind
     assert {"table cell", "sentence", "chart data"} <= _kinds(scan_outputs(run_folder))
+
+
+def test_a_table_written_as_text_with_a_small_count_and_its_period_is_caught(tmp_path):
+    # the needs appendix's treatment table before the fix: "3 (2022/23)" against a target "6 (2023/24)"
+    (tmp_path / "report.html").write_text(
+        "<table><tr><th>Measure</th><th>Latest</th><th>Target</th></tr>"
+        "<tr><td>Adults in treatment</td><td>3 (2022/23)</td><td>6 (2023/24)</td></tr>"
+        "<tr><td>Young people in treatment</td><td>[c] (2022/23)</td><td>4 (2023/24)</td></tr></table>",
+        encoding="utf-8")
+    findings = scan_outputs(tmp_path)
+    assert findings[["kind", "column", "value"]].values.tolist() == [["table cell", "Latest", "3 (2022/23)"]]

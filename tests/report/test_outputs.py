@@ -172,3 +172,10 @@ def test_published_counts_policy_applies_to_published_tables_only(monkeypatch):
     monkeypatch.delenv("CDP_PUBLISHED_COUNTS")
     default, _, _ = outputs.prepare_table(df, count_columns=["Deaths"], totals=None, origin="published")
     assert default["Deaths"].tolist() == ["[c]", "30"]
+
+
+def test_a_count_missing_at_source_is_x_and_left_out_of_suppression():
+    # DfE publishes nothing for some small areas: missing is [x], not [c], and does not stop the table
+    df = pd.DataFrame({"Year": ["2015", "2016", "2017"], "Exclusions": [np.nan, 3, 12], "status": ["x", "", ""]})
+    text, _, _ = outputs.prepare_table(df, count_columns=["Exclusions"], totals=None)
+    assert text["Exclusions"].tolist() == ["[x]", "[c]", "12"]

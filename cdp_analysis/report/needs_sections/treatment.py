@@ -34,9 +34,11 @@ def treatment_section(ctx: NeedsContext) -> list[Md | Table]:
                 *outcome_items(ctx), *_unmet_items(ctx)]
     rows = []
     for r in t.itertuples(index=False):
-        rows.append({"Measure": r.name, "Area": areas.name_or_code(r.area_code), "Latest": f"{fmt(r.value, r.unit)} ({r.period})",
+        hid = r.value_status == "c"  # a small local count, hidden with the line drawn from it
+        rows.append({"Measure": r.name, "Area": areas.name_or_code(r.area_code),
+                     "Latest": f"{'[c]' if hid else fmt(r.value, r.unit)} ({r.period})",
                      "Target": f"{fmt(r.target, r.unit)} ({r.target_period})",
-                     "On the straight line": "[x]" if np.isnan(r.expected_now)
+                     "On the straight line": "[c]" if hid else "[x]" if np.isnan(r.expected_now)
                      else f"{fmt(r.expected_now, r.unit)} by end of {r.expected_at}",
                      "Status": r.status, "Chance of meeting": r.chance})
     tab = pd.DataFrame(rows)
