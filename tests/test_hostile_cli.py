@@ -201,3 +201,30 @@ def test_police_file_dated_decades_ahead_is_refused(base, tmp_path):
     dest.write_bytes(_content("police_uk/2095-01-dorset-street.csv"))
     with pytest.raises(CdpInputError, match="dated 2095-01, after the current month"):
         ingest(data, db)
+
+
+def test_cell_length_limit_is_deliberate(tmp_path):
+    """A long note loads (the csv module's default limit of 131,072 characters broke it); a 2 MB cell is refused."""
+    from cdp_analysis.data.csvfile import FIELD_LIMIT
+    from cdp_analysis.data.returns import read_returns
+    from cdp_analysis.errors import CdpInputError
+
+    header = "metric_id,area_code,period,value,note\n"
+    ok = tmp_path / "long.csv"
+    ok.write_text(header + f'county_lines_arrests,E23000039,2022/23,80,"{"x" * 500_000}"\n', encoding="utf-8")
+    assert len(read_returns(ok)["note"].iloc[0]) == 500_000
+    big = tmp_path / "huge.csv"
+    big.write_text(header + f'county_lines_arrests,E23000039,2022/23,80,"{"x" * (FIELD_LIMIT + 1)}"\n',
+                   encoding="utf-8")
+    with pytest.raises(CdpInputError, match="a cell longer than 1,048,576 characters") as err:
+        read_returns(big)
+    assert err.value.row == 2
+
+
+def test_a_folder_given_as_the_file(tmp_path, capsys):
+    folder = tmp_path / "returns.csv"
+    folder.mkdir()
+    code = main(["audit", str(folder)])
+    out, err = capsys.readouterr()
+    _check(code, out, err, "cdp audit FOLDER")
+    assert code == 2 and "is a folder, not a file" in err
