@@ -6,7 +6,7 @@ and a trend from Fingertips' recent-trend result, each computed by the library.
 
 from __future__ import annotations
 
-__all__ = ["comparison_phrase", "trend_phrase"]
+__all__ = ["comparison_phrase", "trend_phrase", "change_verdict"]
 
 _RELATION = {"better": "lower than", "worse": "higher than", "similar": "similar to", "higher": "higher than",
              "lower": "lower than", "not compared": "not compared with"}
@@ -41,3 +41,14 @@ def trend_phrase(trend: str, reason: str = "") -> str:
     return {"increasing": "a statistically significant increasing trend",
             "decreasing": "a statistically significant decreasing trend",
             "no significant change": "no statistically significant trend"}.get(str(trend), str(trend))
+
+
+def change_verdict(change: dict) -> str:
+    """A chart title's verb for a tested change of a rate (``significant``, ``ratio`` from the test).
+
+    >>> change_verdict({"significant": True, "ratio": 0.7}), change_verdict({"significant": False, "ratio": 0.7})
+    ('fell (statistically significant)', 'showed no statistically significant change')
+    """
+    if not change["significant"]:
+        return "showed no statistically significant change"
+    return "fell (statistically significant)" if change["ratio"] < 1 else "rose (statistically significant)"

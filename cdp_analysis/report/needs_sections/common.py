@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from cdp_analysis import areas
 from cdp_analysis.needs import NeedsContext
 from cdp_analysis.report.items import Md
@@ -38,6 +40,14 @@ def charts() -> Any:
 def members_text(ctx: NeedsContext) -> str:
     """The member areas of a partnership, by name ("A and B")."""
     return " and ".join(areas.name_or_code(c) for c in ctx.codes)
+
+
+def against_england(series: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A chart's frame of the area's rates and England's: ``period, who, value, lower_95, upper_95``."""
+    cols = ["period", "who", "value", "lower_95", "upper_95"]
+    return pd.concat([series.assign(who=name)[cols],
+                      series.assign(who="England", value=series["england"], lower_95=series["england_lower"],
+                                    upper_95=series["england_upper"])[cols]])
 
 
 def boundary_note(ctx: NeedsContext) -> str:

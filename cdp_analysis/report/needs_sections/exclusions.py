@@ -11,12 +11,13 @@ from cdp_analysis.report.items import Figure, Md, Table
 from cdp_analysis.report.needs_sections.common import (
     DFE_SOURCE,
     NO_DATA,
+    against_england,
     boundary_note,
     charts,
     parts_text,
 )
 from cdp_analysis.report.tables import escape_md
-from cdp_analysis.report.wording import comparison_phrase
+from cdp_analysis.report.wording import change_verdict, comparison_phrase
 
 
 # --------------------------------------------------------------------------- school exclusions
@@ -62,15 +63,11 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     items.append(Md("\n".join(text)))
     ch = ex.exclusions_change(s, noun)
     if ch is not None and ch["tested"]:
-        verdict = ("fell (statistically significant)" if ch["significant"] and ch["ratio"] < 1 else
-                   "rose (statistically significant)" if ch["significant"] else
-                   "showed no statistically significant change")
+        verdict = change_verdict(ch)
         title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools {verdict} in {ch['period']}"
     else:
         title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools per 10,000 pupils"
-    chart = pd.concat([s.assign(who=ctx.area_name)[["period", "who", "value", "lower_95", "upper_95"]],
-                       s.assign(who="England", value=s["england"], lower_95=s["england_lower"],
-                                upper_95=s["england_upper"])[["period", "who", "value", "lower_95", "upper_95"]]])
+    chart = against_england(s, ctx.area_name)
 
     def build() -> tuple[Any, str]:
         return charts().trend(chart, x="period", y="value", series="who", highlight=ctx.area_name, title=title,
