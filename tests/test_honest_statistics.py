@@ -113,7 +113,7 @@ def test_smallest_areas_get_cannot_be_calculated_with_the_reason(deaths, code):
     fc = needs.deaths_forecast(annual, 3)
     assert fc.empty and fc.attrs["reason"].startswith("fewer than 10 deaths in total in the latest 5")
     ch = needs.deaths_change(annual)
-    assert ch["significant"] is None and "cannot be calculated" in ch["sentence"]
+    assert ch.significant is None and "cannot be calculated" in ch.sentence
 
 
 # ------------------------------------------------------------------ 5. target probability

@@ -90,9 +90,35 @@ def test_until_cuts_the_series(deaths):
 
 def test_change_latest_two_years_not_significant(deaths):
     ch = needs.deaths_change(needs.deaths_annual(deaths, PAN), measure="deaths")
-    assert (ch["count"], ch["previous"]) == (47, 48)
-    assert not ch["significant"]
-    assert "not a statistically significant change" in ch["sentence"]
+    assert (ch.count, ch.previous) == (47, 48)
+    assert not ch.significant
+    assert "not a statistically significant change" in ch.sentence
+
+
+def test_deaths_change_is_a_typed_result_matching_the_conditional_binomial_test():
+    # pan-Dorset's printed 59 -> 55: given the total of 114, the later count is Binomial(114, 1/2)
+    # under no change (equal exposures); its Clopper-Pearson interval for p gives the ratio's as p / (1 - p)
+    from scipy.stats import binomtest
+
+    from cdp_analysis.needs.findings import CountChange
+
+    ch = needs.deaths_change(pd.DataFrame({"period": ["2020", "2021"], "count": [59.0, 55.0]}))
+    assert isinstance(ch, CountChange)
+    ref = binomtest(55, 114, 0.5)
+    ci = ref.proportion_ci(0.95, method="exact")
+    assert (ch.period, ch.previous_period, ch.count, ch.previous) == ("2021", "2020", 55.0, 59.0)
+    assert ch.ratio == pytest.approx(55 / 59)
+    assert ch.p_value == pytest.approx(ref.pvalue, rel=1e-9)
+    assert (ch.lower, ch.upper) == pytest.approx((ci.low / (1 - ci.low), ci.high / (1 - ci.high)), rel=1e-6)
+    assert ch.significant is False and ch.verdict == "not a statistically significant change"
+    assert ch.verdict in ch.sentence and float(ch.test["ratio"].iloc[0]) == ch.ratio
+    page = ch._repr_html_()
+    assert ch.sentence in page and "<table" in page and ch.sentence in repr(ch)
+    with pytest.raises(AttributeError):
+        ch.ratio = 1.0  # frozen
+    # a tenfold rise is a significant rise by the same reference
+    up = needs.deaths_change(pd.DataFrame({"period": ["2020", "2021"], "count": [10.0, 100.0]}))
+    assert binomtest(100, 110, 0.5).pvalue < 0.05 and up.verdict == "a statistically significant rise"
 
 
 def test_asmr_comparison_partnership_members_side_by_side(deaths):
@@ -377,8 +403,8 @@ def test_seizures_of_the_force_with_test_and_trend(ctx):
     # exact conditional test by hand: 2,097 of 4,085 seizures in the later year against p = 1/2
     from scipy.stats import binomtest
 
-    assert ch["p_value"] == pytest.approx(binomtest(2097, 4085, 0.5).pvalue, rel=1e-9)
-    assert ch["sentence"].startswith("2,097 seizures in 2018/19 against 1,988 in 2017/18: not a statistically")
+    assert ch.p_value == pytest.approx(binomtest(2097, 4085, 0.5).pvalue, rel=1e-9)
+    assert ch.sentence.startswith("2,097 seizures in 2018/19 against 1,988 in 2017/18: not a statistically")
     assert s["trend_from"] == "2014/15" and s["trend"] == "no significant change"
     annual = s["annual"]
     assert annual["period"].tolist()[:2] == ["2009/10", "2010/11"] and len(annual) == 10
@@ -395,7 +421,7 @@ def test_seizures_need_every_force_and_find_a_strong_trend():
                         "count": [1000., 1200, 1400, 1600, 1800, 2000, 10, 10, 10, 10, 10]})
     s = needs.seizures_summary(obs, ["F1", "F2"])
     assert s["period"] == "2017/18" and s["total"] == 1810.0  # 2018/19 lacks F2: not summed
-    assert s["trend"] == "increasing" and s["change"]["significant"]
+    assert s["trend"] == "increasing" and s["change"].significant
     assert s["class_a"] is None and needs.seizures_summary(obs, ["F9"]) is None
 
 

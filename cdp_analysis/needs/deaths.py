@@ -13,13 +13,13 @@ period by :mod:`cdp_analysis.needs.shared`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cdp_analysis import areas
 from cdp_analysis.areas import ENGLAND
+from cdp_analysis.needs.findings import CountChange
 from cdp_analysis.periods import Period
 
 __all__ = ["DEATH_METRICS", "deaths_annual", "deaths_change", "deaths_asmr_comparison", "comparison_columns",
@@ -94,7 +94,7 @@ def deaths_annual(deaths: pd.DataFrame, codes: Sequence[str], metric_id: str = "
     return g[cols]
 
 
-def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, Any] | None:
+def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> CountChange | None:
     """The latest year against the one before: exact rate-ratio test and its sentence.
 
     Returns ``None`` when fewer than two years have counts.
@@ -104,11 +104,18 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
     the difference or the ratio would give the hidden one away. The sentence says so and
     ``suppressed`` is True.
 
+    Returns
+    -------
+    CountChange or None
+        The periods, counts, rate ratio with its interval, p-value, ``significant``, ``verdict``,
+        ``sentence`` and the library's :class:`~cdp_analysis.results.ChangeTest` as ``test``.
+
     >>> a = pd.DataFrame({"period": ["2020", "2021"], "count": [59.0, 55.0]})
-    >>> deaths_change(a)["sentence"].split(":")[1].strip()[:40]
-    'not a statistically significant change ('
+    >>> ch = deaths_change(a)
+    >>> ch.verdict, round(ch.ratio, 3), ch.previous_period, ch.period
+    ('not a statistically significant change', 0.932, '2020', '2021')
     >>> hidden = pd.DataFrame({"period": ["2020", "2021"], "count": [float("nan"), 0.0], "status": ["c", ""]})
-    >>> deaths_change(hidden, "drug misuse deaths registered")["sentence"]
+    >>> deaths_change(hidden, "drug misuse deaths registered").sentence
     'The change in drug misuse deaths registered from 2020 to 2021 is not shown: a count below 5 is suppressed [c], and the change would reveal it'
     """
     from cdp_analysis import indicators as ind
@@ -122,25 +129,26 @@ def deaths_change(annual: pd.DataFrame, measure: str = "deaths") -> dict[str, An
     x, y = a.iloc[-1], a.iloc[-2]
     if hidden[a.index[-1]] or hidden[a.index[-2]]:
         threshold = DisclosurePolicy.from_env().threshold
-        return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": np.nan,
-                "previous": np.nan, "ratio": np.nan, "p_value": np.nan, "significant": False, "suppressed": True,
-                "sentence": f"The change in {measure} from {y['period']} to {x['period']} is not shown: a count "
-                            f"below {threshold} is suppressed [c], and the change would reveal it"}
+        return CountChange(str(x["period"]), str(y["period"]), np.nan, np.nan, np.nan, np.nan, np.nan, np.nan,
+                           significant=False, suppressed=True,
+                           sentence=f"The change in {measure} from {y['period']} to {x['period']} is not shown: a "
+                                    f"count below {threshold} is suppressed [c], and the change would reveal it")
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
 
     enough = comparison_adequacy(float(x["count"]), float(y["count"]), "deaths" if "death" in measure else measure)
     if not enough:
-        return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
-                "previous": float(y["count"]), "ratio": np.nan, "p_value": np.nan, "significant": None,
-                "suppressed": False,
-                "sentence": (f"{float(x['count']):,.0f} {measure} in {x['period']} against {float(y['count']):,.0f} in "
-                             f"{y['period']}: a change cannot be calculated ({enough.reason})")}
-    test = ind.rate_ratio_test(float(x["count"]), 1.0, float(y["count"]), 1.0).iloc[0]
+        return CountChange(str(x["period"]), str(y["period"]), float(x["count"]), float(y["count"]), np.nan,
+                           np.nan, np.nan, np.nan, significant=None, suppressed=False,
+                           sentence=(f"{float(x['count']):,.0f} {measure} in {x['period']} against "
+                                     f"{float(y['count']):,.0f} in {y['period']}: a change cannot be calculated "
+                                     f"({enough.reason})"))
+    frame = ind.rate_ratio_test(float(x["count"]), 1.0, float(y["count"]), 1.0)
+    test = frame.iloc[0]
     sentence = ind.describe_change(float(x["count"]), float(y["count"]), str(x["period"]), str(y["period"]),
                                    measure=measure)
-    return {"period": str(x["period"]), "previous_period": str(y["period"]), "count": float(x["count"]),
-            "previous": float(y["count"]), "ratio": float(test["ratio"]), "p_value": float(test["p_value"]),
-            "significant": bool(test["significant"]), "suppressed": False, "sentence": str(sentence)}
+    return CountChange(str(x["period"]), str(y["period"]), float(x["count"]), float(y["count"]),
+                       float(test["ratio"]), float(test["lower"]), float(test["upper"]), float(test["p_value"]),
+                       significant=bool(test["significant"]), suppressed=False, sentence=str(sentence), test=frame)
 
 
 def _latest_pool(asmr: pd.DataFrame, until: Period | None) -> str | None:

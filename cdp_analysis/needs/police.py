@@ -333,7 +333,7 @@ def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
     -------
     dict or None
         ``period``, ``total``, ``class_a``, ``cannabis`` (``None`` where missing),
-        ``change`` (the :func:`deaths_change` dict or ``None``), ``trend`` (e.g.
+        ``change`` (the :class:`~cdp_analysis.needs.findings.CountChange` of :func:`deaths_change` or ``None``), ``trend`` (e.g.
         ``"no significant change"``), ``trend_from``, ``annual`` (the series of all drugs,
         with its limits and the ``class_a`` and ``cannabis`` counts of each year); ``None``
         when the store has no seizures for the forces.

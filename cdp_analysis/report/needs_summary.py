@@ -26,7 +26,7 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
     out: list[dict[str, str]] = []
     ch = needs.deaths_change(ctx.annual(measure), measure=f"{noun} registered")
     if ch:
-        out.append({"topic": "Deaths", "finding": ch["sentence"] + "."})
+        out.append({"topic": "Deaths", "finding": ch.sentence + "."})
     cmp_ = ctx.asmr(measure)
     for r in cmp_[cmp_["role"] != "benchmark"].itertuples(index=False):
         if pd.isna(r.value):
@@ -68,7 +68,7 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
     if seiz is not None and seiz["change"]:
         place = " and ".join(areas.area_name(f) for f in forces) + " police force area"
         out.append({"topic": "Enforcement", "finding": f"Home Office drug seizures, {place}: "
-                    f"{seiz['change']['sentence']}."})
+                    f"{seiz['change'].sentence}."})
     tt = needs.treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
     for r in tt.itertuples(index=False):
         latest = "[c]" if r.value_status == "c" else fmt(r.value, r.unit)

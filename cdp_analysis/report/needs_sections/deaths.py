@@ -73,7 +73,7 @@ def deaths_section(ctx: NeedsContext, measure: str = "misuse") -> list[Md | Figu
             f"{escape_md(ctx.area_name)}" + (f" (sum of {escape_md(members_text(ctx))})" if ctx.is_partnership else "")
             + "."]
     if change:
-        text += ["", escape_md(change["sentence"]) + "."]
+        text += ["", escape_md(change.sentence) + "."]
     for r in trends.itertuples(index=False):
         if r.trend == "cannot be calculated":
             text += ["", f"Recent trend of the {r.series}: {trend_phrase(r.trend, getattr(r, 'reason', '') or '')}. "

@@ -117,7 +117,7 @@ def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         parts.append(f"{summary['cannabis']:,.0f} involving cannabis")
     lines += ["", "; ".join(parts) + " (one seizure can involve several drugs)."]
     if summary["change"]:
-        lines += ["", escape_md(summary["change"]["sentence"]) + "."]
+        lines += ["", escape_md(summary["change"].sentence) + "."]
     if summary["trend_from"]:
         lines += ["", f"Recent trend ({summary['trend_from']} to {last}, Fingertips' test over five points at "
                       f"99.8%): {trend_phrase(summary['trend'])}."]

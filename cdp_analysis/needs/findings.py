@@ -1,0 +1,184 @@
+"""Typed findings of the application layer: a count against the year before
+(:class:`CountChange`) and a proportion against the cohort a year before (:class:`ProportionChange`).
+
+Frozen dataclasses in the statsmodels manner: named fields for the figures (the two periods,
+the two figures, the estimate with its interval and p-value, the verdict and the sentence a
+report prints), the library's :class:`cdp_analysis.results.ChangeTest` kept as ``test`` for
+the full table and its method, a plain ``repr`` and ``_repr_html_`` (a small table of facts and
+the sentence) for JupyterLab. The sentence comes from
+:func:`cdp_analysis.indicators.describe_change`; these types only carry it.
+
+Examples
+--------
+>>> c = CountChange(period="2021", previous_period="2020", count=55.0, previous=59.0, ratio=0.93,
+...                 lower=0.63, upper=1.37, p_value=0.78, significant=False, suppressed=False,
+...                 sentence="55 deaths in 2021 against 59 in 2020: not a statistically significant change")
+>>> c.verdict
+'not a statistically significant change'
+>>> print(c)
+CountChange: 2020 to 2021
+55 deaths in 2021 against 59 in 2020: not a statistically significant change
+  count: 55 (2021), 59 (2020)
+  rate ratio: 0.93 (95% CI 0.63 to 1.37)
+  p-value: 0.78
+  verdict: not a statistically significant change
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cdp_analysis.results import fmt
+
+if TYPE_CHECKING:
+    from cdp_analysis.results import ChangeTest
+
+__all__ = ["CountChange", "ProportionChange"]
+
+NOT_SIGNIFICANT = "not a statistically significant change"
+
+
+def _verdict(significant: bool | None, up: bool) -> str:
+    if significant is None:
+        return "a change cannot be calculated"
+    if not significant:
+        return NOT_SIGNIFICANT
+    return f"a statistically significant {'rise' if up else 'fall'}"
+
+
+def _show(title: str, sentence: str, facts: list[tuple[str, str]]) -> tuple[str, str]:
+    text = "\n".join([title, sentence] + [f"  {k}: {v}" for k, v in facts])
+    e = html.escape
+    rows = "".join(f"<tr><th style='text-align:left'>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in facts)
+    page = (f'<div class="cdp-result"><p><strong>{e(title)}</strong></p><p>{e(sentence)}</p>'
+            f"<table>{rows}</table></div>")
+    return text, page
+
+
+@dataclass(frozen=True)
+class CountChange:
+    """A count against the one a period before, tested with the exact rate-ratio test.
+
+    Attributes
+    ----------
+    period, previous_period
+        The labels of the latest period and the one before it.
+    count, previous
+        The two counts (NaN when suppressed).
+    ratio, lower, upper
+        The rate ratio ``count / previous`` and its 95% Clopper-Pearson-based interval (NaN
+        when suppressed or too small to test).
+    p_value
+        The two-sided exact conditional p-value (Breslow & Day 1987, §2.4); NaN when not tested.
+    significant
+        True or False when tested at 5%; ``None`` when the counts are too small to test.
+    suppressed
+        Either count is hidden ``[c]``: nothing about the change is stated.
+    sentence
+        The report's sentence (no full stop).
+    test
+        The library's :class:`~cdp_analysis.results.ChangeTest` table, when a test was run.
+    """
+
+    period: str
+    previous_period: str
+    count: float
+    previous: float
+    ratio: float
+    lower: float
+    upper: float
+    p_value: float
+    significant: bool | None
+    suppressed: bool
+    sentence: str
+    test: ChangeTest | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def verdict(self) -> str:
+        """``"a statistically significant rise"``/``"... fall"``, ``"not a statistically significant
+        change"``, ``"a change cannot be calculated"`` or ``"not shown"`` (suppressed)."""
+        if self.suppressed:
+            return "not shown"
+        return _verdict(self.significant, self.ratio > 1)
+
+    def _facts(self) -> list[tuple[str, str]]:
+        if self.suppressed:
+            return [("count", "[c]"), ("verdict", self.verdict)]
+        facts = [("count", f"{fmt(self.count)} ({self.period}), {fmt(self.previous)} ({self.previous_period})")]
+        if not math.isnan(self.ratio):
+            facts += [("rate ratio", f"{self.ratio:.2f} (95% CI {self.lower:.2f} to {self.upper:.2f})"),
+                      ("p-value", f"{self.p_value:.2f}")]
+        return facts + [("verdict", self.verdict)]
+
+    def __str__(self) -> str:
+        return _show(f"CountChange: {self.previous_period} to {self.period}", self.sentence, self._facts())[0]
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return _show(f"Change from {self.previous_period} to {self.period}", self.sentence, self._facts())[1]
+
+
+@dataclass(frozen=True)
+class ProportionChange:
+    """A proportion against the one a year before, tested as a difference of two proportions.
+
+    Attributes
+    ----------
+    period, base_period
+        The labels of the latest cohort and of the cohort a year before.
+    value, base_value
+        The two proportions as published (per cent).
+    difference, lower, upper
+        The difference of the proportions (latest minus base, as a fraction) and its 95%
+        Newcombe hybrid score interval.
+    p_value
+        The two-sided p-value (pooled z test; Fisher's exact test for small counts).
+    significant
+        The difference is statistically significant at 5%.
+    sentence
+        The report's sentence (no full stop).
+    years_before
+        Whole years between the end of the latest cohort and the end of the reporting period.
+    test
+        The library's :class:`~cdp_analysis.results.ChangeTest` table.
+    """
+
+    period: str
+    base_period: str
+    value: float
+    base_value: float
+    difference: float
+    lower: float
+    upper: float
+    p_value: float
+    significant: bool
+    sentence: str
+    years_before: int
+    test: ChangeTest | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def verdict(self) -> str:
+        """``"a statistically significant rise"``/``"... fall"`` or ``"not a statistically
+        significant change"``."""
+        return _verdict(self.significant, self.difference > 0)
+
+    def _facts(self) -> list[tuple[str, str]]:
+        return [("proportion", f"{self.value:.1f}% ({self.period}), {self.base_value:.1f}% ({self.base_period})"),
+                ("difference", f"{self.difference * 100:+.1f} percentage points (95% CI {self.lower * 100:+.1f} "
+                               f"to {self.upper * 100:+.1f})"),
+                ("p-value", f"{self.p_value:.2g}"), ("verdict", self.verdict),
+                ("years before the period", str(self.years_before))]
+
+    def __str__(self) -> str:
+        return _show(f"ProportionChange: {self.base_period} to {self.period}", self.sentence, self._facts())[0]
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return _show(f"Change from {self.base_period} to {self.period}", self.sentence, self._facts())[1]
