@@ -98,6 +98,8 @@ def test_change_latest_two_years_not_significant(deaths):
 def test_deaths_change_is_a_typed_result_matching_the_conditional_binomial_test():
     # pan-Dorset's printed 59 -> 55: given the total of 114, the later count is Binomial(114, 1/2)
     # under no change (equal exposures); its Clopper-Pearson interval for p gives the ratio's as p / (1 - p)
+    import html
+
     from scipy.stats import binomtest
 
     from cdp_analysis.needs.findings import CountChange
@@ -113,7 +115,7 @@ def test_deaths_change_is_a_typed_result_matching_the_conditional_binomial_test(
     assert ch.significant is False and ch.verdict == "not a statistically significant change"
     assert ch.verdict in ch.sentence and float(ch.test["ratio"].iloc[0]) == ch.ratio
     page = ch._repr_html_()
-    assert ch.sentence in page and "<table" in page and ch.sentence in repr(ch)
+    assert html.escape(ch.sentence) in page and "<table" in page and ch.sentence in repr(ch)
     with pytest.raises(AttributeError):
         ch.ratio = 1.0  # frozen
     # a tenfold rise is a significant rise by the same reference
@@ -376,13 +378,32 @@ def test_reoffending_change_tests_the_year_on_year_difference_and_dates_the_coho
     pooled = (45507 + 47394) / (148879 + 151201)
     z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / 148879 + 1 / 151201))
     assert abs(z) > 1.96 and p1 < p2
-    assert ch["verdict"] == "a statistically significant fall" and ch["base_period"] == "2013-01..2013-03"
-    assert ch["verdict"] in ch["sentence"] and ch["years_before"] == 9  # March 2014 to June 2023
+    assert ch.verdict == "a statistically significant fall" and ch.base_period == "2013-01..2013-03"
+    assert ch.verdict in ch.sentence and ch.years_before == 9  # March 2014 to June 2023
+    # the typed fields against the same hand calculation and Newcombe's method 10 built from Wilson limits
+    from scipy.stats import norm
+    from statsmodels.stats.proportion import proportion_confint
+
+    from cdp_analysis.needs.findings import ProportionChange
+
+    assert isinstance(ch, ProportionChange) and (ch.period, ch.value, ch.base_value) == ("2014-01..2014-03", 30.6, 31.3)
+    assert ch.difference == pytest.approx(p1 - p2) and ch.significant is True
+    assert ch.p_value == pytest.approx(2 * norm.sf(abs(z)), rel=1e-6)
+    l1, u1 = proportion_confint(45507, 148879, alpha=0.05, method="wilson")
+    l2, u2 = proportion_confint(47394, 151201, alpha=0.05, method="wilson")
+    d = p1 - p2
+    assert ch.lower == pytest.approx(d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), rel=1e-6)
+    assert ch.upper == pytest.approx(d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2), rel=1e-6)
+    import html
+
+    # the sentence is shown, escaped ("p < 0.001" must not open a tag)
+    assert html.escape(ch.sentence) in ch._repr_html_() and "p &lt; 0.001" in ch._repr_html_()
+    assert "<table" in ch._repr_html_() and ch.sentence in repr(ch)
     # a difference of 10 in 1,000 is within chance: no "fall" in the words
     small = nat.assign(count=[300, 300, 290], denominator=[1000, 1000, 1000])
     ch = needs.reoffending_change(small, Period.parse("2014-01..2014-06"))
-    assert ch["verdict"] == "not a statistically significant change" and "fall" not in ch["sentence"]
-    assert ch["years_before"] == 0
+    assert ch.verdict == "not a statistically significant change" and "fall" not in ch.sentence
+    assert ch.years_before == 0 and ch.significant is False
     # no cohort a year before the latest: nothing to test
     assert needs.reoffending_change(nat.iloc[[0, 1]], "2023/24 Q1") is None
 

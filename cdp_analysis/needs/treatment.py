@@ -9,13 +9,13 @@ proven-reoffending series (changes tested as two proportions).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cdp_analysis.areas import ENGLAND
 from cdp_analysis.needs.common import latest_full_period
+from cdp_analysis.needs.findings import ProportionChange
 from cdp_analysis.periods import Period, sort_by_period
 from cdp_analysis.progress import targets_table
 
@@ -96,7 +96,7 @@ def reoffending_national(reoff: pd.DataFrame, metric_id: str = "proven_reoffendi
     return d.tail(n)[cols].reset_index(drop=True)
 
 
-def reoffending_change(nat: pd.DataFrame, period: Period) -> dict[str, Any] | None:
+def reoffending_change(nat: pd.DataFrame, period: Period) -> ProportionChange | None:
     """The latest national reoffending cohort against the cohort a year earlier, tested.
 
     The two proportions (reoffenders / cohort) are compared with
@@ -108,10 +108,12 @@ def reoffending_change(nat: pd.DataFrame, period: Period) -> dict[str, Any] | No
 
     Returns
     -------
-    dict or None
-        ``period``, ``value`` (per cent), ``base_period``, ``base_value``, ``verdict``
+    ProportionChange or None
+        ``period``, ``value`` (per cent), ``base_period``, ``base_value``, ``difference`` with
+        ``lower`` and ``upper`` (fractions), ``p_value``, ``significant``, ``verdict``
         (``"a statistically significant fall"``, ``"... rise"`` or ``"not a statistically
-        significant change"``), ``sentence``, ``years_before``; ``None`` without a cohort a
+        significant change"``), ``sentence``, ``years_before`` and the library's
+        :class:`~cdp_analysis.results.ChangeTest` as ``test``; ``None`` without a cohort a
         year before the latest, or without counts.
 
     Examples
@@ -121,7 +123,7 @@ def reoffending_change(nat: pd.DataFrame, period: Period) -> dict[str, Any] | No
     >>> nat = pd.DataFrame({"period": ["2013-01..2013-03", "2014-01..2014-03"], "value": [31.3, 30.6],
     ...                     "count": [47394, 45507], "denominator": [151201, 148879]})
     >>> ch = reoffending_change(nat, Period.parse("2023/24 Q1"))
-    >>> ch["verdict"], ch["years_before"]
+    >>> ch.verdict, ch.years_before
     ('a statistically significant fall', 9)
     """
     from cdp_analysis import indicators as ind
@@ -134,18 +136,18 @@ def reoffending_change(nat: pd.DataFrame, period: Period) -> dict[str, Any] | No
     if base.empty or any(pd.isna(r.get(k)) for r in (last, base.iloc[0]) for k in ("count", "denominator")):
         return None
     b = base.iloc[0]
-    test = ind.proportion_difference_test(float(last["count"]), float(last["denominator"]), float(b["count"]),
-                                          float(b["denominator"])).iloc[0]
-    verdict = ("not a statistically significant change" if not bool(test["significant"])
-               else "a statistically significant " + ("rise" if test["difference"] > 0 else "fall"))
+    frame = ind.proportion_difference_test(float(last["count"]), float(last["denominator"]), float(b["count"]),
+                                           float(b["denominator"]))
+    test = frame.iloc[0]
     sentence = ind.describe_change(float(last["count"]), float(b["count"]), str(last["period"]), base_label,
                                    kind="proportion", denominator_a=float(last["denominator"]),
                                    denominator_b=float(b["denominator"]), measure="reoffended")
     end = period.end
     cohort_end = Period.parse(str(last["period"])).end
     years = max(0, (end.year - cohort_end.year) - ((end.month, end.day) < (cohort_end.month, cohort_end.day)))
-    return {"period": str(last["period"]), "value": float(last["value"]), "base_period": base_label,
-            "base_value": float(b["value"]), "verdict": verdict, "sentence": sentence, "years_before": years}
+    return ProportionChange(str(last["period"]), base_label, float(last["value"]), float(b["value"]),
+                            float(test["difference"]), float(test["lower"]), float(test["upper"]),
+                            float(test["p_value"]), bool(test["significant"]), str(sentence), int(years), test=frame)
 
 
 def reoffending_local(returns: pd.DataFrame, metrics: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:

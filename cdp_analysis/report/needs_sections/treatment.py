@@ -98,14 +98,14 @@ def reoffending_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         change = needs.reoffending_change(nat, ctx.period)
         title = f"Proven reoffending nationally: {last['value']:.1f}% in {last['period']}"
         if change is not None:
-            line += " " + escape_md(change["sentence"]) + "."
-            title = (f"Proven reoffending nationally: {change['verdict']} to {change['value']:.1f}% in "
-                     f"{change['period']}, from {change['base_value']:.1f}% a year earlier"
-                     if not change["verdict"].startswith("not")
-                     else f"Proven reoffending nationally: {change['value']:.1f}% in {change['period']}, "
+            line += " " + escape_md(change.sentence) + "."
+            title = (f"Proven reoffending nationally: {change.verdict} to {change.value:.1f}% in "
+                     f"{change.period}, from {change.base_value:.1f}% a year earlier"
+                     if not change.verdict.startswith("not")
+                     else f"Proven reoffending nationally: {change.value:.1f}% in {change.period}, "
                           "no statistically significant change on a year earlier")
-            if change["years_before"] >= 3:
-                line += (f" This is the latest cohort in the store; it ended {change['years_before']} years before "
+            if change.years_before >= 3:
+                line += (f" This is the latest cohort in the store; it ended {change.years_before} years before "
                          f"the end of {ctx.period}, so it describes the national picture then, not now. Newer MoJ "
                          "editions can be added to `data/raw/reoffending/` and loaded with `cdp ingest`.")
         items.append(Md(line))
