@@ -51,11 +51,11 @@ def test_police_projection_compares_the_same_months_of_last_year(bcp_monthly):
     assert h1["n"].sum() == 284
     seasonal = pd.concat([drugs, h1.assign(month=h1["month"].str.replace("2025", "2026"))], ignore_index=True)
     pr = needs.police_year_end_projection(seasonal, "police_uk_drugs")
-    assert pr["period"] == "2026-01..2026-06"
+    assert pr.period == "2026-01..2026-06"
     # the same months, like with like: 284 against 284, nothing changed
-    assert "284 crimes in 2026-01..2026-06 against 284 in 2025-01..2025-06" in pr["change"]
-    assert "not a statistically significant change (rate ratio 1.00" in pr["change"]
-    assert "significant fall" not in pr["change"]
+    assert "284 crimes in 2026-01..2026-06 against 284 in 2025-01..2025-06" in pr.change_sentence
+    assert "not a statistically significant change (rate ratio 1.00" in pr.change_sentence
+    assert "significant fall" not in pr.change_sentence
 
 
 def test_part_year_without_last_years_months_is_never_called_significant():

@@ -246,14 +246,39 @@ def _police() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def test_police_year_end_projection_is_a_typed_result_checked_by_hand():
+    import html
+
+    from scipy.stats import binomtest
+
+    from cdp_analysis.needs.findings import PartYearProjection
+
+    # 2024 complete at 10 a month, 2025 January to June at 12 a month: one complete year of history
+    months = [f"2024-{k:02d}" for k in range(1, 13)] + [f"2025-{k:02d}" for k in range(1, 7)]
+    mon = pd.DataFrame({"metric_id": "police_uk_drugs", "month": months, "n": [10.0] * 12 + [12.0] * 6})
+    pr = needs.police_year_end_projection(mon)
+    assert isinstance(pr, PartYearProjection)
+    assert (pr.period, pr.year, pr.value, pr.last_year, pr.last_year_value) == ("2025-01..2025-06", "2025", 72.0,
+                                                                                 "2024", 120.0)
+    # by hand: with a flat last year, its seasonal share of January to June is 60/120, so 72 / 0.5 = 144
+    assert pr.projection == pytest.approx(144.0, rel=1e-9)
+    assert pr.lower < pr.projection < pr.upper
+    # like with like: 72 against the 60 of January to June 2024, an exact conditional test (72 of 132 against 1/2)
+    assert "72 crimes in 2025-01..2025-06 against 60 in 2024-01..2024-06" in pr.change_sentence
+    assert binomtest(72, 132, 0.5).pvalue > 0.05 and "not a statistically significant change" in pr.change_sentence
+    assert pr.sentence.startswith("72 in 2025-01..2025-06; projected 144 for 2025 (95% interval ")
+    assert html.escape(pr.change_sentence) in pr._repr_html_() and "<table" in pr._repr_html_()
+    assert pr.sentence in repr(pr)
+
+
 def test_police_monthly_sums_members_and_projects():
     mon = needs.police_monthly(_police(), PAN)
     assert mon["n"].eq(10).all() and len(mon) == 22
     pr = needs.police_year_end_projection(mon)
-    assert pr["period"] == "2025-01..2025-10" and pr["value"] == 100
-    assert pr["projection"] == pytest.approx(120, rel=0.05)
-    assert pr["lower"] < pr["projection"] < pr["upper"]
-    assert pr["last_year_value"] == 120 and "not a statistically significant change" in pr["change"]
+    assert pr.period == "2025-01..2025-10" and pr.value == 100
+    assert pr.projection == pytest.approx(120, rel=0.05)
+    assert pr.lower < pr.projection < pr.upper
+    assert pr.last_year_value == 120 and "not a statistically significant change" in pr.change_sentence
 
 
 def test_police_after_period_flag_and_seasonality():

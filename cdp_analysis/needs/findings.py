@@ -1,5 +1,6 @@
 """Typed findings of the application layer: a count against the year before
-(:class:`CountChange`) and a proportion against the cohort a year before (:class:`ProportionChange`).
+(:class:`CountChange`), a proportion against the cohort a year before (:class:`ProportionChange`)
+and a part year projected to its end (:class:`PartYearProjection`).
 
 Frozen dataclasses in the statsmodels manner: named fields for the figures (the two periods,
 the two figures, the estimate with its interval and p-value, the verdict and the sentence a
@@ -36,7 +37,7 @@ from cdp_analysis.results import fmt
 if TYPE_CHECKING:
     from cdp_analysis.results import ChangeTest
 
-__all__ = ["CountChange", "ProportionChange"]
+__all__ = ["CountChange", "PartYearProjection", "ProportionChange"]
 
 NOT_SIGNIFICANT = "not a statistically significant change"
 
@@ -182,3 +183,65 @@ class ProportionChange:
 
     def _repr_html_(self) -> str:
         return _show(f"Change from {self.base_period} to {self.period}", self.sentence, self._facts())[1]
+
+
+@dataclass(frozen=True)
+class PartYearProjection:
+    """The total of a part year projected to the year end, with its predictive interval.
+
+    Attributes
+    ----------
+    metric_id
+        The metric projected.
+    period, year
+        The months to date (``"2025-01..2025-06"``) and the year they fall in (``"2025"``).
+    value
+        The count to date.
+    projection, lower, upper
+        The projected year total and its 95% predictive interval.
+    method
+        How it was projected (run rate, seasonal share or the seasonal GLM, with its reason).
+    last_year, last_year_value
+        The previous year's label and complete total (NaN when that year is incomplete).
+    change_sentence
+        The like-for-like sentence comparing the months to date with the same months of last
+        year (:func:`cdp_analysis.indicators.part_year_change`), or ``None``.
+    """
+
+    metric_id: str
+    period: str
+    year: str
+    value: float
+    projection: float
+    lower: float
+    upper: float
+    method: str
+    last_year: str
+    last_year_value: float
+    change_sentence: str | None = None
+
+    @property
+    def sentence(self) -> str:
+        """The projection in words (no full stop)."""
+        return (f"{self.value:,.0f} in {self.period}; projected {self.projection:,.0f} for {self.year} "
+                f"(95% interval {self.lower:,.0f} to {self.upper:,.0f}; {self.method})")
+
+    def _facts(self) -> list[tuple[str, str]]:
+        facts = [("to date", f"{fmt(self.value)} ({self.period})"),
+                 ("projection", f"{self.projection:,.0f} (95% interval {self.lower:,.0f} to {self.upper:,.0f})"),
+                 ("method", self.method)]
+        if not math.isnan(self.last_year_value):
+            facts.append(("last year", f"{fmt(self.last_year_value)} ({self.last_year})"))
+        return facts
+
+    def _text(self) -> str:
+        return self.sentence + (f". {self.change_sentence}" if self.change_sentence else "")
+
+    def __str__(self) -> str:
+        return _show(f"PartYearProjection: {self.metric_id} {self.year}", self._text(), self._facts())[0]
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return _show(f"Year-end projection of {self.metric_id}, {self.year}", self._text(), self._facts())[1]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.needs.deaths import deaths_change
+from cdp_analysis.needs.findings import PartYearProjection
 from cdp_analysis.periods import Period, sort_by_period
 
 __all__ = ["POLICE_METRICS", "SEIZURE_METRICS", "police_monthly", "police_top_lsoas", "police_seasonality",
@@ -205,7 +206,8 @@ def police_same_months_change(monthly: pd.DataFrame, metric_id: str = "police_uk
             "sentence": r.sentence.rstrip(".")}
 
 
-def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs") -> dict[str, Any] | None:
+def police_year_end_projection(monthly: pd.DataFrame,
+                               metric_id: str = "police_uk_drugs") -> PartYearProjection | None:
     """Project the latest part calendar year's total (police.uk metrics are on a calendar basis).
 
     With two complete calendar years of months before this one, the seasonal GLM (month
@@ -218,10 +220,11 @@ def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_u
 
     Returns
     -------
-    dict or None
+    PartYearProjection or None
         ``metric_id, period, value, projection, lower, upper, method, year, last_year,
-        last_year_value, change`` (a :func:`~cdp_analysis.indicators.describe_change`
-        sentence comparing the year-to-date rate with last year's, or ``None``).
+        last_year_value, change_sentence`` (the :func:`~cdp_analysis.indicators.part_year_change`
+        sentence comparing the months to date with the same months of last year, or ``None``)
+        and ``sentence`` (the projection in words).
     """
     from cdp_analysis import indicators as ind
 
@@ -259,9 +262,9 @@ def police_year_end_projection(monthly: pd.DataFrame, metric_id: str = "police_u
         same_value = float(same["n"].sum()) if same["month"].nunique() == len(months) else None
         change = ind.part_year_change(value, label, last, same_period_last_year=same_value, last_year_label=prev,
                                       measure="crimes", year_basis="calendar").sentence.rstrip(".")
-    return {"metric_id": metric_id, "period": label, "value": value, "projection": float(r["projection"]),
-            "lower": float(r["lower"]), "upper": float(r["upper"]), "method": str(r["method"]), "year": year,
-            "last_year": prev, "last_year_value": last, "change": change}
+    return PartYearProjection(metric_id=metric_id, period=label, year=str(year), value=value,
+                              projection=float(r["projection"]), lower=float(r["lower"]), upper=float(r["upper"]),
+                              method=str(r["method"]), last_year=prev, last_year_value=last, change_sentence=change)
 
 
 

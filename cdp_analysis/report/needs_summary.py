@@ -58,10 +58,10 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
                     text += f" {same['sentence']}."
                 out.append({"topic": "Crime", "finding": text})
         if pr:
-            text = (f"police.uk {what}: {pr['value']:,.0f} in {pr['period']}, projected {pr['projection']:,.0f} "
-                    f"for {pr['year']} (95% interval {pr['lower']:,.0f} to {pr['upper']:,.0f}).")
-            if pr["change"]:
-                text += f" {pr['change']}."
+            text = (f"police.uk {what}: {pr.value:,.0f} in {pr.period}, projected {pr.projection:,.0f} "
+                    f"for {pr.year} (95% interval {pr.lower:,.0f} to {pr.upper:,.0f}).")
+            if pr.change_sentence:
+                text += f" {pr.change_sentence}."
             out.append({"topic": "Crime", "finding": text})
     forces = ctx.police_forces
     seiz = needs.seizures_summary(ctx.context, forces, until=ctx.period) if forces else None

@@ -78,8 +78,8 @@ def test_police_projection_uses_the_seasonal_rule_with_two_complete_years():
     n = rng.poisson(np.tile(SEASON, 4)[: len(months)] * 30)
     mon = pd.DataFrame({"metric_id": "police_uk_drugs", "month": months, "n": n.astype(float)})
     pr = needs.police_year_end_projection(mon, "police_uk_drugs")
-    assert pr["method"].startswith("seasonal") and "2 complete years" in pr["method"]  # the latest two
+    assert pr.method.startswith("seasonal") and "2 complete years" in pr.method  # the latest two
     by_hand = project_year_end_seasonal(n[12:].astype(float), 3)
-    assert pr["projection"] == by_hand.mean and pr["upper"] == by_hand.upper_95
+    assert pr.projection == by_hand.mean and pr.upper == by_hand.upper_95
     short = mon[mon["month"] >= "2025-01"]  # one complete year: not the seasonal GLM
-    assert "Poisson GLM" not in needs.police_year_end_projection(short, "police_uk_drugs")["method"]
+    assert "Poisson GLM" not in needs.police_year_end_projection(short, "police_uk_drugs").method

@@ -44,15 +44,14 @@ def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
         pr = needs.police_year_end_projection(mon, mid)
         lines = [f"### {label}", ""]
         if pr:
-            lines.append(f"{pr['value']:,.0f} in {pr['period']}; projected {pr['projection']:,.0f} for {pr['year']} "
-                         f"(95% interval {pr['lower']:,.0f} to {pr['upper']:,.0f}; {pr['method']}).")
-            if pr["change"]:
-                lines.append(escape_md(pr["change"]) + ".")
-            title = f"{label}, {ctx.area_name}: on course for about {pr['projection']:,.0f} in {pr['year']}"
+            lines.append(pr.sentence + ".")
+            if pr.change_sentence:
+                lines.append(escape_md(pr.change_sentence) + ".")
+            title = f"{label}, {ctx.area_name}: on course for about {pr.projection:,.0f} in {pr.year}"
         else:
             title = f"{label} recorded each month, {ctx.area_name}"
         same = needs.police_same_months_change(mon, mid)
-        if same is not None and not (pr and pr["change"]):  # the projection's change is already like with like
+        if same is not None and not (pr and pr.change_sentence):  # the projection's change is already like with like
             lines.append(escape_md(same["sentence"]) + ".")
             if not pr:
                 verdict = {"higher": "significantly higher than", "lower": "significantly lower than",
