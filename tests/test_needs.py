@@ -147,7 +147,7 @@ def test_asmr_comparison_single_area(deaths):
 
 def test_funnel_points_and_limits(deaths):
     pts, lim = needs.deaths_funnel(deaths, codes=PAN, until=Period.parse("2023"))
-    assert pts["period"].unique().tolist() == ["2019-2021"]
+    assert pts.period.unique().tolist() == ["2019-2021"]
     assert (pts["count"] >= 10).all() and pts["area_code"].is_unique
     assert pts["highlight"].sum() == 2
     bcp = pts.set_index("area_code").loc["E06000058"]
@@ -444,20 +444,20 @@ def _raw_rows(rel: str) -> list[dict]:
 def test_seizures_of_the_force_with_test_and_trend(ctx):
     s = needs.seizures_summary(ctx.context, ["E23000039"], until=ctx.period)
     # Home Office, Seizures of drugs in England and Wales 2018/19, Dorset: 2,097 seizures (1,988 in 2017/18)
-    assert (s["period"], s["total"], s["class_a"], s["cannabis"]) == ("2018/19", 2097.0, 497.0, 1393.0)
-    ch = s["change"]
+    assert (s.period, s.total, s.class_a, s.cannabis) == ("2018/19", 2097.0, 497.0, 1393.0)
+    ch = s.change
     # exact conditional test by hand: 2,097 of 4,085 seizures in the later year against p = 1/2
     from scipy.stats import binomtest
 
     assert ch.p_value == pytest.approx(binomtest(2097, 4085, 0.5).pvalue, rel=1e-9)
     assert ch.sentence.startswith("2,097 seizures in 2018/19 against 1,988 in 2017/18: not a statistically")
-    assert s["trend_from"] == "2014/15" and s["trend"] == "no significant change"
-    annual = s["annual"]
+    assert s.trend_from == "2014/15" and s.trend == "no significant change"
+    annual = s.annual
     assert annual["period"].tolist()[:2] == ["2009/10", "2010/11"] and len(annual) == 10
     assert (annual["lower_95"] < annual["count"]).all() and (annual["count"] < annual["upper_95"]).all()
     # a reporting period before the latest year keeps only the years that had ended
     early = needs.seizures_summary(ctx.context, ["E23000039"], until=Period.parse("2016/17 Q2"))
-    assert early["period"] == "2015/16" and early["total"] == 2206.0
+    assert early.period == "2015/16" and early.total == 2206.0
 
 
 def test_seizures_need_every_force_and_find_a_strong_trend():
@@ -466,9 +466,22 @@ def test_seizures_need_every_force_and_find_a_strong_trend():
                             f"{y}/{str(y + 1)[2:]}" for y in range(2013, 2018)],
                         "count": [1000., 1200, 1400, 1600, 1800, 2000, 10, 10, 10, 10, 10]})
     s = needs.seizures_summary(obs, ["F1", "F2"])
-    assert s["period"] == "2017/18" and s["total"] == 1810.0  # 2018/19 lacks F2: not summed
-    assert s["trend"] == "increasing" and s["change"].significant
-    assert s["class_a"] is None and needs.seizures_summary(obs, ["F9"]) is None
+    assert s.period == "2017/18" and s.total == 1810.0  # 2018/19 lacks F2: not summed
+    assert s.trend == "increasing" and s.change.significant
+    # the typed result by hand: 1,810 (1,800 + 10) in 2017/18 against 1,610 in 2016/17, exact conditional test
+    import html
+
+    from scipy.stats import binomtest
+
+    from cdp_analysis.needs.findings import CountChange, SeizuresSummary
+
+    assert isinstance(s, SeizuresSummary) and isinstance(s.change, CountChange)
+    assert (s.change.count, s.change.previous, s.change.previous_period) == (1810.0, 1610.0, "2016/17")
+    assert s.change.ratio == pytest.approx(1810 / 1610)
+    assert s.change.p_value == pytest.approx(binomtest(1810, 3420, 0.5).pvalue, rel=1e-9)
+    assert s.trend_from == "2013/14" and s.annual["count"].iloc[-1] == 1810.0
+    assert s.sentence == s.change.sentence and html.escape(s.sentence) in s._repr_html_() and s.sentence in repr(s)
+    assert s.class_a is None and needs.seizures_summary(obs, ["F9"]) is None
 
 
 def test_alcohol_dependence_on_todays_boundaries(ctx):

@@ -1,6 +1,7 @@
 """Typed findings of the application layer: a count against the year before
 (:class:`CountChange`), a proportion against the cohort a year before (:class:`ProportionChange`)
-and a part year projected to its end (:class:`PartYearProjection`).
+a part year projected to its end (:class:`PartYearProjection`) and a year of drug seizures
+(:class:`SeizuresSummary`).
 
 Frozen dataclasses in the statsmodels manner: named fields for the figures (the two periods,
 the two figures, the estimate with its interval and p-value, the verdict and the sentence a
@@ -35,9 +36,11 @@ from typing import TYPE_CHECKING
 from cdp_analysis.results import fmt
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cdp_analysis.results import ChangeTest
 
-__all__ = ["CountChange", "PartYearProjection", "ProportionChange"]
+__all__ = ["CountChange", "PartYearProjection", "ProportionChange", "SeizuresSummary"]
 
 NOT_SIGNIFICANT = "not a statistically significant change"
 
@@ -245,3 +248,54 @@ class PartYearProjection:
 
     def _repr_html_(self) -> str:
         return _show(f"Year-end projection of {self.metric_id}, {self.year}", self._text(), self._facts())[1]
+
+
+@dataclass(frozen=True)
+class SeizuresSummary:
+    """The latest financial year of Home Office drug seizures: totals, the change and the trend.
+
+    Attributes
+    ----------
+    period
+        The latest year (``"2018/19"``).
+    total, class_a, cannabis
+        Seizures of any drug, of a Class A drug and of cannabis that year (``None`` where not
+        published); one seizure can involve several drugs.
+    change
+        The latest year against the one before (:class:`CountChange`), or ``None``.
+    trend, trend_from
+        Fingertips' recent-trend verdict over the latest five years and its first year
+        (``"cannot be calculated"`` and ``None`` with fewer than five years).
+    annual
+        The yearly series of all drugs with its Poisson limits and the ``class_a`` and
+        ``cannabis`` counts.
+    """
+
+    period: str
+    total: float
+    class_a: float | None
+    cannabis: float | None
+    change: CountChange | None
+    trend: str
+    trend_from: str | None
+    annual: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def sentence(self) -> str:
+        """The change sentence, or the total when there is no change to state (no full stop)."""
+        return self.change.sentence if self.change is not None else f"{fmt(self.total)} seizures in {self.period}"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        facts = [("seizures", f"{fmt(self.total)} ({self.period})")]
+        facts += [(k, fmt(v)) for k, v in (("Class A", self.class_a), ("cannabis", self.cannabis)) if v is not None]
+        trend = f"{self.trend} ({self.trend_from} to {self.period})" if self.trend_from else self.trend
+        return facts + [("recent trend", trend)]
+
+    def __str__(self) -> str:
+        return _show(f"SeizuresSummary: {self.period}", self.sentence, self._facts())[0]
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return _show(f"Drug seizures, {self.period}", self.sentence, self._facts())[1]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cdp_analysis.needs.deaths import deaths_change
-from cdp_analysis.needs.findings import PartYearProjection
+from cdp_analysis.needs.findings import PartYearProjection, SeizuresSummary
 from cdp_analysis.periods import Period, sort_by_period
 
 __all__ = ["POLICE_METRICS", "SEIZURE_METRICS", "police_monthly", "police_top_lsoas", "police_seasonality",
@@ -324,7 +324,7 @@ def seizures_annual(context: pd.DataFrame, forces: Sequence[str], metric_id: str
 
 
 def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
-                     until: Period | None = None) -> dict[str, Any] | None:
+                     until: Period | None = None) -> SeizuresSummary | None:
     """The latest year of seizures: totals, the change on the year before and the recent trend.
 
     The change is the exact conditional test of two Poisson counts over equal periods
@@ -334,7 +334,7 @@ def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
 
     Returns
     -------
-    dict or None
+    SeizuresSummary or None
         ``period``, ``total``, ``class_a``, ``cannabis`` (``None`` where missing),
         ``change`` (the :class:`~cdp_analysis.needs.findings.CountChange` of :func:`deaths_change` or ``None``), ``trend`` (e.g.
         ``"no significant change"``), ``trend_from``, ``annual`` (the series of all drugs,
@@ -350,13 +350,11 @@ def seizures_summary(context: pd.DataFrame, forces: Sequence[str],
         part = seizures_annual(context, forces, mid, until)[["period", "count"]].rename(columns={"count": key})
         annual = annual.merge(part, on="period", how="left")
     last = annual.iloc[-1]
-    out: dict[str, Any] = {"period": str(last["period"]), "total": float(last["count"]), "annual": annual}
-    for key in ("class_a", "cannabis"):
-        out[key] = None if pd.isna(last[key]) else float(last[key])
-    out["change"] = deaths_change(annual, measure="seizures")
+    parts = {key: None if pd.isna(last[key]) else float(last[key]) for key in ("class_a", "cannabis")}
+    change = deaths_change(annual, measure="seizures")
     trend, start = "cannot be calculated", None
     if len(annual) >= 5:
         r = ind.recent_trend(annual.rename(columns={"count": "value"}), polarity="neutral", count="value").iloc[0]
         trend, start = str(r["trend"]), r["from_period"]
-    out["trend"], out["trend_from"] = trend, start
-    return out
+    return SeizuresSummary(period=str(last["period"]), total=float(last["count"]), class_a=parts["class_a"],
+                           cannabis=parts["cannabis"], change=change, trend=trend, trend_from=start, annual=annual)

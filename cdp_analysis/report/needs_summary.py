@@ -65,10 +65,10 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
             out.append({"topic": "Crime", "finding": text})
     forces = ctx.police_forces
     seiz = needs.seizures_summary(ctx.context, forces, until=ctx.period) if forces else None
-    if seiz is not None and seiz["change"]:
+    if seiz is not None and seiz.change:
         place = " and ".join(areas.area_name(f) for f in forces) + " police force area"
         out.append({"topic": "Enforcement", "finding": f"Home Office drug seizures, {place}: "
-                    f"{seiz['change'].sentence}."})
+                    f"{seiz.change.sentence}."})
     tt = needs.treatment_targets(ctx.returns, ctx.metrics, ctx.codes, ctx.period)
     for r in tt.itertuples(index=False):
         latest = "[c]" if r.value_status == "c" else fmt(r.value, r.unit)

@@ -100,7 +100,7 @@ def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
     force_names = " and ".join(areas.area_name(f) for f in forces)
     place = f"{force_names} police force area" + ("s" if len(forces) > 1 else "")
     where = f"the {place}"
-    annual = summary["annual"]
+    annual = summary.annual
     first, last = annual["period"].iloc[0], annual["period"].iloc[-1]
     table = areas.areas()
     in_forces = set(table.loc[table["police_force"].isin(forces) & table["is_upper_tier_england"], "code"])
@@ -109,18 +109,18 @@ def seizures_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
              f"Seizures of controlled drugs in {escape_md(where)}, {first} to {last} "
              f"(financial years). Seizures measure enforcement activity as much as the drugs in circulation"
              + (f"; the police force area is larger than {escape_md(ctx.area_name)}" if larger else "") + "."]
-    parts = [f"{summary['total']:,.0f} seizures in {last}"]
-    if summary["class_a"] is not None:
-        parts.append(f"{summary['class_a']:,.0f} involving a Class A drug")
-    if summary["cannabis"] is not None:
-        parts.append(f"{summary['cannabis']:,.0f} involving cannabis")
+    parts = [f"{summary.total:,.0f} seizures in {last}"]
+    if summary.class_a is not None:
+        parts.append(f"{summary.class_a:,.0f} involving a Class A drug")
+    if summary.cannabis is not None:
+        parts.append(f"{summary.cannabis:,.0f} involving cannabis")
     lines += ["", "; ".join(parts) + " (one seizure can involve several drugs)."]
-    if summary["change"]:
-        lines += ["", escape_md(summary["change"].sentence) + "."]
-    if summary["trend_from"]:
-        lines += ["", f"Recent trend ({summary['trend_from']} to {last}, Fingertips' test over five points at "
-                      f"99.8%): {trend_phrase(summary['trend'])}."]
-        title = f"Drug seizures in {where}: {trend_phrase(summary['trend'])} {summary['trend_from']} to {last}"
+    if summary.change:
+        lines += ["", escape_md(summary.change.sentence) + "."]
+    if summary.trend_from:
+        lines += ["", f"Recent trend ({summary.trend_from} to {last}, Fingertips' test over five points at "
+                      f"99.8%): {trend_phrase(summary.trend)}."]
+        title = f"Drug seizures in {where}: {trend_phrase(summary.trend)} {summary.trend_from} to {last}"
     else:
         title = f"Drug seizures in {where}, {first} to {last}"
     years_old = ctx.period.end.year - Period.parse(last).end.year
