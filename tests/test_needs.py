@@ -384,11 +384,15 @@ def test_police_same_months_change_is_tested():
                       "n": [600.0, 590.0, 610.0, 380.0, 420.0, 470.0, 460.0]})
     r = police_same_months_change(m, "police_uk_neighbourhood_crime")
     # April 2025 has no April 2024 to compare with: January to March only
-    assert (r["months"], r["value"], r["previous"]) == ("January to March", 1270.0, 1800.0)
+    assert (r.period, r.value, r.comparator_value) == ("January to March 2025", 1270.0, 1800.0)
     # exact conditional test: 1270 of 3070 events in the later period, against 1/2 under no change
-    assert r["p_value"] == pytest.approx(binomtest(1270, 3070, 0.5).pvalue, rel=1e-9)
-    assert r["significant"] and r["direction"] == "lower"
-    assert r["sentence"].startswith("1,270 records in January to March 2025 against 1,800")
+    assert r.p_value == pytest.approx(binomtest(1270, 3070, 0.5).pvalue, rel=1e-9)
+    assert r.ratio == pytest.approx(1270 / 1800) and r.comparator == "January to March 2024"
+    assert r.significant and r.direction == "lower"
+    assert r.sentence.startswith("1,270 records in January to March 2025 against 1,800")
+    import html
+
+    assert html.escape(r.sentence) in r._repr_html_()
 
 
 def test_reoffending_change_tests_the_year_on_year_difference_and_dates_the_cohort():
@@ -566,7 +570,7 @@ def test_neighbourhood_crime_counts_match_the_raw_police_uk_files(ctx):
     mon = needs.police_monthly(ctx.police, ctx.codes)
     same = needs.police_same_months_change(mon, "police_uk_neighbourhood_crime")
     jan_apr = [f"2025-{m:02d}" for m in range(1, 5)]
-    assert same["value"] == sum(by_month[m] for m in jan_apr)  # 1,744
-    assert same["previous"] == sum(by_month[m.replace("2025", "2024")] for m in jan_apr)  # 2,398
+    assert same.value == sum(by_month[m] for m in jan_apr)  # 1,744
+    assert same.comparator_value == sum(by_month[m.replace("2025", "2024")] for m in jan_apr)  # 2,398
     nbh = mon[(mon["metric_id"] == "police_uk_neighbourhood_crime") & mon["month"].str.startswith("2025")]
     assert nbh["n"].sum() == sum(v for k, v in by_month.items() if k.startswith("2025"))  # 5,432

@@ -10,7 +10,7 @@ recent-trend test.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,9 @@ import pandas as pd
 from cdp_analysis.needs.deaths import deaths_change
 from cdp_analysis.needs.findings import PartYearProjection, SeizuresSummary
 from cdp_analysis.periods import Period, sort_by_period
+
+if TYPE_CHECKING:
+    from cdp_analysis.indicators.part_year import PartYearChange
 
 __all__ = ["POLICE_METRICS", "SEIZURE_METRICS", "police_monthly", "police_top_lsoas", "police_seasonality",
            "police_same_months_change", "police_year_end_projection", "seizures_annual", "seizures_summary"]
@@ -169,7 +172,8 @@ def police_seasonality(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs"
     return g[cols]
 
 
-def police_same_months_change(monthly: pd.DataFrame, metric_id: str = "police_uk_drugs") -> dict[str, Any] | None:
+def police_same_months_change(monthly: pd.DataFrame,
+                              metric_id: str = "police_uk_drugs") -> PartYearChange | None:
     """The latest year's months against the same months a year earlier, tested.
 
     Takes every month of the latest calendar year that also has a figure one year earlier,
@@ -178,18 +182,19 @@ def police_same_months_change(monthly: pd.DataFrame, metric_id: str = "police_uk
 
     Returns
     -------
-    dict or None
-        ``months`` (e.g. ``"January to April"``), ``year``, ``value``, ``previous``,
-        ``ratio``, ``p_value``, ``significant``, ``direction`` (``"higher"``, ``"lower"`` or
-        ``"similar"``) and ``sentence``; None when no month has a year-earlier figure.
+    cdp_analysis.indicators.part_year.PartYearChange or None
+        The library's typed result: ``period`` (e.g. ``"January to April 2025"``),
+        ``comparator``, ``value``, ``comparator_value``, ``ratio`` with ``lower`` and ``upper``,
+        ``p_value``, ``significant``, ``direction`` (``"higher"``, ``"lower"``, ``"similar"`` or
+        ``"not tested"``) and ``sentence``; None when no month has a year-earlier figure.
 
     Examples
     --------
     >>> m = pd.DataFrame({"metric_id": "police_uk_drugs", "month": ["2024-01", "2024-02", "2025-01", "2025-02"],
     ...                   "n": [80.0, 70.0, 40.0, 45.0]})
     >>> r = police_same_months_change(m)
-    >>> r["months"], r["value"], r["previous"], r["direction"]
-    ('January to February', 85.0, 150.0, 'lower')
+    >>> r.period, r.value, r.comparator_value, r.direction
+    ('January to February 2025', 85.0, 150.0, 'lower')
     """
     from cdp_analysis import indicators as ind
 
@@ -198,12 +203,7 @@ def police_same_months_change(monthly: pd.DataFrame, metric_id: str = "police_uk
         return None
     r = ind.same_months_change(pd.Series(m["n"].astype(float).to_numpy(), index=m["month"].to_numpy()),
                                measure="records")
-    if r is None:
-        return None
-    year = int(r.period.rsplit(" ", 1)[1])
-    return {"months": r.period.rsplit(" ", 1)[0], "year": year, "value": r.value, "previous": r.comparator_value,
-            "ratio": r.ratio, "p_value": r.p_value, "significant": r.significant, "direction": r.direction,
-            "sentence": r.sentence.rstrip(".")}
+    return r
 
 
 def police_year_end_projection(monthly: pd.DataFrame,

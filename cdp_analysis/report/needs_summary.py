@@ -55,7 +55,7 @@ def summary_findings(ctx: NeedsContext, measure: str = "misuse") -> list[dict[st
                 text = f"police.uk {what}: {total:,.0f} recorded in {year} (records, not official statistics{later})."
                 same = needs.police_same_months_change(mon, mid)
                 if same:
-                    text += f" {same['sentence']}."
+                    text += f" {same.sentence.rstrip('.')}."
                 out.append({"topic": "Crime", "finding": text})
         if pr:
             text = (f"police.uk {what}: {pr.value:,.0f} in {pr.period}, projected {pr.projection:,.0f} "

@@ -52,12 +52,12 @@ def police_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             title = f"{label} recorded each month, {ctx.area_name}"
         same = needs.police_same_months_change(mon, mid)
         if same is not None and not (pr and pr.change_sentence):  # the projection's change is already like with like
-            lines.append(escape_md(same["sentence"]) + ".")
+            lines.append(escape_md(same.sentence.rstrip(".")) + ".")
             if not pr:
                 verdict = {"higher": "significantly higher than", "lower": "significantly lower than",
                            "similar": "no statistically significant change on",
-                           "not tested": "too few records to compare with"}[same["direction"]]
-                title = f"{label} in {same['months']} {same['year']}: {verdict} a year earlier"
+                           "not tested": "too few records to compare with"}[same.direction]
+                title = f"{label} in {same.period}: {verdict} a year earlier"
         seas = needs.police_seasonality(mon, mid)
         if seas.empty:
             lines.append(f"Seasonality not estimated: {seas.attrs.get('reason', '')}.")
