@@ -89,11 +89,18 @@ def test_change_is_the_exact_conditional_test(school):
     s = exclusions_series(school, PAN_DORSET)
     ch = exclusions_change(s, "suspensions")
     a, b = s.iloc[-1], s.iloc[-2]
-    assert (ch["period"], ch["previous_period"]) == ("2016/17", "2015/16")
+    assert (ch.period, ch.previous_period) == ("2016/17", "2015/16")
     p = stats.binomtest(int(a["count"]), int(a["count"] + b["count"]), a["pupils"] / (a["pupils"] + b["pupils"]))
-    assert ch["p_value"] == pytest.approx(p.pvalue, rel=1e-9)
-    assert ch["ratio"] == pytest.approx((a["count"] / a["pupils"]) / (b["count"] / b["pupils"]))
-    assert ("statistically significant fall" in ch["sentence"]) == (p.pvalue < 0.05) and ch["tested"]
+    assert ch.p_value == pytest.approx(p.pvalue, rel=1e-9)
+    assert ch.ratio == pytest.approx((a["count"] / a["pupils"]) / (b["count"] / b["pupils"]))
+    assert ("statistically significant fall" in ch.sentence) == (p.pvalue < 0.05) and ch.tested
+    # the typed interval: the Clopper-Pearson limits of the share of events in the later year, as odds
+    # scaled by the exposures (pupils), give the rate ratio's limits
+    ci = stats.binomtest(int(a["count"]), int(a["count"] + b["count"])).proportion_ci(0.95, method="exact")
+    scale = b["pupils"] / a["pupils"]
+    assert (ch.lower, ch.upper) == pytest.approx((ci.low / (1 - ci.low) * scale, ci.high / (1 - ci.high) * scale),
+                                                 rel=1e-6)
+    assert ch.verdict in ch.sentence and ch.sentence in repr(ch)
 
 
 def test_birmingham_and_areas_without_exact_predecessors(school):
@@ -109,8 +116,8 @@ def test_a_suppressed_part_hides_the_total_and_the_change(school):
     assert len(hidden) and hidden["count"].isna().all() and hidden["value"].isna().all()
     ch = exclusions_change(s, EXCLUSION_METRICS["school_permanent_exclusions_drug_alcohol"])
     if pd.isna(s.iloc[-1]["count"]) or pd.isna(s.iloc[-2]["count"]):
-        assert not ch["tested"] and "suppressed" in ch["sentence"]
-        assert "rise" not in ch["sentence"] and "fall" not in ch["sentence"]
+        assert not ch.tested and "suppressed" in ch.sentence
+        assert "rise" not in ch.sentence and "fall" not in ch.sentence
 
 
 # --------------------------------------------------------------------------- admissions
@@ -147,11 +154,11 @@ def test_admissions_change_tested_and_poisoning_not(admissions, population):
     a, b = s.iloc[-1], s.iloc[-2]
     p = stats.binomtest(int(a["count"]), int(a["count"] + b["count"]),
                         a["population"] / (a["population"] + b["population"]))
-    assert ch["tested"] and ch["p_value"] == pytest.approx(p.pvalue, rel=1e-9)
+    assert ch.tested and ch.p_value == pytest.approx(p.pvalue, rel=1e-9)
     pois = admissions_change(admissions_series(admissions, population, PAN_DORSET, "admissions_drug_poisoning"),
                              "admissions_drug_poisoning")
-    assert not pois["tested"] and "not tested" in pois["sentence"]
-    assert "rise" not in pois["sentence"] and "fall" not in pois["sentence"]
+    assert not pois.tested and "not tested" in pois.sentence
+    assert "rise" not in pois.sentence and "fall" not in pois.sentence
 
 
 # --------------------------------------------------------------------------- the reports

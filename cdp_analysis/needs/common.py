@@ -11,11 +11,11 @@ tested at all (suppressed or too few events: :mod:`cdp_analysis.indicators.small
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
-__all__ = ["latest_full_period", "rate_change"]
+from cdp_analysis.needs.findings import CountChange
+
+__all__ = ["latest_full_period", "rate_change", "untested_change"]
 
 
 def latest_full_period(own: pd.DataFrame, codes: list[str]) -> str | None:
@@ -36,8 +36,8 @@ def latest_full_period(own: pd.DataFrame, codes: list[str]) -> str | None:
 
 
 def rate_change(a: pd.Series, b: pd.Series, denominator: str, measure: str, multiplier: float,
-                       rate_unit: str) -> dict[str, Any]:
-    """The latest year ``a`` against the year before ``b``: ``tested, significant, ratio, p_value, sentence``.
+                rate_unit: str) -> CountChange:
+    """The latest year ``a`` against the year before ``b``, tested: a :class:`CountChange` of the rates.
 
     ``a`` and ``b`` hold ``period``, ``count`` and the ``denominator`` column (pupils,
     residents); ``multiplier`` and ``rate_unit`` say how the rates are written.
@@ -45,15 +45,32 @@ def rate_change(a: pd.Series, b: pd.Series, denominator: str, measure: str, mult
     >>> a = pd.Series({"period": "2016/17", "count": 89.0, "pupils": 98093.0})
     >>> b = pd.Series({"period": "2015/16", "count": 96.0, "pupils": 97321.0})
     >>> r = rate_change(a, b, "pupils", "suspensions", 10_000, "per 10,000 pupils")
-    >>> r["significant"], round(r["ratio"], 2), r["sentence"].split(":")[1].strip()[:40]
+    >>> r.significant, round(r.ratio, 2), r.sentence.split(":")[1].strip()[:40]
     (False, 0.92, 'not a statistically significant change (')
     """
     from cdp_analysis import indicators as ind
 
-    test = ind.rate_ratio_test(float(a["count"]), float(a[denominator]), float(b["count"]),
-                               float(b[denominator])).iloc[0]
+    frame = ind.rate_ratio_test(float(a["count"]), float(a[denominator]), float(b["count"]),
+                                float(b[denominator]))
+    test = frame.iloc[0]
     sentence = ind.describe_change(float(a["count"]), float(b["count"]), str(a["period"]), str(b["period"]),
                                    measure=measure, denominator_a=float(a[denominator]),
                                    denominator_b=float(b[denominator]), multiplier=multiplier, rate_unit=rate_unit)
-    return {"tested": True, "significant": bool(test["significant"]), "ratio": float(test["ratio"]),
-            "p_value": float(test["p_value"]), "sentence": str(sentence)}
+    return CountChange(str(a["period"]), str(b["period"]), float(a["count"]), float(b["count"]),
+                       float(test["ratio"]), float(test["lower"]), float(test["upper"]), float(test["p_value"]),
+                       significant=bool(test["significant"]), suppressed=False, sentence=str(sentence), test=frame)
+
+
+def untested_change(a: pd.Series, b: pd.Series, sentence: str, *, suppressed: bool = False,
+                    counts: bool = True) -> CountChange:
+    """A :class:`CountChange` that was not tested (suppressed, too few or not comparable), with why.
+
+    >>> untested_change(pd.Series({"period": "2021", "count": 3.0}), pd.Series({"period": "2020", "count": 4.0}),
+    ...                 "too few").tested
+    False
+    """
+    nan = float("nan")
+    count = float(a["count"]) if counts and not suppressed else nan
+    previous = float(b["count"]) if counts and not suppressed else nan
+    return CountChange(str(a["period"]), str(b["period"]), count, previous, nan, nan, nan, nan,
+                       significant=None, suppressed=suppressed, sentence=sentence)

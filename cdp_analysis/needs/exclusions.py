@@ -30,13 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cdp_analysis.areas import ENGLAND
-from cdp_analysis.needs.common import rate_change
+from cdp_analysis.needs.common import rate_change, untested_change
+from cdp_analysis.needs.findings import CountChange
 
 PUPILS = "school_pupils"
 #: the drug-and-alcohol exclusion metrics shown, and their nouns
@@ -209,7 +209,7 @@ def exclusions_series(obs: pd.DataFrame, codes: Sequence[str], metric: str = "sc
     return pd.concat([safe, out[missing]]).sort_index()[cols]
 
 
-def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dict[str, Any] | None:
+def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> CountChange | None:
     """The latest year against the one before: the exact rate-ratio test on the headcounts.
 
     Returns ``None`` when fewer than two years have counts; ``sentence`` states "cannot be
@@ -217,7 +217,7 @@ def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dic
 
     >>> s = pd.DataFrame({"period": ["2015/16", "2016/17"], "count": [96.0, 89.0],
     ...                   "pupils": [97321.0, 98093.0]})
-    >>> exclusions_change(s)["sentence"].split(":")[1].strip()[:40]
+    >>> exclusions_change(s).sentence.split(":")[1].strip()[:40]
     'not a statistically significant change ('
     """
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
@@ -226,22 +226,18 @@ def exclusions_change(series: pd.DataFrame, measure: str = "suspensions") -> dic
     if len(s) < 2 or s["count"].notna().sum() == 0:
         return None
     a, b = s.iloc[-1], s.iloc[-2]
-    out = {"period": a["period"], "previous_period": b["period"], "count": float(a["count"]),
-           "previous": float(b["count"]), "significant": False, "tested": False}
     if pd.isna(a["count"]) or pd.isna(b["count"]):
         hidden = any("c" in str(r.get("status", "")).split() for r in (a, b))
         why = "suppressed" if hidden else "not available"
-        out["sentence"] = (f"{measure.capitalize()} in {a['period']} against {b['period']}: the change cannot be "
-                           f"tested (a figure of one of the two years is {why})")
-        return out
+        return untested_change(a, b, f"{measure.capitalize()} in {a['period']} against {b['period']}: the change "
+                                     f"cannot be tested (a figure of one of the two years is {why})",
+                               suppressed=hidden)
     ad = comparison_adequacy(a["count"], b["count"], measure)
     if not float(a["count"]).is_integer() or not float(b["count"]).is_integer():
-        out["sentence"] = (f"{a['count']:,.1f} {measure} in {a['period']} against {b['count']:,.1f} in {b['period']}: "
-                           "the change cannot be tested (DfE apportioned these counts, so they are not whole numbers)")
-        return out
+        return untested_change(a, b, f"{a['count']:,.1f} {measure} in {a['period']} against {b['count']:,.1f} in "
+                                     f"{b['period']}: the change cannot be tested (DfE apportioned these counts, so "
+                                     "they are not whole numbers)")
     if not ad:
-        out["sentence"] = (f"{measure.capitalize()} in {a['period']} against {b['period']}: the change cannot be "
-                           f"tested ({ad.reason})")
-        return out
-    out.update(rate_change(a, b, "pupils", measure, PER, "per 10,000 pupils"))
-    return out
+        return untested_change(a, b, f"{measure.capitalize()} in {a['period']} against {b['period']}: the change "
+                                     f"cannot be tested ({ad.reason})")
+    return rate_change(a, b, "pupils", measure, PER, "per 10,000 pupils")

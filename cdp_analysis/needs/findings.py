@@ -64,7 +64,8 @@ def _show(title: str, sentence: str, facts: list[tuple[str, str]]) -> tuple[str,
 
 @dataclass(frozen=True)
 class CountChange:
-    """A count against the one a period before, tested with the exact rate-ratio test.
+    """A count (or a rate: count over its denominator) against the one a period before, tested with the
+    exact rate-ratio test.
 
     Attributes
     ----------
@@ -73,8 +74,8 @@ class CountChange:
     count, previous
         The two counts (NaN when suppressed).
     ratio, lower, upper
-        The rate ratio ``count / previous`` and its 95% Clopper-Pearson-based interval (NaN
-        when suppressed or too small to test).
+        The rate ratio (``count / previous`` for equal exposures) and its 95% Clopper-Pearson-based
+        interval (NaN when suppressed or not tested).
     p_value
         The two-sided exact conditional p-value (Breslow & Day 1987, §2.4); NaN when not tested.
     significant
@@ -99,6 +100,11 @@ class CountChange:
     suppressed: bool
     sentence: str
     test: ChangeTest | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def tested(self) -> bool:
+        """The change was tested (not suppressed, enough whole counts, the series comparable)."""
+        return not self.suppressed and self.significant is not None and not math.isnan(self.ratio)
 
     @property
     def verdict(self) -> str:

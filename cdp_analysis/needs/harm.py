@@ -28,14 +28,14 @@ OHID. Fingertips technical guidance: confidence intervals for crude rates.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cdp_analysis.areas import ENGLAND
-from cdp_analysis.needs.common import rate_change
+from cdp_analysis.needs.common import rate_change, untested_change
 from cdp_analysis.needs.exclusions import exact_parts
+from cdp_analysis.needs.findings import CountChange
 
 REGIONS = [f"E1200000{i}" for i in range(1, 10)]
 #: metric -> (what it counts, whether a change may be tested)
@@ -124,12 +124,12 @@ def admissions_series(obs: pd.DataFrame, population: pd.DataFrame, codes: Sequen
     return ind.protect(out[cols], "count", metric=metric, derived=["value", "lower_95", "upper_95"])
 
 
-def admissions_change(series: pd.DataFrame, metric: str) -> dict[str, Any] | None:
+def admissions_change(series: pd.DataFrame, metric: str) -> CountChange | None:
     """The latest year against the one before (populations as exposures), or why it is not tested.
 
     >>> s = pd.DataFrame({"period": ["2017/18", "2018/19"], "count": [85.0, 90.0],
     ...                   "population": [770689.0, 772268.0]})
-    >>> admissions_change(s, "admissions_drug_mental_behavioural")["sentence"].split(":")[1].strip()[:40]
+    >>> admissions_change(s, "admissions_drug_mental_behavioural").sentence.split(":")[1].strip()[:40]
     'not a statistically significant change ('
     """
     from cdp_analysis.indicators.small_numbers import comparison_adequacy
@@ -139,20 +139,16 @@ def admissions_change(series: pd.DataFrame, metric: str) -> dict[str, Any] | Non
     if len(s) < 2:
         return None
     a, b = s.iloc[-1], s.iloc[-2]
-    out = {"period": a["period"], "previous_period": b["period"], "tested": False, "significant": False}
     if pd.isna(a["count"]) or pd.isna(b["count"]):
-        out["sentence"] = (f"{what.capitalize()}, {a['period']} against {b['period']}: the change cannot be tested "
-                           "(a figure of one of the two years is suppressed)")
-        return out
+        return untested_change(a, b, f"{what.capitalize()}, {a['period']} against {b['period']}: the change cannot "
+                                     "be tested (a figure of one of the two years is suppressed)", suppressed=True)
     if not testable:
-        out["sentence"] = (f"{a['count']:,.0f} {what} in {a['period']} against {b['count']:,.0f} in "
-                           f"{b['period']}: not tested, because the compiled series joins editions that define the "
-                           "measure differently")
-        return out
+        return untested_change(a, b, f"{a['count']:,.0f} {what} in {a['period']} against {b['count']:,.0f} in "
+                                     f"{b['period']}: not tested, because the compiled series joins editions that "
+                                     "define the measure differently")
     ad = comparison_adequacy(a["count"], b["count"], "admissions")
     if not ad or pd.isna(a["population"]) or pd.isna(b["population"]):
         why = ad.reason if not ad else "no population estimate for one of the years"
-        out["sentence"] = f"{what.capitalize()}, {a['period']} against {b['period']}: the change cannot be tested ({why})"
-        return out
-    out.update(rate_change(a, b, "population", what, PER, "per 100,000"))
-    return out
+        return untested_change(a, b, f"{what.capitalize()}, {a['period']} against {b['period']}: the change cannot "
+                                     f"be tested ({why})")
+    return rate_change(a, b, "population", what, PER, "per 100,000")

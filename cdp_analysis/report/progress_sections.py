@@ -184,7 +184,7 @@ def _school_exclusions(ctx: ProgressContext) -> str:
         ch = ex.exclusions_change(s, noun)
         lines.append(f"- {noun.capitalize()} for drug and alcohol, {last['period']}: "
                      f"{count_text(last['count'], last['status'])} ({rate}; England {last['england']:.1f}): {cmp}."
-                     + (f" {ch['sentence']}." if ch is not None else ""))
+                     + (f" {ch.sentence}." if ch is not None else ""))
     if not lines:
         if obs.empty:
             return ""

@@ -6,6 +6,11 @@ and a trend from Fingertips' recent-trend result, each computed by the library.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cdp_analysis.needs.findings import CountChange
+
 __all__ = ["comparison_phrase", "trend_phrase", "change_verdict"]
 
 _RELATION = {"better": "lower than", "worse": "higher than", "similar": "similar to", "higher": "higher than",
@@ -43,12 +48,15 @@ def trend_phrase(trend: str, reason: str = "") -> str:
             "no significant change": "no statistically significant trend"}.get(str(trend), str(trend))
 
 
-def change_verdict(change: dict) -> str:
-    """A chart title's verb for a tested change of a rate (``significant``, ``ratio`` from the test).
+def change_verdict(change: CountChange) -> str:
+    """A chart title's verb for a tested change of a rate (its ``significant`` and ``ratio``).
 
-    >>> change_verdict({"significant": True, "ratio": 0.7}), change_verdict({"significant": False, "ratio": 0.7})
-    ('fell (statistically significant)', 'showed no statistically significant change')
+    >>> import pandas as pd
+    >>> from cdp_analysis import needs
+    >>> ch = needs.deaths_change(pd.DataFrame({"period": ["2020", "2021"], "count": [100.0, 50.0]}))
+    >>> change_verdict(ch)
+    'fell (statistically significant)'
     """
-    if not change["significant"]:
+    if not change.significant:
         return "showed no statistically significant change"
-    return "fell (statistically significant)" if change["ratio"] < 1 else "rose (statistically significant)"
+    return "fell (statistically significant)" if change.ratio < 1 else "rose (statistically significant)"

@@ -46,7 +46,7 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                      f"{count_text(last['count'], last['status'])} among {last['pupils']:,.0f} pupils"
                      f"{parts_text(last['parts'], ctx.codes)}: {rate}; {eng}: {cmp}.")
         if ch is not None:
-            lines.append(f"  {ch['sentence']}.")
+            lines.append(f"  {ch.sentence}.")
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " DfE's exclusion figures (to 2016/17) are on "
                    f"the local authorities of their time; no set of them makes up exactly this area{boundary_note(ctx)}.")]
@@ -62,9 +62,9 @@ def school_exclusions_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             "years old and show what was, not what is. Counts of 1 to 4 are shown as [c]."]
     items.append(Md("\n".join(text)))
     ch = ex.exclusions_change(s, noun)
-    if ch is not None and ch["tested"]:
+    if ch is not None and ch.tested:
         verdict = change_verdict(ch)
-        title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools {verdict} in {ch['period']}"
+        title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools {verdict} in {ch.period}"
     else:
         title = f"Drug and alcohol {noun} in {ctx.area_name}'s schools per 10,000 pupils"
     chart = against_england(s, ctx.area_name)

@@ -45,7 +45,7 @@ def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
                      f"{parts_text(last['parts'], ctx.codes)}: {rate}; England {last['england']:.1f}: {cmp}.")
         ch = harm.admissions_change(s, metric)
         if ch is not None:
-            lines.append(f"  {ch['sentence']}.")
+            lines.append(f"  {ch.sentence}.")
     if main is None:
         return [Md(NO_DATA.format(what=escape_md(ctx.area_name)) + " The admissions are compiled on the health "
                    "areas of 2008-2013 and the authorities after them; no set of them makes up exactly this "
@@ -60,10 +60,10 @@ def harm_section(ctx: NeedsContext) -> list[Md | Figure | Table]:
             "editions of NHS Digital's tables that define that measure differently. Counts of 1 to 4 are shown "
             "as [c]."]
     ch = harm.admissions_change(s, metric)
-    if ch is not None and ch["tested"]:
+    if ch is not None and ch.tested:
         verdict = change_verdict(ch)
         title = f"Admissions for drug-related mental and behavioural disorders in {ctx.area_name} {verdict} in " \
-                f"{ch['period']}"
+                f"{ch.period}"
     else:
         title = f"Admissions for drug-related mental and behavioural disorders in {ctx.area_name}"
     chart = against_england(s, ctx.area_name)
