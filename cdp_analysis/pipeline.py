@@ -500,16 +500,28 @@ def is_complete(run: Run) -> bool:
 
 
 # --------------------------------------------------------------------------- the batch
-def _init_worker() -> None:
-    """Worker processes: one BLAS thread; Ctrl-C is the batch's to handle, not each worker's."""
+#: in a pool's worker process: the batch's stop flag (set when the batch is interrupted)
+_stop_flag: Any = None
+
+
+def _init_worker(stop: Any = None) -> None:
+    """Worker processes: one BLAS thread; Ctrl-C is the batch's to handle, not each worker's.
+
+    ``stop`` is the batch's :class:`multiprocessing.Event`. A process pool hands a worker
+    more calls than it runs at once (``concurrent.futures`` queues one extra), and those cannot
+    be cancelled; the worker checks the flag before starting each run, so a run that had not
+    started when the batch was interrupted is not started.
+    """
     import signal
 
+    global _stop_flag
+    _stop_flag = stop
     set_single_thread_blas()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _new_pool(n: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=n, initializer=_init_worker)
+def _new_pool(n: int, stop: Any = None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(stop,))
 
 
 def _group_failed(group: Sequence[Run], error: str) -> list[dict[str, Any]]:
@@ -578,8 +590,12 @@ def execute(
         groups.setdefault(r.out_dir, []).append(r)
     own_pool = executor is None
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(groups) or 1))
+    stop = None
     if own_pool:
-        executor = _new_pool(n_workers)
+        import multiprocessing
+
+        stop = multiprocessing.Event()
+        executor = _new_pool(n_workers, stop)
     for folder in {Path(r.out_dir).parent for r in todo}:
         _sweep_stale_temps(folder, {Path(r.out_dir).name for r in todo})
     bar = None
@@ -624,13 +640,14 @@ def execute(
                 if retry:
                     if own_pool:
                         executor.shutdown(wait=True)
-                        executor = _new_pool(n_workers)
+                        executor = _new_pool(n_workers, stop)
                     pending = {executor.submit(run_group, g, kernel, render): g for g in retry}
     except BaseException:
         # interrupted (Ctrl-C, SIGTERM) or failed: runs not started are cancelled; a run in progress
         # finishes or fails whole in its worker (a Dask cluster's are cancelled); nothing half-written
         # is left, and `--resume` finishes the rest
         if own_pool:
+            stop.set()  # calls already handed to a worker do not start their runs
             executor.shutdown(wait=True, cancel_futures=True)
             own_pool = False
         else:
@@ -678,8 +695,17 @@ def prepare_shared(runs: Sequence[Run]) -> list[Run]:
 
 
 def run_group(group: Sequence[Run], kernel_name: str, render: bool = True) -> list[dict[str, Any]]:
-    """Run several runs that share an output folder, in order (module level: picklable)."""
-    return [run_one(r, kernel_name=kernel_name, render=render) for r in group]
+    """Run several runs that share an output folder, in order (module level: picklable).
+
+    In a pool's worker, stops before a run when the batch has been interrupted: that run and
+    the rest of the group are left for ``--resume`` (nothing of them is written).
+    """
+    out = []
+    for r in group:
+        if _stop_flag is not None and _stop_flag.is_set():
+            break
+        out.append(run_one(r, kernel_name=kernel_name, render=render))
+    return out
 
 
 def write_batch_summary(results: Sequence[dict[str, Any]], out: str | os.PathLike | None = None) -> list[Path]:

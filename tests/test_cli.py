@@ -91,3 +91,21 @@ def test_make_lab_installs_registers_builds_and_starts_jupyterlab_with_a_scratch
     assert install < lab and kernel < lab and store < lab
     assert steps[store].startswith("test -f ")  # the store is built only when it is missing
     assert f'CDP_OUTPUT_DIR="{tmp_path / "scratch"}"' in steps[lab] and "--notebook-dir=notebooks" in steps[lab]
+
+
+def test_a_pool_worker_starts_no_run_once_the_batch_is_stopped(tmp_path, monkeypatch):
+    """A process pool hands a worker one call more than it runs, which cannot be cancelled: the
+    worker checks the batch's stop flag before each run, so nothing of that run is started or written."""
+    import multiprocessing
+
+    from cdp_analysis import pipeline
+
+    run = pipeline.Run(notebook="notebooks/progress_report.ipynb", period="2023/24 Q1", area="pan-dorset",
+                       out_dir=str(tmp_path / "pan-dorset"))
+    stop = multiprocessing.Event()
+    monkeypatch.setattr(pipeline, "_stop_flag", stop)
+    stop.set()
+    assert pipeline.run_group([run, run], "no-such-kernel", render=False) == []
+    assert not (tmp_path / "pan-dorset").exists()
+    stop.clear()  # not stopped: the run starts (and fails here, on a kernel that does not exist)
+    assert [o["status"] for o in pipeline.run_group([run], "no-such-kernel", render=False)] == ["failed"]

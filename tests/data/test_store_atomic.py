@@ -177,9 +177,15 @@ def test_an_ingest_killed_midway_leaves_the_old_store(base, tmp_path):
     proc = subprocess.Popen([str(CDP), "ingest", "--data-dir", str(data), "--db", str(db), "--quiet"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     _wait_for_holder(db, proc.pid, proc)
-    time.sleep(1.0)  # into the load
+    work = db.with_name(f".{db.name}.ingest-{proc.pid}")
+    deadline = time.monotonic() + 60
+    while not work.exists():  # the ingest has copied the store and is writing into the copy
+        assert proc.poll() is None and time.monotonic() < deadline, "the ingest never started writing"
+        time.sleep(0.01)
+    time.sleep(0.2)  # into the load
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the ingest finished before it was killed: make the file larger"
     assert _state(db) == before
     # the next ingest cleans up nothing of ours is in the way and loads the file
     assert ingest(data, db).changed
