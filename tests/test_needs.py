@@ -495,23 +495,25 @@ def test_alcohol_dependence_on_todays_boundaries(ctx):
     # pan-Dorset is exactly Bournemouth + Poole + Dorset County (Christchurch was in the county)
     a = needs.alcohol_dependence(ctx.context, ctx.codes)
     expected = sum(float(by_code[c]["Alcohol_dependent"]) for c in ("E06000028", "E06000029", "E10000009"))
-    assert a["count"] == expected and a["lower"] is None and a["period"] == "2017/18"
-    assert a["parts"] == ["E06000028", "E06000029", "E10000009"]
+    assert a.count == expected and a.lower is None and a.period == "2017/18"
+    assert a.parts == ("E06000028", "E06000029", "E10000009")
+    # the typed result shows itself: its sentence and the areas summed
+    assert a.sentence.startswith(f"An estimated {expected:,.0f} adults") and a.sentence in a._repr_html_()
     # neither BCP nor Dorset alone is a union of the old areas
     for code in ("E06000058", "E06000059"):
         b = needs.alcohol_dependence(ctx.context, [code])
-        assert b["count"] is None and "no set of them covers exactly this area" in b["reason"]
+        assert b.count is None and "no set of them covers exactly this area" in b.reason
     # an area unchanged since then has its own estimate and interval, as published
     b = needs.alcohol_dependence(ctx.context, [BIRMINGHAM])
     row = by_code[BIRMINGHAM]
-    assert (b["count"], b["lower"], b["upper"]) == tuple(
+    assert (b.count, b.lower, b.upper) == tuple(
         float(row[k]) for k in ("Alcohol_dependent", "Alcohol_lower_CI", "Alcohol_upper_CI"))
     # a partnership of an unchanged area and re-formed ones adds the unchanged area's own figure
     mixed = needs.alcohol_dependence(ctx.context, ["E06000052", *ctx.codes])  # Cornwall + BCP + Dorset
-    assert mixed["count"] == expected + float(by_code["E06000052"]["Alcohol_dependent"])
-    assert needs.alcohol_dependence(ctx.context, ["E06000052", "E06000058"])["count"] is None
+    assert mixed.count == expected + float(by_code["E06000052"]["Alcohol_dependent"])
+    assert needs.alcohol_dependence(ctx.context, ["E06000052", "E06000058"]).count is None
     eng = by_code["E92000001"]
-    assert (a["england"], a["england_lower"]) == (float(eng["Alcohol_dependent"]), float(eng["Alcohol_lower_CI"]))
+    assert (a.england, a.england_lower) == (float(eng["Alcohol_dependent"]), float(eng["Alcohol_lower_CI"]))
 
 
 def test_drug_use_prevalence_latest_national_survey_year(ctx):

@@ -1,7 +1,7 @@
 """Typed findings of the application layer: a count against the year before
 (:class:`CountChange`), a proportion against the cohort a year before (:class:`ProportionChange`)
 a part year projected to its end (:class:`PartYearProjection`) and a year of drug seizures
-(:class:`SeizuresSummary`).
+(:class:`SeizuresSummary`); an estimate of alcohol dependence (:class:`AlcoholDependence`).
 
 Frozen dataclasses in the statsmodels manner: named fields for the figures (the two periods,
 the two figures, the estimate with its interval and p-value, the verdict and the sentence a
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from cdp_analysis.results import ChangeTest
 
-__all__ = ["CountChange", "PartYearProjection", "ProportionChange", "SeizuresSummary"]
+__all__ = ["AlcoholDependence", "CountChange", "PartYearProjection", "ProportionChange", "SeizuresSummary"]
 
 NOT_SIGNIFICANT = "not a statistically significant change"
 
@@ -305,3 +305,59 @@ class SeizuresSummary:
 
     def _repr_html_(self) -> str:
         return _show(f"Drug seizures, {self.period}", self.sentence, self._facts())[1]
+
+
+@dataclass(frozen=True)
+class AlcoholDependence:
+    """PHE's modelled estimate of alcohol-dependent adults for an area, with England's.
+
+    Attributes
+    ----------
+    period
+        The latest published year (``"2017/18"``).
+    count, lower, upper
+        The area's estimate and its 95% interval (``None``: no estimate on these boundaries;
+        the interval is ``None`` for a sum of the areas of the time, which has none published).
+    parts
+        The codes of the areas of the time summed (empty when there is no estimate).
+    england, england_lower, england_upper
+        England's estimate and interval (``None`` when not in the store).
+    reason
+        Why there is no estimate (else ``""``).
+    """
+
+    period: str
+    count: float | None
+    lower: float | None
+    upper: float | None
+    parts: tuple[str, ...]
+    england: float | None
+    england_lower: float | None
+    england_upper: float | None
+    reason: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """The estimate in words (no full stop)."""
+        if self.count is None:
+            return f"No estimate on these boundaries: {self.reason}"
+        rng = f" (95% interval {self.lower:,.0f} to {self.upper:,.0f})" if self.lower is not None else ""
+        return f"An estimated {self.count:,.0f} adults were dependent on alcohol in {self.period}{rng}"
+
+    def _facts(self) -> list[tuple[str, str]]:
+        facts = [("estimate", "none" if self.count is None else fmt(self.count))]
+        if self.parts:
+            facts.append(("areas of the time", ", ".join(self.parts)))
+        if self.england is not None:
+            facts.append(("England", f"{fmt(self.england)} (95% interval {fmt(self.england_lower)} to "
+                                     f"{fmt(self.england_upper)})"))
+        return facts
+
+    def __str__(self) -> str:
+        return _show(f"AlcoholDependence: {self.period}", self.sentence, self._facts())[0]
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return _show(f"Alcohol-dependent adults, {self.period}", self.sentence, self._facts())[1]

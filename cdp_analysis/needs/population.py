@@ -16,6 +16,7 @@ import pandas as pd
 
 from cdp_analysis import areas
 from cdp_analysis.areas import ENGLAND
+from cdp_analysis.needs.findings import AlcoholDependence
 from cdp_analysis.periods import sort_by_period
 
 __all__ = ["PREVALENCE_METRICS", "ALCOHOL_METRIC", "ENGLAND_AND_WALES", "PROFILE_BANDS", "population_profile",
@@ -94,7 +95,7 @@ def population_profile(population: pd.DataFrame, codes: Sequence[str], year: int
 
 
 
-def alcohol_dependence(context: pd.DataFrame, codes: Sequence[str]) -> dict[str, Any] | None:
+def alcohol_dependence(context: pd.DataFrame, codes: Sequence[str]) -> AlcoholDependence | None:
     """PHE's estimate of alcohol-dependent adults for the area, latest year, with England.
 
     The estimates were published for the upper-tier areas of their time (to 2017/18). An area
@@ -106,7 +107,7 @@ def alcohol_dependence(context: pd.DataFrame, codes: Sequence[str]) -> dict[str,
 
     Returns
     -------
-    dict or None
+    AlcoholDependence or None
         ``period, count, lower, upper`` (``None`` for a sum), ``parts`` (codes summed),
         ``england, england_lower, england_upper``, ``reason`` (why there is no figure, else
         ``""``); ``None`` when the store holds no estimates.
@@ -118,9 +119,9 @@ def alcohol_dependence(context: pd.DataFrame, codes: Sequence[str]) -> dict[str,
     ...     "count": [2644., 1609., 4632., 586780.], "lower_95": [2146., 1300., 3700., 485444.],
     ...     "upper_95": [3352., 2000., 5900., 742305.]})
     >>> r = alcohol_dependence(obs, ["E06000058", "E06000059"])
-    >>> r["count"], r["lower"], r["parts"]
-    (8885.0, None, ['E06000028', 'E06000029', 'E10000009'])
-    >>> alcohol_dependence(obs, ["E06000058"])["count"] is None  # Christchurch lay in Dorset County
+    >>> r.count, r.lower, r.parts
+    (8885.0, None, ('E06000028', 'E06000029', 'E10000009'))
+    >>> alcohol_dependence(obs, ["E06000058"]).count is None  # Christchurch lay in Dorset County
     True
     """
     if context is None or context.empty:
@@ -131,7 +132,7 @@ def alcohol_dependence(context: pd.DataFrame, codes: Sequence[str]) -> dict[str,
     latest = sort_by_period(d[["period"]].drop_duplicates())["period"].iloc[-1]
     d = d[d["period"] == latest].set_index("area_code")
     eng = d.loc[ENGLAND] if ENGLAND in d.index else None
-    out: dict[str, Any] = {"period": str(latest), "count": None, "lower": None, "upper": None, "parts": [],
+    out: dict[str, Any] = {"period": str(latest), "count": None, "lower": None, "upper": None, "parts": (),
                            "england": None if eng is None else float(eng["count"]),
                            "england_lower": None if eng is None else float(eng.get("lower_95", np.nan)),
                            "england_upper": None if eng is None else float(eng.get("upper_95", np.nan)),
@@ -144,13 +145,13 @@ def alcohol_dependence(context: pd.DataFrame, codes: Sequence[str]) -> dict[str,
     if not parts:
         out["reason"] = (f"the estimates ({latest}) were published for the areas of their time, and no set of "
                          "them covers exactly this area")
-        return out
-    out["parts"] = list(parts)
+        return AlcoholDependence(**out)
+    out["parts"] = tuple(parts)
     out["count"] = float(d.loc[parts, "count"].sum())
     if len(parts) == 1:
         out["lower"] = float(d.at[parts[0], "lower_95"]) if pd.notna(d.at[parts[0], "lower_95"]) else None
         out["upper"] = float(d.at[parts[0], "upper_95"]) if pd.notna(d.at[parts[0], "upper_95"]) else None
-    return out
+    return AlcoholDependence(**out)
 
 
 def drug_use_prevalence(context: pd.DataFrame) -> pd.DataFrame:

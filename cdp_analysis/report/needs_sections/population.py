@@ -85,25 +85,25 @@ def prevalence_section(ctx: NeedsContext) -> list[Md | Table]:
         items.append(Md("No alcohol-dependence estimates are in the store."))
         return items
     text = ["### Alcohol dependence (estimates)", ""]
-    if alc["count"] is None:
+    if alc.count is None:
         text.append(f"No estimate of alcohol-dependent adults on the boundaries of {escape_md(ctx.area_name)}: "
-                    f"{escape_md(alc['reason'])}.")
+                    f"{escape_md(alc.reason)}.")
     else:
-        est = f"An estimated {alc['count']:,.0f} adults in {escape_md(ctx.area_name)} were dependent on alcohol in " \
-              f"{alc['period']}"
-        if alc["lower"] is not None:
-            est += f" (95% interval {alc['lower']:,.0f} to {alc['upper']:,.0f})"
-        if alc["parts"] and alc["parts"] != list(ctx.codes):
-            names = [areas.area_name(c) for c in alc["parts"]]
+        est = f"An estimated {alc.count:,.0f} adults in {escape_md(ctx.area_name)} were dependent on alcohol in " \
+              f"{alc.period}"
+        if alc.lower is not None:
+            est += f" (95% interval {alc.lower:,.0f} to {alc.upper:,.0f})"
+        if alc.parts and list(alc.parts) != list(ctx.codes):
+            names = [areas.area_name(c) for c in alc.parts]
             names = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
             est += (f": the sum of the estimates for {escape_md(names)}, the areas of the time that make up "
                     "exactly this area (a sum has no published interval)")
         text.append(est + ".")
-    if alc["england"] is not None:
+    if alc.england is not None:
         text.append("")
-        text.append(f"England: {alc['england']:,.0f} (95% interval {alc['england_lower']:,.0f} to "
-                    f"{alc['england_upper']:,.0f}). The estimates are modelled, not counted, and the latest "
-                    f"published year is {alc['period']}.")
+        text.append(f"England: {alc.england:,.0f} (95% interval {alc.england_lower:,.0f} to "
+                    f"{alc.england_upper:,.0f}). The estimates are modelled, not counted, and the latest "
+                    f"published year is {alc.period}.")
     text += ["", ALCOHOL_SOURCE]
     items.append(Md("\n".join(text)))
     return items
