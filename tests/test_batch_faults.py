@@ -129,8 +129,11 @@ def test_a_worker_process_killed_mid_batch(returns_store, tmp_path):
     assert worker.pid != proc.pid
     worker.kill()
     code, stdout, stderr = finish(proc)
-    # the pool is rebuilt and the runs its death interrupted are run again: all complete, and say so
-    assert code == 0 and "Traceback" not in stderr, stdout + stderr
+    # the pool is rebuilt and the runs its death interrupted are run again: all complete, and say so.
+    # The processes the kill orphans (the dead worker's kernel, the old pool's other worker as it is
+    # stopped) can print their own ipykernel/nbclient tracebacks to the stderr they inherited; nothing
+    # of cdp's own raises or prints one
+    assert code == 0 and "Traceback" not in stdout and "cdp_analysis" not in stderr, stdout + stderr
     assert "retried after its worker process died" in stdout, stdout
     assert assert_nothing_half_written(out) == sorted(areas)
 
