@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cdp_analysis.errors import CdpInputError
+from cdp_analysis.periods import Period
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,6 +32,7 @@ __all__ = [
     "POPULATION_COLUMNS",
     "RETURNS_COLUMNS",
     "STATUS_CODES",
+    "add_period_bounds",
     "SEXES",
     "check_observations",
     "check_population",
@@ -154,3 +156,24 @@ def check_population(df: pd.DataFrame, *, file: str | None = None) -> pd.DataFra
             expected="a count of 0 or more",
         )
     return out
+
+
+def add_period_bounds(df: pd.DataFrame) -> dict[str, Period]:
+    """Add ``period_start`` and ``period_end`` (datetimes) from the ``period`` labels, in place.
+
+    Each distinct label is parsed once; the parsed periods are returned by label.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"period": ["2021", "2022/23", "2021"]})
+    >>> spans = add_period_bounds(df)
+    >>> df["period_start"].dt.strftime("%Y-%m-%d").tolist(), df["period_end"].dt.strftime("%Y-%m-%d").tolist()
+    (['2021-01-01', '2022-04-01', '2021-01-01'], ['2021-12-31', '2023-03-31', '2021-12-31'])
+    >>> sorted(spans)
+    ['2021', '2022/23']
+    """
+    import pandas as pd
+
+    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
+    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
+    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    return spans

@@ -45,7 +45,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
 from cdp_analysis.data.sources._excel import (
     Label,
     Sheet,
@@ -188,9 +188,7 @@ def read(path: str | os.PathLike[str], *, engine: str | None = None) -> pd.DataF
                                 expected="titles naming one 'year ending <Month YYYY>'")
         parts = [_read_table(book.sheet(name), age, recall) for name, age, recall, _ in tables]
     df = pd.concat(parts, ignore_index=True)
-    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    add_period_bounds(df)
     df["source"] = SOURCE
     df["edition"] = "year ending " + editions.pop()
     df["area_code"] = "K04000001"

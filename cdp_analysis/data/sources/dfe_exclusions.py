@@ -74,7 +74,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
 from cdp_analysis.data.sources._excel import (
     HeaderMatch,
     Label,
@@ -236,9 +236,7 @@ def _finish(df: pd.DataFrame, sheet: Sheet, layout: str, path: str) -> pd.DataFr
         rows = df.loc[dup & (df[key] == first[key]).all(axis=1), "_row"].tolist()
         raise sheet.error(f"{first['metric_id']} {first['area_code']} {first['period']} is given twice", row=rows,
                           expected="one row per year, area and school type")
-    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    spans = add_period_bounds(df)
     df["source"] = SOURCE
     df["sex"] = "persons"
     df["age"] = "all ages"

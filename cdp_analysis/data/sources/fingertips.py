@@ -67,8 +67,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
-from cdp_analysis.data.sources._excel import Label, Sheet, csv_sheet, find_header, parse_numbers
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
+from cdp_analysis.data.sources._excel import (
+    Label,
+    Sheet,
+    csv_sheet,
+    find_header,
+    parse_numbers,
+)
 from cdp_analysis.data.store import SourceSpec, sha256_file
 from cdp_analysis.periods import Period
 
@@ -264,9 +270,7 @@ def _observations(df: pd.DataFrame, sheet: Sheet, path: str) -> pd.DataFrame:
             raise sheet.error(f"{first['metric_id']} {first['area_code']} {first['period']} is given twice with "
                               "different figures", row=rows, expected="one figure per indicator, area, period, sex, age")
         obs = obs.drop_duplicates(key, keep="first")
-    spans = {lab: Period.parse(lab) for lab in obs["period"].unique()}
-    obs["period_start"] = pd.to_datetime(obs["period"].map({k: p.start for k, p in spans.items()}))
-    obs["period_end"] = pd.to_datetime(obs["period"].map({k: p.end for k, p in spans.items()}))
+    add_period_bounds(obs)
     obs["source"] = SOURCE
     for col in ("count", "denominator", "value", "lower_95", "upper_95"):
         obs[col] = obs[col].astype(float)

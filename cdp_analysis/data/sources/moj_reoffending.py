@@ -61,11 +61,10 @@ import os
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
 from cdp_analysis.data.sources._excel import Label, csv_sheet, find_header, parse_numbers
 from cdp_analysis.data.store import SourceSpec
 from cdp_analysis.errors import CdpInputError
-from cdp_analysis.periods import Period
 
 __all__ = ["AREA", "HEADERS", "METRICS", "SOURCE", "SPECS", "cohort_period", "read"]
 
@@ -232,9 +231,7 @@ def read(path: str | os.PathLike[str]) -> pd.DataFrame:
     df["count"] = np.where(df["_rate"].isin(["cohort", "reoffenders", "reoffences"]), df["value"], np.nan)
     df["denominator"] = np.nan
     df = _check_ratio(df, path)
-    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    spans = add_period_bounds(df)
     last = max(p.end for p in spans.values())
     df["edition"] = f"national, cohorts to {last:%Y-%m}"
     df["source"] = SOURCE

@@ -67,7 +67,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
 from cdp_analysis.data.sources._excel import (
     HeaderMatch,
     Label,
@@ -165,9 +165,7 @@ def _period_col(sheet: Sheet, h: HeaderMatch, label: Label, body: pd.DataFrame) 
 
 
 def _finish(df: pd.DataFrame, source: str, edition: str, path: str) -> pd.DataFrame:
-    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    add_period_bounds(df)
     df["source"] = source
     df["edition"] = edition
     for col in ("count", "denominator", "value", "lower_95", "upper_95"):

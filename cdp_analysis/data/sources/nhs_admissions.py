@@ -57,8 +57,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
-from cdp_analysis.data.sources._excel import Label, Sheet, check_headed, csv_sheet, find_header, parse_numbers
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
+from cdp_analysis.data.sources._excel import (
+    Label,
+    Sheet,
+    check_headed,
+    csv_sheet,
+    find_header,
+    parse_numbers,
+)
 from cdp_analysis.data.sources._names import name_key, resolve_name
 from cdp_analysis.data.store import SourceSpec
 from cdp_analysis.periods import Period
@@ -142,9 +149,7 @@ def _finish(df: pd.DataFrame, sheet: Sheet, edition: str, path: str) -> pd.DataF
         rows = sorted(set(df.loc[dup & (df[key] == first[key]).all(axis=1), "_row"]))
         raise sheet.error(f"{first['metric_id']} {first['area_code']} {first['period']} is given twice", row=rows,
                           expected="one row per year and one column per location")
-    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    spans = add_period_bounds(df)
     df["source"] = SOURCE
     df["sex"] = "persons"
     df["age"] = "all ages"

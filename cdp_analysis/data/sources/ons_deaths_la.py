@@ -53,7 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
 from cdp_analysis.data.sources._excel import (
     HeaderMatch,
     Label,
@@ -67,7 +67,6 @@ from cdp_analysis.data.sources._excel import (
     rows_with_codes,
 )
 from cdp_analysis.errors import CdpInputError
-from cdp_analysis.periods import Period
 
 __all__ = [
     "AGE",
@@ -397,10 +396,7 @@ def read(path: str | os.PathLike[str], *, engine: str | None = None) -> pd.DataF
             sheet = book.sheet(table.sheet)
             parts.append(_read_annual(sheet, table) if table.kind == "annual" else _read_pooled(sheet, table))
     df = pd.concat(parts, ignore_index=True)
-    labels = df["period"].unique()
-    spans = {lab: Period.parse(lab) for lab in labels}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    add_period_bounds(df)
     df["source"] = SOURCE
     df["age"] = AGE
     df["denominator"] = np.nan

@@ -84,7 +84,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
 from cdp_analysis.data.sources._excel import (
     HeaderMatch,
     Label,
@@ -99,7 +99,6 @@ from cdp_analysis.data.sources._excel import (
 )
 from cdp_analysis.data.store import SourceSpec
 from cdp_analysis.errors import CdpInputError
-from cdp_analysis.periods import Period
 
 __all__ = [
     "AREAS",
@@ -559,9 +558,7 @@ def read(path: str | os.PathLike[str], *, engine: str | None = None) -> pd.DataF
         ]
     df = _dedupe(pd.concat(parts, ignore_index=True), path)
     df = df.drop(columns=["_row", "_where"])
-    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    add_period_bounds(df)
     df["source"] = SOURCE
     df["denominator"] = np.nan
     df["edition"] = edition

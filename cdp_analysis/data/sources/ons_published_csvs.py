@@ -43,7 +43,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cdp_analysis.data.schema import OBSERVATION_COLUMNS, check_observations
+from cdp_analysis.data.schema import OBSERVATION_COLUMNS, add_period_bounds, check_observations
 from cdp_analysis.data.sources._excel import (
     Label,
     Sheet,
@@ -56,7 +56,6 @@ from cdp_analysis.data.sources._excel import (
 from cdp_analysis.data.sources.ons_deaths_national import substance_slug
 from cdp_analysis.data.store import SourceSpec
 from cdp_analysis.errors import CdpInputError
-from cdp_analysis.periods import Period
 
 __all__ = ["SOURCE_ENGLAND", "SOURCE_REGION", "SPECS", "read", "read_england", "read_region_substance",
            "substance_metric"]
@@ -116,9 +115,7 @@ def _finish(df: pd.DataFrame, source: str, edition: str, sheet: Sheet, path: str
         rows = df.loc[dup & (df[key] == first[key]).all(axis=1), "_row"].tolist()
         raise sheet.error(f"{first['metric_id']} {first['area_code']} {first['period']} appears twice", row=rows,
                           expected="one row per area, year and measure")
-    spans = {lab: Period.parse(lab) for lab in df["period"].unique()}
-    df["period_start"] = pd.to_datetime(df["period"].map({k: p.start for k, p in spans.items()}))
-    df["period_end"] = pd.to_datetime(df["period"].map({k: p.end for k, p in spans.items()}))
+    add_period_bounds(df)
     df["source"] = source
     df["edition"] = edition
     df["age"] = "all ages"
